@@ -1,12 +1,12 @@
-// SHA-256 and SHA-512 (FIPS 180-4): a single-message API, an incremental API, and a multi-buffer API
-// that hashes many independent messages at once.
+// SHA-256 and SHA-512 (FIPS 180-4): a single-message API, an incremental API, and a multi-buffer
+// API that hashes many independent messages at once.
 //
 // The single and incremental APIs serve the codec (txid, sighash, block hash) and tools. The
 // multi-buffer API serves hot paths that hash a burst of independent messages (wire hashes of a
 // burst of datagrams, leaves of a Merkle tree): it is backed by intel-ipsec-mb's multi-buffer
 // managers where the library is present and the CPU supports them, otherwise by the portable code.
-// Every backend gives the same digests; tests/core/sha2_test.cpp checks all of them against the NIST
-// CAVP files. All functions are thread-safe and allocate nothing per message.
+// Every backend gives the same digests; tests/core/sha2_test.cpp checks all of them against the
+// NIST CAVP files. All functions are thread-safe and allocate nothing per message.
 #pragma once
 
 #include <cstddef>
@@ -60,7 +60,10 @@ std::string_view sha2_backend_name(Sha2Backend backend);
 Sha2Backend sha2_multi_buffer_backend();
 
 // Hashes messages[i] into digests[i] for every i. REQUIRES: digests.size() == messages.size().
-// Messages may differ in length and may be empty. Output order equals input order.
+// Messages may differ in length and may be empty. Output order equals input order. Any thread may
+// call these; the ipsec-mb backend keeps one manager per calling thread (about 200 KiB, allocated
+// on the thread's first call and freed at thread exit) and drains it before returning. Messages
+// longer than the library's 65535-byte job limit are hashed by the portable code in their slot.
 void sha256_many(std::span<const ByteSpan> messages, std::span<Hash256> digests);
 void sha512_many(std::span<const ByteSpan> messages, std::span<Hash512> digests);
 

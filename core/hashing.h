@@ -1,0 +1,52 @@
+// The protocol's hashes (docs/protocol.md): txid, wire hash and sighash of a transaction, the RFC
+// 6962 Merkle root over txids, the block hash and the pubkey hash.
+//
+// Each transaction hash has an owned form (core/types.h) and a view form (core/codec.h) that give
+// the same digest for the same transaction; the view forms hash the buffer in place without
+// copying. The verify stage computes sighash per transaction, ingress the wire hash per datagram,
+// the ledger txids and tx_root per block. All functions are pure, thread-safe and allocate nothing.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/codec.h"
+#include "core/types.h"
+
+namespace tc {
+
+// The 14-byte domain tag that opens every sighash preimage (no terminator).
+inline constexpr std::string_view kSighashTag = "TIMECOIN/v1/tx";
+
+// txid = SHA-256(body), body = the encoding with every input's 64-byte sig left out (header | each
+// input's prev_txid|prev_vout|pubkey | outputs | payload). Signatures are not covered.
+Hash256 txid(const Transaction& tx);
+Hash256 txid(const TransactionView& tx);
+
+// wire hash = SHA-256(the whole encoding, signatures included): the ingress dedup key.
+Hash256 wire_hash(const Transaction& tx);
+Hash256 wire_hash(const TransactionView& tx);
+
+// sighash = SHA-256("TIMECOIN/v1/tx" | chain_id u32 LE | body): the 32 bytes every input signs.
+// `chain_id` is the chain the caller signs or verifies for (the node's configured chain), passed
+// explicitly rather than read from the transaction, so a transaction carrying another chain's id in
+// its header fails signature verification here even if its signer used that id. Wallets signing
+// for their own chain pass tx.chain_id.
+Hash256 sighash(const Transaction& tx, std::uint32_t chain_id);
+Hash256 sighash(const TransactionView& tx, std::uint32_t chain_id);
+
+// RFC 6962 Merkle tree hash over `txids` in order: MTH({}) = SHA-256(""), leaf = SHA-256(0x00 | d),
+// node = SHA-256(0x01 | left | right), split at the largest power of two below n. Uses O(log n)
+// stack space; allocates nothing.
+Hash256 merkle_root(std::span<const Hash256> txids);
+
+// block hash = SHA-256 of the 128-byte header encoding.
+Hash256 block_hash(const BlockHeader& header);
+Hash256 block_hash(const BlockView& block);
+
+// The first 20 bytes of SHA-256(pubkey): what an output locks to.
+PubkeyHash pubkey_hash(const Pubkey& pubkey);
+
+}  // namespace tc
