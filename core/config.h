@@ -1,0 +1,132 @@
+// NodeConfig: the validator's whole setup, read once at startup from a TOML file over profile
+// defaults.
+//
+// A network profile (mainnet, testnet, devnet) supplies every default; the file names the profile
+// in [node] and overrides what it needs. Parsing is strict: an unknown key at any level, a value of
+// the wrong type, out of range, or not one of the allowed words is a kConfig error whose message
+// names the file, line, column and full dotted key ("devnet.toml:14:1: unknown key
+// 'mempool.max_txs'"), so the daemon exits at startup instead of running on a typo. Every key is
+// described in docs/configuration.md. Called from the startup thread; the result is a plain value
+// any thread may read once the stages are started.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/log.h"
+#include "core/status.h"
+
+namespace tc {
+
+enum class NetworkProfile : std::uint8_t { kMainnet, kTestnet, kDevnet };
+
+// "mainnet", "testnet", "devnet".
+std::string_view network_profile_name(NetworkProfile profile);
+// The inverse of network_profile_name; any other word is kInvalidArgument.
+Result<NetworkProfile> parse_network_profile(std::string_view name);
+// kChainIdMainnet, kChainIdTestnet or kChainIdDevnet (core/types.h).
+std::uint32_t chain_id_for(NetworkProfile profile);
+
+// [node]: which network this node joins and where it keeps its state.
+struct NodeSection {
+  NetworkProfile profile = NetworkProfile::kMainnet;
+  std::uint32_t chain_id = 0;  // derived from profile; not a key of the file
+  std::string data_dir;        // RocksDB and key files live here; must be non-empty
+};
+
+// [net]: listening sockets and peers. Addresses are IP literals (IPv4 or IPv6), never host names,
+// so nothing is resolved at startup. P2P and RPC are TCP; ingress is the UDP transaction port.
+struct NetSection {
+  std::string p2p_listen_address;
+  std::uint16_t p2p_port = 0;
+  std::string rpc_listen_address;  // 127.0.0.1 by default: RPC is not exposed unless asked
+  std::uint16_t rpc_port = 0;
+  std::string ingress_listen_address;
+  std::uint16_t ingress_udp_port = 0;
+  std::uint32_t max_peers = 0;
+  std::vector<std::string> seed_peers;  // "host:port" or "[ipv6]:port"; host names allowed here
+};
+
+// [consensus]: block interval and Tendermint step timeouts. A step's timeout in round r is
+// base + r * delta, so a stalled height waits a little longer each round (view change).
+struct ConsensusSection {
+  std::uint32_t block_interval_ms = 0;
+  std::uint32_t timeout_propose_ms = 0;
+  std::uint32_t timeout_propose_delta_ms = 0;
+  std::uint32_t timeout_prevote_ms = 0;
+  std::uint32_t timeout_prevote_delta_ms = 0;
+  std::uint32_t timeout_precommit_ms = 0;
+  std::uint32_t timeout_precommit_delta_ms = 0;
+};
+
+// [mempool]: bounds and admission policy of the pool of unconfirmed transactions.
+struct MempoolSection {
+  std::uint32_t max_transactions = 0;
+  std::uint64_t max_bytes = 0;
+  std::uint64_t min_fee_sat = 0;  // a transaction paying less is refused at admission
+  std::uint32_t ttl_s = 0;        // an unconfirmed transaction is dropped after this long
+};
+
+// [cores]: the CPU cores each stage's threads are pinned to, one thread per listed core. An empty
+// list leaves that stage unpinned (scheduled by the OS), the default. Only the form is checked here
+// (0..1023, no core twice in one list); whether the cores exist is checked when the stages start
+// (core/cpu_affinity.h). Stages may share cores, which a small devnet machine needs.
+struct CoresSection {
+  std::vector<int> ingress;
+  std::vector<int> verify;
+  std::vector<int> mempool;
+  std::vector<int> consensus;
+  std::vector<int> execute;
+  std::vector<int> commit;
+};
+
+enum class VerifyBackend : std::uint8_t { kAuto, kCpu, kGpu };
+// "auto", "cpu", "gpu".
+std::string_view verify_backend_name(VerifyBackend backend);
+
+// [verify]: the signature verification stage. "auto" uses a GPU when one is usable and the CPU
+// otherwise; "gpu" makes a missing GPU a startup error. A batch is sent when it holds
+// batch_size_max signatures or when its oldest signature has waited batch_deadline_us, whichever
+// comes first.
+struct VerifySection {
+  VerifyBackend backend = VerifyBackend::kAuto;
+  std::uint32_t batch_size_max = 0;
+  std::uint32_t batch_deadline_us = 0;
+  std::uint32_t gpu_device = 0;  // CUDA device index
+};
+
+// [log]: the threshold below which records are dropped, and the line format (core/log.h).
+struct LogSection {
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;
+};
+
+struct NodeConfig {
+  NodeSection node;
+  NetSection net;
+  ConsensusSection consensus;
+  MempoolSection mempool;
+  CoresSection cores;
+  VerifySection verify;
+  LogSection log;
+};
+
+// The defaults of a profile: what a file holding only `[node] profile = "..."` yields.
+NodeConfig default_config(NetworkProfile profile);
+
+// Parses TOML text into a NodeConfig. `origin_name` names the text in error messages (a file name).
+// The profile is read first ([node] profile, "mainnet" when absent), its defaults are applied, and
+// every other key present overrides one default. Errors, all kConfig, with "origin:line:column: ":
+// TOML syntax; an unknown key or section; a wrong type; a value out of its range; an unknown word
+// for an enumerated value; an empty string where one is required; a core listed twice in one list;
+// a port of 0; a listen address that is not an IP literal; the P2P and RPC ports equal. Only the
+// first error is reported. Does not touch the file system or check that the cores exist.
+Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_name);
+
+// Reads the file at `path` and parses it as parse_config does, with `path` as the origin name. A
+// file that cannot be read is a kConfig error naming the path and the reason.
+Result<NodeConfig> load_config_file(const std::string& path);
+
+}  // namespace tc

@@ -1,0 +1,246 @@
+// Goal: NodeConfig parsing is strict and its errors point the operator at the exact file, line,
+// column and dotted key; profiles give the documented defaults; the shipped example files parse.
+// Method: parse_config on inline TOML with a fixed origin name and compare whole error messages;
+// load_config_file on node/config/*.toml (found under TC_SOURCE_DIR) and on a missing path.
+// Scenarios:
+//   - profile defaults (ports, chain id, block interval, mempool bounds) for all three profiles;
+//   - an empty file is mainnet; keys override defaults; the profile's defaults follow the profile;
+//   - errors: TOML syntax, unknown section, unknown key (nested), section that is not a table,
+//   wrong
+//     type, out of range, port 0, unknown enum word (profile, backend, log level, log format),
+//     empty string, bad listen address, bad seed peer, duplicate core in one list, core out of
+//     range, non-integer core, P2P port equal to RPC port; every one has code kConfig;
+//   - the example files for mainnet, testnet and devnet load with their documented values;
+//   - a missing file is a kConfig error naming the path.
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/types.h"
+
+namespace tc {
+namespace {
+
+Result<NodeConfig> parse(const std::string& text) {
+  return parse_config(text, "test.toml");
+}
+
+void expect_error(const std::string& text, const std::string& message) {
+  Result<NodeConfig> result = parse(text);
+  ASSERT_FALSE(result.is_ok()) << "expected an error for:\n" << text;
+  EXPECT_EQ(result.status().code(), StatusCode::kConfig);
+  EXPECT_EQ(result.status().message(), message);
+}
+
+TEST(ConfigTest, ProfileDefaults) {
+  NodeConfig mainnet = default_config(NetworkProfile::kMainnet);
+  EXPECT_EQ(mainnet.node.chain_id, kChainIdMainnet);
+  EXPECT_EQ(mainnet.net.p2p_port, 24000);
+  EXPECT_EQ(mainnet.net.rpc_port, 24001);
+  EXPECT_EQ(mainnet.net.ingress_udp_port, 24002);
+  EXPECT_EQ(mainnet.net.rpc_listen_address, "127.0.0.1");
+  EXPECT_EQ(mainnet.consensus.block_interval_ms, 30000u);
+  EXPECT_EQ(mainnet.mempool.max_transactions, 10000u);
+  EXPECT_EQ(mainnet.mempool.max_bytes, 300ull * 1024 * 1024);
+  EXPECT_EQ(mainnet.mempool.min_fee_sat, 1000u);
+  EXPECT_EQ(mainnet.verify.backend, VerifyBackend::kAuto);
+  EXPECT_EQ(mainnet.log.level, LogLevel::kInfo);
+  EXPECT_TRUE(mainnet.cores.verify.empty());
+
+  NodeConfig testnet = default_config(NetworkProfile::kTestnet);
+  EXPECT_EQ(testnet.node.chain_id, kChainIdTestnet);
+  EXPECT_EQ(testnet.net.p2p_port, 24100);
+  EXPECT_EQ(testnet.net.rpc_port, 24101);
+  EXPECT_EQ(testnet.net.ingress_udp_port, 24102);
+  EXPECT_EQ(testnet.consensus.block_interval_ms, 30000u);
+
+  NodeConfig devnet = default_config(NetworkProfile::kDevnet);
+  EXPECT_EQ(devnet.node.chain_id, kChainIdDevnet);
+  EXPECT_EQ(devnet.net.p2p_port, 24100);
+  EXPECT_EQ(devnet.consensus.block_interval_ms, 1000u);
+  EXPECT_EQ(devnet.node.data_dir, "/var/lib/timecoind/devnet");
+}
+
+TEST(ConfigTest, EmptyFileIsMainnet) {
+  Result<NodeConfig> config = parse("");
+  ASSERT_TRUE(config.is_ok()) << config.status().to_string();
+  EXPECT_EQ(config->node.profile, NetworkProfile::kMainnet);
+  EXPECT_EQ(config->node.chain_id, kChainIdMainnet);
+  EXPECT_EQ(config->net.p2p_port, 24000);
+}
+
+TEST(ConfigTest, KeysOverrideTheProfileDefaults) {
+  Result<NodeConfig> config = parse(R"(
+[node]
+profile = "devnet"
+data_dir = "/tmp/x"
+[net]
+rpc_port = 30001
+rpc_listen_address = "::1"
+seed_peers = ["a.example:1", "[::1]:24100"]
+[consensus]
+block_interval_ms = 50
+timeout_propose_delta_ms = 0
+[mempool]
+max_bytes = 1048576
+[cores]
+verify = [1, 0]
+[verify]
+backend = "gpu"
+gpu_device = 2
+[log]
+level = "warn"
+format = "json"
+)");
+  ASSERT_TRUE(config.is_ok()) << config.status().to_string();
+  EXPECT_EQ(config->node.profile, NetworkProfile::kDevnet);
+  EXPECT_EQ(config->node.chain_id, kChainIdDevnet);
+  EXPECT_EQ(config->node.data_dir, "/tmp/x");
+  EXPECT_EQ(config->net.rpc_port, 30001);
+  EXPECT_EQ(config->net.p2p_port, 24100);  // devnet default kept
+  EXPECT_EQ(config->net.rpc_listen_address, "::1");
+  ASSERT_EQ(config->net.seed_peers.size(), 2u);
+  EXPECT_EQ(config->net.seed_peers[1], "[::1]:24100");
+  EXPECT_EQ(config->consensus.block_interval_ms, 50u);
+  EXPECT_EQ(config->consensus.timeout_propose_delta_ms, 0u);
+  EXPECT_EQ(config->consensus.timeout_propose_ms, 300u);  // devnet default kept
+  EXPECT_EQ(config->mempool.max_bytes, 1048576u);
+  EXPECT_EQ(config->cores.verify, (std::vector<int>{1, 0}));
+  EXPECT_EQ(config->verify.backend, VerifyBackend::kGpu);
+  EXPECT_EQ(config->verify.gpu_device, 2u);
+  EXPECT_EQ(config->log.level, LogLevel::kWarn);
+  EXPECT_EQ(config->log.format, LogFormat::kJson);
+}
+
+TEST(ConfigTest, SyntaxErrorNamesFileLineAndColumn) {
+  Result<NodeConfig> result = parse("[node]\nprofile = \n");
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kConfig);
+  // The description is toml++'s; the prefix is ours.
+  EXPECT_EQ(result.status().message().substr(0, 15), "test.toml:2:11:");
+}
+
+TEST(ConfigTest, UnknownKeysAreErrorsAtTheKey) {
+  expect_error("[mempool]\nmax_transactions = 5\nmax_txs = 5\n",
+               "test.toml:3:1: unknown key 'mempool.max_txs'");
+  expect_error("[node]\nprofile = \"devnet\"\n\n[storage]\npath = \"x\"\n",
+               "test.toml:4:2: unknown key 'storage'");
+  expect_error("chain_id = 3\n", "test.toml:1:1: unknown key 'chain_id'");
+  expect_error("[node]\nchain_id = 3\n", "test.toml:2:1: unknown key 'node.chain_id'");
+  expect_error("[cores]\nverfy = [1]\n", "test.toml:2:1: unknown key 'cores.verfy'");
+}
+
+TEST(ConfigTest, SectionMustBeATable) {
+  expect_error("mempool = 5\n", "test.toml:1:11: key 'mempool': expected a table, got an integer");
+}
+
+TEST(ConfigTest, WrongTypeIsAnError) {
+  expect_error("[net]\np2p_port = \"24000\"\n",
+               "test.toml:2:12: key 'net.p2p_port': expected an integer, got a string");
+  expect_error("[node]\ndata_dir = 7\n",
+               "test.toml:2:12: key 'node.data_dir': expected a string, got an integer");
+  expect_error("[cores]\nverify = 3\n",
+               "test.toml:2:10: key 'cores.verify': expected an array of core numbers, got an "
+               "integer");
+  expect_error("[cores]\nverify = [1, \"2\"]\n",
+               "test.toml:2:14: key 'cores.verify': expected core numbers, got a string");
+  expect_error("[consensus]\nblock_interval_ms = 1.5\n",
+               "test.toml:2:21: key 'consensus.block_interval_ms': expected an integer, got a "
+               "float");
+}
+
+TEST(ConfigTest, OutOfRangeIsAnError) {
+  expect_error("[net]\np2p_port = 0\n",
+               "test.toml:2:12: key 'net.p2p_port': expected an integer in 1..65535, got 0");
+  expect_error("[net]\ningress_udp_port = 70000\n",
+               "test.toml:2:20: key 'net.ingress_udp_port': expected an integer in 1..65535, got "
+               "70000");
+  expect_error("[mempool]\nmax_transactions = -1\n",
+               "test.toml:2:20: key 'mempool.max_transactions': expected an integer in "
+               "1..10000000, got -1");
+  expect_error("[consensus]\nblock_interval_ms = 0\n",
+               "test.toml:2:21: key 'consensus.block_interval_ms': expected an integer in "
+               "1..3600000, got 0");
+  expect_error("[cores]\nexecute = [1024]\n",
+               "test.toml:2:12: key 'cores.execute': core 1024 is outside 0..1023");
+}
+
+TEST(ConfigTest, UnknownWordsAreErrors) {
+  expect_error("[node]\nprofile = \"regtest\"\n",
+               "test.toml:2:11: key 'node.profile': unknown profile 'regtest' (expected mainnet, "
+               "testnet or devnet)");
+  expect_error("[verify]\nbackend = \"fpga\"\n",
+               "test.toml:2:11: key 'verify.backend': unknown backend 'fpga' (expected auto, cpu "
+               "or gpu)");
+  expect_error("[log]\nlevel = \"verbose\"\n",
+               "test.toml:2:9: key 'log.level': unknown log level 'verbose' (expected trace, "
+               "debug, info, warn, error or off)");
+  expect_error("[log]\nformat = \"xml\"\n",
+               "test.toml:2:10: key 'log.format': unknown log format 'xml' (expected text or "
+               "json)");
+}
+
+TEST(ConfigTest, BadStringsAreErrors) {
+  expect_error("[node]\ndata_dir = \"\"\n",
+               "test.toml:2:12: key 'node.data_dir': must not be empty");
+  expect_error("[net]\np2p_listen_address = \"localhost\"\n",
+               "test.toml:2:22: key 'net.p2p_listen_address': 'localhost' is not an IPv4 or IPv6 "
+               "address");
+  expect_error("[net]\nseed_peers = [\"10.0.0.1:24000\", \"10.0.0.2\"]\n",
+               "test.toml:2:33: key 'net.seed_peers': '10.0.0.2' is not \"host:port\" with a port "
+               "in 1..65535");
+  expect_error("[net]\nseed_peers = [\"::1:24000\"]\n",
+               "test.toml:2:15: key 'net.seed_peers': '::1:24000' is not \"host:port\" with a port "
+               "in 1..65535");
+}
+
+TEST(ConfigTest, DuplicateCoreInOneListIsAnError) {
+  expect_error("[cores]\nverify = [2, 3, 2]\n",
+               "test.toml:2:17: key 'cores.verify': core 2 is listed twice");
+  // The same core in two lists is allowed: small machines share cores between stages.
+  Result<NodeConfig> shared = parse("[cores]\nmempool = [1]\nconsensus = [1]\n");
+  EXPECT_TRUE(shared.is_ok()) << shared.status().to_string();
+}
+
+TEST(ConfigTest, P2pAndRpcPortsMustDiffer) {
+  expect_error("[net]\nrpc_port = 24000\n",
+               "test.toml:2:12: key 'net.rpc_port': port 24000 is used by both net.p2p_port and "
+               "net.rpc_port (both TCP)");
+}
+
+TEST(ConfigTest, ExampleFilesLoad) {
+  const std::string dir = std::string(TC_SOURCE_DIR) + "/node/config/";
+
+  Result<NodeConfig> mainnet = load_config_file(dir + "mainnet.toml");
+  ASSERT_TRUE(mainnet.is_ok()) << mainnet.status().to_string();
+  EXPECT_EQ(mainnet->node.profile, NetworkProfile::kMainnet);
+  EXPECT_EQ(mainnet->net.p2p_port, 24000);
+  EXPECT_EQ(mainnet->cores.verify, (std::vector<int>{4, 5, 6, 7}));
+  EXPECT_EQ(mainnet->log.format, LogFormat::kJson);
+
+  Result<NodeConfig> testnet = load_config_file(dir + "testnet.toml");
+  ASSERT_TRUE(testnet.is_ok()) << testnet.status().to_string();
+  EXPECT_EQ(testnet->node.chain_id, kChainIdTestnet);
+  EXPECT_EQ(testnet->net.ingress_udp_port, 24102);
+  EXPECT_EQ(testnet->net.seed_peers.size(), 2u);
+
+  Result<NodeConfig> devnet = load_config_file(dir + "devnet.toml");
+  ASSERT_TRUE(devnet.is_ok()) << devnet.status().to_string();
+  EXPECT_EQ(devnet->node.chain_id, kChainIdDevnet);
+  EXPECT_EQ(devnet->consensus.block_interval_ms, 1000u);
+  EXPECT_EQ(devnet->verify.backend, VerifyBackend::kCpu);
+  EXPECT_TRUE(devnet->cores.ingress.empty());
+}
+
+TEST(ConfigTest, MissingFileIsAConfigError) {
+  Result<NodeConfig> result = load_config_file("/nonexistent/timecoind.toml");
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kConfig);
+  EXPECT_EQ(result.status().message(),
+            "/nonexistent/timecoind.toml: cannot open: No such file or directory");
+}
+
+}  // namespace
+}  // namespace tc
