@@ -1,0 +1,225 @@
+// Ingress throughput per core for valid 252-byte transaction datagrams (verification excluded):
+//   BM_IngressStage    the backend-independent stage alone: bounds, decode, multi-buffer wire hash,
+//                      dedup, ring enqueue with copy (the DPDK path's own per-datagram work);
+//   BM_DpdkNetRing     the whole DPDK path on one lcore: frames injected into a net_ring port (TX
+//                      into its ring) and received by DpdkBackend::step (rx burst, classify, stage,
+//                      mbuf free); the injection (refcount bump, 8-byte edit, enqueue) is included;
+//   BM_SocketLoopback  the baseline: the kernel socket backend receiving the same datagrams over
+//                      loopback (sendmmsg and receive on the same core, io_uring or recvmmsg).
+//   BM_SocketSendOnly  the sending half alone, so the receive cost is the difference.
+// Every pass edits each transaction's lock_time so that wire hashes stay new and dedup accepts
+// them. Ratios go to docs/benchmarks.md; run: build/bin/bench_ingress --benchmark_min_time=1
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "dataplane/frame_builder.h"
+#include "dataplane/ingress.h"
+#include "dataplane/loadgen/tx_generator.h"
+#include "dataplane/loadgen/udp_sender.h"
+#include "dataplane/socket_backend.h"
+
+#ifdef TC_HAVE_DPDK
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/dpdk_backend.h"
+#endif
+
+namespace tc::dataplane {
+namespace {
+
+constexpr std::size_t kTransactions = 4096;
+constexpr std::size_t kBurst = 32;
+constexpr std::size_t kLockTimeOffset = 16;  // in the transaction header
+
+std::vector<Bytes> make_transactions() {
+  TxGenerator generator(TxGeneratorConfig{});
+  std::vector<Bytes> txs;
+  const Bytes first = generator.transfer(0);
+  // One signed transfer, varied by input vout: distinct hashes, no signing cost in the setup.
+  for (std::size_t i = 0; i < kTransactions; ++i) {
+    Bytes tx = first;
+    store_u32_le(tx.data() + kTransactionHeaderBytes + kInputPrevVoutOffset,
+                 static_cast<std::uint32_t>(i));
+    txs.push_back(tx);
+  }
+  return txs;
+}
+
+void BM_IngressStage(benchmark::State& state) {
+  std::vector<Bytes> txs = make_transactions();
+  RecentSet recent;
+  (void)recent.init(RecentSetConfig{1u << 20});
+  IngressRing ring;
+  (void)ring.init(4096);
+  IngressStage stage;
+  (void)stage.init(IngressConfig{}, &recent, &ring);
+  std::vector<Datagram> datagrams(kTransactions);
+  for (std::size_t i = 0; i < kTransactions; ++i) {
+    datagrams[i] = Datagram{ByteSpan(txs[i]), SourceAddress::from_ipv4(0x0a000001, 4000)};
+  }
+  std::uint64_t pass = 0;
+  std::size_t next = 0;
+  for (auto _ : state) {
+    if (next == 0) {
+      ++pass;
+      for (Bytes& tx : txs) store_u64_le(tx.data() + kLockTimeOffset, pass);
+    }
+    stage.process_burst(std::span<const Datagram>(datagrams.data() + next, kBurst), pass);
+    ring.release(ring.peek(kBurst));
+    next = (next + kBurst) % kTransactions;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.counters["accepted"] =
+      static_cast<double>(stage.counters().outcome(IngressOutcome::kAccepted));
+  state.counters["dropped"] = static_cast<double>(
+      stage.counters().frames - stage.counters().outcome(IngressOutcome::kAccepted));
+}
+BENCHMARK(BM_IngressStage);
+
+#ifdef TC_HAVE_DPDK
+void BM_DpdkNetRing(benchmark::State& state) {
+  const std::vector<Bytes> txs = make_transactions();
+  RecentSet recent;
+  (void)recent.init(RecentSetConfig{1u << 20});
+  IngressRing ring;
+  (void)ring.init(4096);
+  IngressRing* rings[] = {&ring};
+  DpdkConfig config;
+  config.port_name = "net_ring0";
+  config.mbuf_count = 2 * kTransactions;
+  config.burst_max = kBurst;
+  config.local.mac = {0x02, 0, 0, 0, 0, 0x02};
+  config.local.has_ipv4 = true;
+  config.local.ipv4 = 0x0a000002;
+  config.local.udp_port = 24002;
+  DpdkBackend backend;
+  const Status init = backend.init(config, &recent, rings);
+  if (!init.is_ok()) return state.SkipWithError(init.to_string().c_str());
+  // Frames live in mbufs for the whole run; each injection takes one more reference, which the
+  // backend's free after the burst gives back.
+  rte_mempool* pool = rte_pktmbuf_pool_create("bench_frames", kTransactions, 0, 0,
+                                              RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  std::vector<rte_mbuf*> frames(kTransactions);
+  std::vector<std::uint8_t*> lock_times(kTransactions);
+  for (std::size_t i = 0; i < kTransactions; ++i) {
+    Bytes frame;
+    UdpFrameSpec spec;
+    spec.dst_mac = config.local.mac;
+    spec.udp_checksum = false;
+    append_udp_frame(spec, ByteSpan(txs[i]), &frame);
+    rte_mbuf* m = rte_pktmbuf_alloc(pool);
+    std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(),
+                frame.size());
+    frames[i] = m;
+    lock_times[i] = rte_pktmbuf_mtod(m, std::uint8_t*) + 14 + 20 + 8 + kLockTimeOffset;
+  }
+  const std::uint16_t port = backend.port_id();
+  std::uint64_t pass = 0;
+  std::size_t next = 0;
+  std::uint64_t received = 0;
+  for (auto _ : state) {
+    if (next == 0) ++pass;
+    for (std::size_t i = next; i < next + kBurst; ++i) {
+      store_u64_le(lock_times[i], pass);
+      rte_mbuf_refcnt_update(frames[i], 1);
+    }
+    rte_eth_tx_burst(port, 0, frames.data() + next, kBurst);
+    received += backend.step(0);
+    ring.release(ring.peek(kBurst));
+    next = (next + kBurst) % kTransactions;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(received));
+  state.counters["accepted"] =
+      static_cast<double>(backend.stage(0).counters().outcome(IngressOutcome::kAccepted));
+  state.counters["dropped"] =
+      static_cast<double>(backend.stage(0).counters().frames -
+                          backend.stage(0).counters().outcome(IngressOutcome::kAccepted));
+  backend.fini();
+  for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+  rte_mempool_free(pool);
+}
+BENCHMARK(BM_DpdkNetRing);
+#endif
+
+void BM_SocketLoopback(benchmark::State& state) {
+  std::vector<Bytes> txs = make_transactions();
+  RecentSet recent;
+  (void)recent.init(RecentSetConfig{1u << 20});
+  IngressRing ring;
+  (void)ring.init(4096);
+  SocketBackendConfig config;
+  config.listen_address = "127.0.0.1";
+  config.mode =
+      state.range(0) == 0 ? SocketReceiveMode::kIoUringMultishot : SocketReceiveMode::kRecvmmsg;
+  config.burst_max = kBurst;
+  SocketBackend backend;
+  const Status init = backend.init(config, &recent, &ring);
+  if (!init.is_ok()) return state.SkipWithError(init.to_string().c_str());
+  state.SetLabel(std::string(socket_receive_mode_name(backend.mode())));
+  UdpSender sender;
+  (void)sender.open("127.0.0.1", backend.bound_port());
+  std::uint64_t pass = 0;
+  std::size_t next = 0;
+  std::uint64_t received = 0;
+  for (auto _ : state) {
+    if (next == 0) {
+      ++pass;
+      for (Bytes& tx : txs) store_u64_le(tx.data() + kLockTimeOffset, pass);
+    }
+    (void)sender.send(std::span<const Bytes>(txs.data() + next, kBurst));
+    for (int idle = 0; idle < 4;) {
+      const std::size_t n = backend.step();
+      received += n;
+      idle = n == 0 ? idle + 1 : 0;
+    }
+    ring.release(ring.peek(4096));
+    next = (next + kBurst) % kTransactions;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(received));
+  state.counters["accepted"] =
+      static_cast<double>(backend.stage().counters().outcome(IngressOutcome::kAccepted));
+}
+BENCHMARK(BM_SocketLoopback)->Arg(0)->Arg(1);
+
+void BM_SocketSendOnly(benchmark::State& state) {
+  const std::vector<Bytes> txs = make_transactions();
+  SocketBackendConfig config;
+  config.listen_address = "127.0.0.1";
+  config.mode = SocketReceiveMode::kRecvmmsg;
+  RecentSet recent;
+  (void)recent.init(RecentSetConfig{64});
+  IngressRing ring;
+  (void)ring.init(8);
+  SocketBackend
+      sink;  // bound, never read: the kernel delivers until the buffer is full, then drops
+  (void)sink.init(config, &recent, &ring);
+  UdpSender sender;
+  (void)sender.open("127.0.0.1", sink.bound_port());
+  std::size_t next = 0;
+  for (auto _ : state) {
+    (void)sender.send(std::span<const Bytes>(txs.data() + next, kBurst));
+    next = (next + kBurst) % kTransactions;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+}
+BENCHMARK(BM_SocketSendOnly);
+
+}  // namespace
+}  // namespace tc::dataplane
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+#ifdef TC_HAVE_DPDK
+  const tc::Status eal = tc::dataplane::dpdk_eal_init(
+      {"--no-huge", "--no-pci", "--no-telemetry", "-m", "512", "-l", "0", "--log-level=4",
+       "--file-prefix=tc_bench_ingress_" + std::to_string(getpid()), "--vdev=net_ring0"});
+  if (!eal.is_ok()) std::fprintf(stderr, "%s\n", eal.to_string().c_str());
+#endif
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
