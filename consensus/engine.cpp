@@ -1,0 +1,656 @@
+#include "consensus/engine.h"
+
+#include <algorithm>
+#include <cassert>
+#include <tuple>
+#include <utility>
+
+#include "consensus/certificate.h"
+
+namespace tc::consensus {
+
+bool may_sign(const SignedState& state, std::uint64_t height, std::uint32_t round, SignStep step,
+              const Hash256& block_hash, std::uint32_t pol_round) {
+  if (state.step == SignStep::kNone) return true;
+  const auto next = std::make_tuple(height, round, static_cast<std::uint8_t>(step));
+  const auto last =
+      std::make_tuple(state.height, state.round, static_cast<std::uint8_t>(state.step));
+  if (next > last) return true;
+  if (next < last) return false;
+  return block_hash == state.block_hash &&
+         (step != SignStep::kProposal || pol_round == state.pol_round);
+}
+
+Engine::Engine(const EngineConfig& config, ValidatorSet set, std::uint64_t schedule_base_height,
+               Signer* signer, SignatureVerifier& verifier, Application& application,
+               EngineHost& host)
+    : config_(config),
+      set_(std::move(set)),
+      schedule_(set_, schedule_base_height),
+      signer_(signer),
+      verifier_(verifier),
+      app_(application),
+      host_(host),
+      max_round_seen_(set_.size(), 0) {
+  if (signer_ != nullptr) self_ = set_.index_of(signer_->pubkey());
+}
+
+void Engine::start(std::uint64_t height, const SignedState& persisted) {
+  height_ = height;
+  schedule_.advance_to(height);
+  signed_ = persisted;
+  rounds_.clear();
+  blocks_.clear();
+  next_height_.clear();
+  replay_.clear();
+  std::fill(max_round_seen_.begin(), max_round_seen_.end(), 0);
+  future_power_ = 0;
+  std::uint32_t first_round = 0;
+  if (persisted.height == height) {
+    // Resume the round this validator last signed in, with its locks, so that it neither stalls
+    // in rounds the others have left nor forgets a lock (safety rests on honest locks).
+    first_round = persisted.round;
+    if (signed_.locked_round >= 0)
+      remember_block(signed_.locked_hash, signed_.locked_payload, false);
+    if (signed_.valid_round >= 0) {
+      remember_block(signed_.valid_hash, signed_.valid_payload, false);
+      for (const Vote& vote : signed_.valid_proof) {
+        if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
+      }
+    }
+  } else {
+    signed_.locked_round = -1;
+    signed_.locked_hash = Hash256{};
+    signed_.locked_payload.clear();
+    signed_.valid_round = -1;
+    signed_.valid_hash = Hash256{};
+    signed_.valid_payload.clear();
+    signed_.valid_proof.clear();
+  }
+  round_ = first_round;
+  started_ = false;
+  host_.schedule_timeout(TimeoutEvent{height, 0, TimeoutStep::kRetransmit},
+                         config_.timeouts.retransmit_ms);
+  enter_new_round(height, first_round);
+  if (persisted.height == height && self_.has_value()) {
+    // Resume the steps this validator had taken in its round, and re-send its votes.
+    for (const std::optional<Vote>* own : {&persisted.prevote, &persisted.precommit}) {
+      if (!own->has_value() || (*own)->round != round_ || (*own)->validator_index != *self_) {
+        continue;
+      }
+      add_verified_vote(**own);
+      step_ =
+          (*own)->type == VoteType::kPrevote ? std::max(step_, Step::kPrevote) : Step::kPrecommit;
+      host_.broadcast_vote(**own);
+    }
+  }
+  run_rules();
+}
+
+// ---- step functions ----------------------------------------------------------------------------
+
+void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
+  // Events: start(); the previous height committed (at once or after commit wait); timeoutPrecommit
+  // of round - 1 (line 65); messages of > 1/3 of the power from a later round (line 55).
+  if (height != height_ || round < round_ || (round == round_ && started_)) return;
+  round_ = round;
+  step_ = Step::kPropose;
+  started_ = true;
+  prevote_wait_ = false;
+  precommit_wait_ = false;
+  prevote_quorum_seen_ = false;
+  future_power_ = 0;
+  for (std::uint32_t i = 0; i < set_.size(); ++i)
+    if (max_round_seen_[i] > round_) future_power_ += set_.power(i);
+
+  // Lines 11-21: the proposer proposes its valid value, or a new block; everyone else waits.
+  if (self_.has_value() && schedule_.proposer(round) == *self_) {
+    Proposal proposal;
+    proposal.height = height;
+    proposal.round = round;
+    proposal.proposer_index = *self_;
+    if (signed_.valid_round >= 0) {
+      proposal.block_hash = signed_.valid_hash;
+      proposal.pol_round = static_cast<std::uint32_t>(signed_.valid_round);
+      proposal.payload = signed_.valid_payload;
+    } else {
+      BlockCandidate candidate = app_.build_block(height, round);
+      proposal.block_hash = candidate.hash;
+      proposal.payload = std::move(candidate.payload);
+    }
+    remember_block(proposal.block_hash, proposal.payload, true);
+    if (!may_sign(signed_, height, round, SignStep::kProposal, proposal.block_hash,
+                  proposal.pol_round)) {
+      count(Counter::kSignRefused);
+    } else {
+      SignedState next = signed_;
+      if (next.height != height || next.round != round) {
+        next.prevote.reset();
+        next.precommit.reset();
+      }
+      next.height = height;
+      next.round = round;
+      next.step = SignStep::kProposal;
+      next.block_hash = proposal.block_hash;
+      next.pol_round = proposal.pol_round;
+      proposal.sig = signer_->sign(proposal_digest(config_.chain_id, proposal));
+      count(Counter::kSigned);
+      if (!host_.persist_signed_state(next).is_ok()) {
+        count(Counter::kPersistFailed);
+      } else {
+        signed_ = std::move(next);
+        host_.broadcast_proposal(proposal);
+        proposal.payload.clear();
+        round_data(round).proposal = std::move(proposal);
+        send_proof_of_lock(round);
+      }
+    }
+  }
+  host_.schedule_timeout(TimeoutEvent{height, round, TimeoutStep::kPropose},
+                         config_.timeouts.propose_ms(round));
+}
+
+void Engine::enter_prevote(std::uint64_t height, std::uint32_t round, const Hash256& block_hash) {
+  // Events: the round's proposal without a proof-of-lock round (line 22) or with one whose prevote
+  // quorum is here (line 28); timeoutPropose (line 57, block_hash = nil).
+  if (height != height_ || round != round_ || !started_ || step_ != Step::kPropose) return;
+  step_ = Step::kPrevote;
+  sign_and_send_vote(VoteType::kPrevote, block_hash);
+}
+
+void Engine::enter_precommit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash) {
+  // Events: a prevote quorum for a known valid block (line 36, after locking on it); a prevote
+  // quorum for nil (line 44); timeoutPrevote (line 61, block_hash = nil).
+  if (height != height_ || round != round_ || !started_ || step_ != Step::kPrevote) return;
+  step_ = Step::kPrecommit;
+  sign_and_send_vote(VoteType::kPrecommit, block_hash);
+}
+
+void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
+                             const CommitCertificate* certificate) {
+  // Events: precommits of > 2/3 for a known valid block in any round of this height (line 49); a
+  // certified block from block sync (on_committed_block).
+  if (height != height_) return;
+  const KnownBlock* block = known_block(block_hash);
+  assert(block != nullptr && "commit of a block that is not known valid");
+  if (certificate != nullptr) {
+    app_.commit_block(height, block_hash, block->payload, *certificate);
+  } else {
+    const std::vector<Vote> precommits = rounds_.at(round).precommits.votes_for(block_hash);
+    const CommitCertificate made = make_certificate(height, round, block_hash, precommits, set_);
+    app_.commit_block(height, block_hash, block->payload, made);
+  }
+  count(Counter::kCommit);
+
+  // Line 54: the next height starts with no locks. Everything kept for this height is pruned.
+  rounds_.clear();
+  blocks_.clear();
+  std::fill(max_round_seen_.begin(), max_round_seen_.end(), 0);
+  future_power_ = 0;
+  height_ = height + 1;
+  schedule_.advance_to(height_);
+  round_ = 0;
+  step_ = Step::kPropose;
+  started_ = false;
+  signed_.locked_round = -1;
+  signed_.locked_hash = Hash256{};
+  signed_.locked_payload.clear();
+  signed_.valid_round = -1;
+  signed_.valid_hash = Hash256{};
+  signed_.valid_payload.clear();
+  signed_.valid_proof.clear();
+  replay_ = std::move(next_height_);
+  next_height_.clear();
+  if (config_.timeouts.commit_wait_ms == 0) {
+    enter_new_round(height_, 0);
+  } else {
+    host_.schedule_timeout(TimeoutEvent{height_, 0, TimeoutStep::kCommitWait},
+                           config_.timeouts.commit_wait_ms);
+  }
+}
+
+// ---- rules -------------------------------------------------------------------------------------
+
+void Engine::run_rules() {
+  for (;;) {
+    while (apply_one_rule()) {
+    }
+    if (replay_.empty()) return;
+    std::vector<Buffered> batch = std::move(replay_);
+    replay_.clear();
+    std::vector<Vote> votes;
+    for (const Buffered& message : batch) {
+      if (message.is_vote) {
+        votes.push_back(message.vote);
+      } else {
+        accept_proposal(message.proposal);
+      }
+    }
+    accept_votes(votes);
+  }
+}
+
+bool Engine::apply_one_rule() {
+  if (!started_) return false;
+  const std::uint64_t total = set_.total_power();
+
+  // Line 49: precommits of > 2/3 for a known valid block, in any round, decide the height.
+  for (auto& [round, data] : rounds_) {
+    const std::optional<Hash256> hash = data.precommits.quorum_block(total, config_.quorum_rule);
+    if (hash.has_value() && known_block(*hash) != nullptr) {
+      finalize_commit(height_, round, *hash, nullptr);
+      return true;
+    }
+  }
+
+  // Line 55: messages from > 1/3 of the power in later rounds move this validator forward.
+  const std::uint32_t skip_to = skip_target_round();
+  if (skip_to > round_) {
+    count(Counter::kRoundSkip);
+    enter_new_round(height_, skip_to);
+    return true;
+  }
+
+  RoundData& data = round_data(round_);
+  if (step_ == Step::kPropose && data.proposal.has_value()) {
+    const Proposal& proposal = *data.proposal;
+    const bool valid = known_block(proposal.block_hash) != nullptr;
+    if (proposal.pol_round == kNoPolRound) {
+      // Line 22.
+      const bool accept =
+          valid && (signed_.locked_round == -1 || signed_.locked_hash == proposal.block_hash);
+      enter_prevote(height_, round_, accept ? proposal.block_hash : Hash256{});
+      return true;
+    }
+    auto pol = rounds_.find(proposal.pol_round);
+    if (proposal.pol_round < round_ && pol != rounds_.end() &&
+        quorum(pol->second.prevotes.power_for(proposal.block_hash))) {
+      // Line 28: a proof-of-lock from round vr unlocks a validator locked in a round <= vr.
+      const bool accept =
+          valid && (signed_.locked_round <= static_cast<std::int64_t>(proposal.pol_round) ||
+                    signed_.locked_hash == proposal.block_hash);
+      enter_prevote(height_, round_, accept ? proposal.block_hash : Hash256{});
+      return true;
+    }
+  }
+
+  if (step_ == Step::kPrevote && !prevote_wait_ && quorum(data.prevotes.power_any())) {
+    // Line 34.
+    prevote_wait_ = true;
+    host_.schedule_timeout(TimeoutEvent{height_, round_, TimeoutStep::kPrevote},
+                           config_.timeouts.prevote_ms(round_));
+    return true;
+  }
+
+  if (step_ != Step::kPropose && !prevote_quorum_seen_) {
+    const std::optional<Hash256> hash = data.prevotes.quorum_block(total, config_.quorum_rule);
+    const KnownBlock* block = hash.has_value() ? known_block(*hash) : nullptr;
+    if (block != nullptr) {
+      // Line 36: lock (if still prevoting) and remember the valid value.
+      prevote_quorum_seen_ = true;
+      if (step_ == Step::kPrevote) {
+        signed_.locked_round = round_;
+        signed_.locked_hash = *hash;
+        signed_.locked_payload = block->payload;
+      }
+      signed_.valid_round = round_;
+      signed_.valid_hash = *hash;
+      signed_.valid_payload = block->payload;
+      signed_.valid_proof = data.prevotes.votes_for(*hash);
+      enter_precommit(height_, round_, *hash);
+      return true;
+    }
+  }
+
+  if (step_ == Step::kPrevote && quorum(data.prevotes.power_for(Hash256{}))) {
+    // Line 44.
+    enter_precommit(height_, round_, Hash256{});
+    return true;
+  }
+
+  if (!precommit_wait_ && quorum(data.precommits.power_any())) {
+    // Line 47.
+    precommit_wait_ = true;
+    host_.schedule_timeout(TimeoutEvent{height_, round_, TimeoutStep::kPrecommit},
+                           config_.timeouts.precommit_ms(round_));
+    return true;
+  }
+  return false;
+}
+
+std::uint32_t Engine::skip_target_round() const {
+  if (!exceeds_one_third(future_power_, set_.total_power())) return round_;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> ahead;
+  for (std::uint32_t i = 0; i < set_.size(); ++i)
+    if (max_round_seen_[i] > round_) ahead.emplace_back(max_round_seen_[i], set_.power(i));
+  std::sort(ahead.begin(), ahead.end(), std::greater<>());
+  std::uint64_t power = 0;
+  for (const auto& [round, validator_power] : ahead) {
+    power += validator_power;
+    // Validators holding > 1/3 of the power have sent messages from `round` or later.
+    if (exceeds_one_third(power, set_.total_power())) return round;
+  }
+  return round_;
+}
+
+// ---- inputs ------------------------------------------------------------------------------------
+
+void Engine::on_proposal(const Proposal& proposal) {
+  accept_proposal(proposal);
+  run_rules();
+}
+
+void Engine::on_votes(std::span<const Vote> votes) {
+  accept_votes(votes);
+  run_rules();
+}
+
+void Engine::on_timeout(const TimeoutEvent& event) {
+  switch (event.step) {
+    case TimeoutStep::kRetransmit:
+      retransmit();
+      host_.schedule_timeout(event, config_.timeouts.retransmit_ms);
+      return;
+    case TimeoutStep::kCommitWait:
+      enter_new_round(event.height, 0);
+      break;
+    case TimeoutStep::kPropose:  // line 57
+      enter_prevote(event.height, event.round, Hash256{});
+      break;
+    case TimeoutStep::kPrevote:  // line 61
+      enter_precommit(event.height, event.round, Hash256{});
+      break;
+    case TimeoutStep::kPrecommit:  // line 65
+      if (event.height == height_ && event.round == round_) {
+        enter_new_round(event.height, event.round + 1);
+      }
+      break;
+  }
+  run_rules();
+}
+
+void Engine::on_committed_block(const CommittedBlock& block) {
+  if (block.height != height_) return;
+  count(Counter::kSignatureVerified, block.certificate.signatures.size());
+  const Status status = verify_certificate(block.certificate, config_.chain_id, height_, block.hash,
+                                           set_, verifier_, config_.quorum_rule);
+  if (!status.is_ok()) {
+    count(Counter::kCatchUpRejected);
+    return;
+  }
+  if (known_block(block.hash) == nullptr) {
+    if (!app_.validate_block(height_, block.hash, block.payload)) {
+      count(Counter::kCatchUpRejected);
+      return;
+    }
+    blocks_.push_back(KnownBlock{block.hash, block.payload});
+  }
+  count(Counter::kCatchUpCommit);
+  finalize_commit(height_, block.certificate.round, block.hash, &block.certificate);
+  run_rules();
+}
+
+void Engine::accept_proposal(const Proposal& proposal) {
+  if (proposal.proposer_index >= set_.size()) {
+    count(Counter::kProposalWrongProposer);
+    return;
+  }
+  if (proposal.height < height_) {
+    count(Counter::kMessageStale);
+    return;
+  }
+  if (proposal.height == height_ + 1) {
+    buffer_next_height(Buffered{false, Vote{}, proposal});
+    return;
+  }
+  if (proposal.height > height_ + 1 || proposal.round > round_ + config_.future_round_window) {
+    count(Counter::kMessageFuture);
+    return;
+  }
+  if (proposal.pol_round != kNoPolRound && proposal.pol_round >= proposal.round) {
+    count(Counter::kProposalMalformed);
+    return;
+  }
+  if (schedule_.proposer(proposal.round) != proposal.proposer_index) {
+    count(Counter::kProposalWrongProposer);
+    return;
+  }
+  RoundData& data = round_data(proposal.round);
+  if (data.proposal.has_value() && data.proposal->block_hash == proposal.block_hash &&
+      data.proposal->pol_round == proposal.pol_round) {
+    count(Counter::kProposalDuplicate);
+    return;
+  }
+  const SignedDigest item{set_.validator(proposal.proposer_index).pubkey,
+                          proposal_digest(config_.chain_id, proposal), proposal.sig};
+  std::uint8_t valid = 0;
+  verifier_.verify_batch(std::span<const SignedDigest>(&item, 1),
+                         std::span<std::uint8_t>(&valid, 1));
+  count(Counter::kSignatureVerified);
+  if (valid == 0) {
+    count(Counter::kProposalBadSignature);
+    return;
+  }
+  note_round_seen(proposal.proposer_index, proposal.round);
+  remember_block(proposal.block_hash, proposal.payload, false);
+  if (data.proposal.has_value()) {
+    // The proposer signed two proposals for one round. The first stays the round's proposal; the
+    // second block is kept so that a commit for it can still be applied.
+    count(Counter::kProposalConflict);
+    if (!data.proposal_evidence_reported) {
+      data.proposal_evidence_reported = true;
+      host_.report_evidence(Evidence{proposal.proposer_index, proposal.height, proposal.round,
+                                     SignStep::kProposal, data.proposal->block_hash,
+                                     data.proposal->pol_round, data.proposal->sig,
+                                     proposal.block_hash, proposal.pol_round, proposal.sig});
+    }
+    return;
+  }
+  count(Counter::kProposalAccepted);
+  Proposal stored = proposal;
+  stored.payload.clear();
+  data.proposal = std::move(stored);
+}
+
+void Engine::accept_votes(std::span<const Vote> votes) {
+  std::vector<Vote> pending;
+  std::vector<SignedDigest> items;
+  pending.reserve(votes.size());
+  items.reserve(votes.size());
+  for (const Vote& vote : votes) {
+    // Cheap checks first: range, height, round window, duplicates. Only survivors are verified.
+    if (vote.validator_index >= set_.size() ||
+        (vote.type != VoteType::kPrevote && vote.type != VoteType::kPrecommit)) {
+      count(Counter::kVoteUnknownValidator);
+      continue;
+    }
+    if (vote.height < height_) {
+      count(Counter::kMessageStale);
+      continue;
+    }
+    if (vote.height == height_ + 1) {
+      buffer_next_height(Buffered{true, vote, Proposal{}});
+      continue;
+    }
+    if (vote.height > height_ + 1) {
+      count(Counter::kMessageFuture);
+      continue;
+    }
+    if (vote.round > round_ + config_.future_round_window) {
+      if (vote.round <= max_round_seen_[vote.validator_index]) {
+        count(Counter::kMessageFuture);
+        continue;
+      }
+    } else if (auto it = rounds_.find(vote.round); it != rounds_.end()) {
+      const RoundVoteSet& set =
+          vote.type == VoteType::kPrevote ? it->second.prevotes : it->second.precommits;
+      const Vote* existing = set.vote_of(vote.validator_index);
+      if (existing != nullptr && existing->block_hash == vote.block_hash) {
+        count(Counter::kVoteDuplicate);
+        continue;
+      }
+    }
+    pending.push_back(vote);
+    items.push_back(SignedDigest{set_.validator(vote.validator_index).pubkey,
+                                 vote_digest(config_.chain_id, vote), vote.sig});
+  }
+  if (items.empty()) return;
+  std::vector<std::uint8_t> valid(items.size(), 0);
+  verifier_.verify_batch(items, valid);
+  count(Counter::kSignatureVerified, items.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const Vote& vote = pending[i];
+    if (valid[i] == 0) {
+      count(Counter::kVoteBadSignature);
+      continue;
+    }
+    note_round_seen(vote.validator_index, vote.round);
+    if (vote.round > round_ + config_.future_round_window) {
+      count(Counter::kMessageFuture);
+      continue;
+    }
+    add_verified_vote(vote);
+  }
+}
+
+bool Engine::add_verified_vote(const Vote& vote) {
+  RoundData& data = round_data(vote.round);
+  RoundVoteSet& set = vote.type == VoteType::kPrevote ? data.prevotes : data.precommits;
+  const Vote* first = nullptr;
+  // Conflicting votes count only for nil and known blocks: that bounds what an equivocator can
+  // make this engine store to the blocks_per_height_max proposals of the height.
+  const bool count_conflicting = vote.is_nil() || known_block(vote.block_hash) != nullptr;
+  switch (set.add(vote, set_.power(vote.validator_index), count_conflicting, &first)) {
+    case RoundVoteSet::AddResult::kAdded:
+      count(Counter::kVoteAccepted);
+      return true;
+    case RoundVoteSet::AddResult::kDuplicate:
+      count(Counter::kVoteDuplicate);
+      return false;
+    case RoundVoteSet::AddResult::kConflict:
+      count(Counter::kVoteConflict);
+      if (set.mark_evidence_reported(vote.validator_index)) {
+        host_.report_evidence(Evidence{vote.validator_index, vote.height, vote.round,
+                                       sign_step_of(vote.type), first->block_hash, kNoPolRound,
+                                       first->sig, vote.block_hash, kNoPolRound, vote.sig});
+      }
+      return false;
+  }
+  return false;
+}
+
+void Engine::note_round_seen(std::uint32_t validator_index, std::uint32_t round) {
+  std::uint32_t& seen = max_round_seen_[validator_index];
+  if (round <= seen) return;
+  if (seen <= round_ && round > round_) future_power_ += set_.power(validator_index);
+  seen = round;
+}
+
+void Engine::buffer_next_height(const Buffered& message) {
+  if (next_height_.size() >= config_.next_height_buffer_max) {
+    count(Counter::kNextHeightDropped);
+    return;
+  }
+  count(Counter::kNextHeightBuffered);
+  next_height_.push_back(message);
+}
+
+Engine::RoundData& Engine::round_data(std::uint32_t round) {
+  return rounds_.try_emplace(round, height_, round, set_.size()).first->second;
+}
+
+const Engine::KnownBlock* Engine::known_block(const Hash256& hash) const {
+  for (const KnownBlock& block : blocks_)
+    if (block.hash == hash) return &block;
+  return nullptr;
+}
+
+void Engine::remember_block(const Hash256& hash, ByteSpan payload, bool trusted) {
+  if (known_block(hash) != nullptr || blocks_.size() >= config_.blocks_per_height_max) return;
+  if (!trusted && !app_.validate_block(height_, hash, payload)) {
+    count(Counter::kProposalInvalidBlock);
+    return;
+  }
+  blocks_.push_back(KnownBlock{hash, Bytes(payload.begin(), payload.end())});
+}
+
+void Engine::sign_and_send_vote(VoteType type, const Hash256& block_hash) {
+  if (!self_.has_value()) return;
+  const SignStep step = sign_step_of(type);
+  if (!may_sign(signed_, height_, round_, step, block_hash)) {
+    count(Counter::kSignRefused);
+    return;
+  }
+  Vote vote{height_, round_, type, *self_, block_hash, Signature{}};
+  vote.sig = signer_->sign(vote_digest(config_.chain_id, vote));
+  count(Counter::kSigned);
+  SignedState next = signed_;
+  if (next.height != height_ || next.round != round_) {
+    next.prevote.reset();
+    next.precommit.reset();
+  }
+  next.height = height_;
+  next.round = round_;
+  next.step = step;
+  next.block_hash = block_hash;
+  next.pol_round = kNoPolRound;
+  (type == VoteType::kPrevote ? next.prevote : next.precommit) = vote;
+  if (!host_.persist_signed_state(next).is_ok()) {
+    count(Counter::kPersistFailed);
+    return;
+  }
+  signed_ = std::move(next);
+  add_verified_vote(vote);
+  host_.broadcast_vote(vote);
+}
+
+void Engine::retransmit() {
+  // When the round state has not moved for a whole period, also relay every vote held for this
+  // round and the precommits of the previous one: the gossip property the protocol assumes (what
+  // one honest validator received, all eventually receive), limited to the messages that justify
+  // this validator's round, so validators left behind can follow it.
+  const auto position = std::make_tuple(height_, round_, step_);
+  const bool stalled = retransmit_position_ == position;
+  retransmit_position_ = position;
+  if (!started_) return;
+  if (stalled) {
+    for (auto relay = rounds_.find(round_ == 0 ? 0 : round_ - 1); relay != rounds_.end(); ++relay) {
+      for (std::uint32_t i = 0; i < set_.size(); ++i) {
+        if (relay->first == round_) {
+          if (self_ == i) continue;  // sent below
+          if (const Vote* vote = relay->second.prevotes.vote_of(i)) host_.broadcast_vote(*vote);
+        }
+        if (const Vote* vote = relay->second.precommits.vote_of(i)) host_.broadcast_vote(*vote);
+      }
+      if (relay->first == round_) break;
+    }
+  }
+  if (!self_.has_value()) return;
+  auto it = rounds_.find(round_);
+  if (it == rounds_.end()) return;
+  const RoundData& data = it->second;
+  if (data.proposal.has_value() && data.proposal->proposer_index == *self_) {
+    if (const KnownBlock* block = known_block(data.proposal->block_hash)) {
+      Proposal proposal = *data.proposal;
+      proposal.payload = block->payload;
+      host_.broadcast_proposal(proposal);
+    }
+  }
+  send_proof_of_lock(round_);
+  if (const Vote* prevote = data.prevotes.vote_of(*self_)) host_.broadcast_vote(*prevote);
+  if (const Vote* precommit = data.precommits.vote_of(*self_)) host_.broadcast_vote(*precommit);
+}
+
+void Engine::send_proof_of_lock(std::uint32_t round) {
+  auto it = rounds_.find(round);
+  if (it == rounds_.end() || !it->second.proposal.has_value()) return;
+  const Proposal& proposal = *it->second.proposal;
+  if (proposal.proposer_index != self_ || proposal.pol_round == kNoPolRound) return;
+  auto pol = rounds_.find(proposal.pol_round);
+  if (pol == rounds_.end()) return;
+  for (const Vote& vote : pol->second.prevotes.votes_for(proposal.block_hash)) {
+    host_.broadcast_vote(vote);
+  }
+}
+
+}  // namespace tc::consensus

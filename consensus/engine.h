@@ -1,0 +1,315 @@
+// The BFT consensus engine: Tendermint's propose / prevote / precommit with locking ("The latest
+// gossip on BFT consensus", Buchman, Kwon, Milosevic 2018, Algorithm 1), as a deterministic state
+// machine.
+//
+// Inputs are proposals, vote bursts, timer expiries and committed blocks from block sync; outputs
+// go through an EngineHost it is given (broadcast, schedule a timeout, persist signed state, report
+// evidence) and an Application (build, validate and commit blocks). There
+// are no threads, clocks or sockets inside, so the node's consensus stage and the simulator
+// (consensus/sim/) run the same code. One owner thread calls every method; the engine never calls
+// back into itself from a host or application callback, and callbacks must not call into the
+// engine. Protocol, quorum and persistence rules: docs/consensus.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <tuple>
+#include <vector>
+
+#include "consensus/crypto.h"
+#include "consensus/messages.h"
+#include "consensus/validator_set.h"
+#include "consensus/vote_set.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace tc::consensus {
+
+// Round timeouts grow linearly with the round (view change): step(r) = base + r * delta.
+struct TimeoutConfig {
+  std::uint64_t propose_base_ms = 1000;
+  std::uint64_t propose_delta_ms = 500;
+  std::uint64_t prevote_base_ms = 500;
+  std::uint64_t prevote_delta_ms = 250;
+  std::uint64_t precommit_base_ms = 500;
+  std::uint64_t precommit_delta_ms = 250;
+  // Pause between a commit and round 0 of the next height (the block interval); 0 starts at once.
+  std::uint64_t commit_wait_ms = 0;
+  // Period of re-sending this validator's own signed messages of the current round (and, when its
+  // round state has not moved for a period, relaying the votes that justify it), which recovers
+  // messages lost before the network stabilised.
+  std::uint64_t retransmit_ms = 1000;
+
+  std::uint64_t propose_ms(std::uint32_t round) const {
+    return propose_base_ms + round * propose_delta_ms;
+  }
+  std::uint64_t prevote_ms(std::uint32_t round) const {
+    return prevote_base_ms + round * prevote_delta_ms;
+  }
+  std::uint64_t precommit_ms(std::uint32_t round) const {
+    return precommit_base_ms + round * precommit_delta_ms;
+  }
+};
+
+struct EngineConfig {
+  std::uint32_t chain_id = 0;
+  TimeoutConfig timeouts;
+  // Votes and proposals are stored for rounds up to round + this; later ones only count for the
+  // round-skip rule (their sender's highest round), which bounds memory against Byzantine rounds.
+  std::uint32_t future_round_window = 16;
+  // Messages for height + 1 are held (unverified) until this height commits; beyond this many the
+  // rest is dropped and counted, and retransmission recovers them.
+  std::size_t next_height_buffer_max = 8192;
+  // Distinct blocks (payloads) held per height: the round's proposals plus an equivocator's extras.
+  std::size_t blocks_per_height_max = 16;
+  // The "> 2/3" rule. Only tests change it (tests/consensus/simulation_test.cpp injects a broken
+  // rule to prove the simulator finds the resulting safety violation).
+  QuorumRule quorum_rule = is_quorum;
+};
+
+enum class TimeoutStep : std::uint8_t { kPropose, kPrevote, kPrecommit, kCommitWait, kRetransmit };
+
+// A timer the engine asked for; the host hands it back through on_timeout when it expires. Timers
+// are never cancelled: a stale one is recognised and ignored.
+struct TimeoutEvent {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  TimeoutStep step = TimeoutStep::kPropose;
+  friend bool operator==(const TimeoutEvent&, const TimeoutEvent&) = default;
+};
+
+// What this validator signed last, its own votes of that round, and its locks. The engine hands it
+// to the host after making a signature and before sending it, and sends only if the host persisted
+// it; at restart it is handed back to start(). With it a restarted validator never signs two
+// conflicting messages, keeps its lock, and can re-send the votes it had cast (without them a
+// restarted validator could leave a round one vote short of every quorum for good).
+struct SignedState {
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  SignStep step = SignStep::kNone;
+  Hash256 block_hash;
+  std::uint32_t pol_round = kNoPolRound;  // of the last signed proposal
+  std::optional<Vote> prevote;            // this validator's votes of (height, round), if cast
+  std::optional<Vote> precommit;
+  std::int64_t locked_round = -1;
+  Hash256 locked_hash;
+  Bytes locked_payload;
+  std::int64_t valid_round = -1;
+  Hash256 valid_hash;
+  Bytes valid_payload;
+  // The prevote quorum for valid_hash in valid_round: the proof-of-lock a re-proposal carries.
+  std::vector<Vote> valid_proof;
+};
+
+// Whether signing (height, round, step, block_hash[, pol_round]) after `state` can never conflict:
+// it is later than the last signed (height, round, step), or is that very message again.
+bool may_sign(const SignedState& state, std::uint64_t height, std::uint32_t round, SignStep step,
+              const Hash256& block_hash, std::uint32_t pol_round = kNoPolRound);
+
+struct BlockCandidate {
+  Hash256 hash;
+  Bytes payload;
+};
+
+// What the ledger implements. Calls are synchronous, from the engine's thread.
+class Application {
+ public:
+  virtual ~Application() = default;
+  // A new block for (height, round) that this validator proposes.
+  virtual BlockCandidate build_block(std::uint64_t height, std::uint32_t round) = 0;
+  // Whether payload is a valid block for height whose hash is `hash` (the application checks the
+  // binding). Called at most once per distinct hash per height; the engine caches the verdict.
+  virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) = 0;
+  // The block is final. Called once per height, in height order, with its > 2/3 certificate.
+  virtual void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                            const CommitCertificate& certificate) = 0;
+};
+
+// The engine's outputs.
+class EngineHost {
+ public:
+  virtual ~EngineHost() = default;
+  // Makes `state` durable. Called after every signature and before the message leaves; on error
+  // the engine drops the message (a signature never sent cannot conflict with anything).
+  virtual Status persist_signed_state(const SignedState& state) = 0;
+  virtual void broadcast_proposal(const Proposal& proposal) = 0;
+  // Sends a vote to every validator: this validator's own, or another's that it relays (the
+  // prevotes justifying its proposal's pol_round).
+  virtual void broadcast_vote(const Vote& vote) = 0;
+  virtual void schedule_timeout(const TimeoutEvent& event, std::uint64_t delay_ms) = 0;
+  virtual void report_evidence(const Evidence& evidence) = 0;
+};
+
+// A block with its certificate, from block sync, for a height this engine has not yet decided.
+// Block sync (net/ in the node, the simulator's network) finds lagging peers from the height every
+// message's sender reports, and sends them the blocks they lack; the engine only checks them.
+struct CommittedBlock {
+  std::uint64_t height = 0;
+  Hash256 hash;
+  Bytes payload;
+  CommitCertificate certificate;
+};
+
+enum class Counter : std::uint8_t {
+  kProposalAccepted,
+  kProposalDuplicate,
+  kProposalWrongProposer,
+  kProposalBadSignature,
+  kProposalMalformed,  // pol_round >= round
+  kProposalInvalidBlock,
+  kProposalConflict,  // proposer equivocation: evidence reported
+  kVoteAccepted,
+  kVoteDuplicate,
+  kVoteConflict,  // double vote: evidence reported
+  kVoteBadSignature,
+  kVoteUnknownValidator,
+  kMessageStale,   // for a height already decided
+  kMessageFuture,  // beyond height + 1 or beyond the round window
+  kNextHeightBuffered,
+  kNextHeightDropped,
+  kSignatureVerified,  // signatures checked through the verifier
+  kSigned,
+  kSignRefused,  // the restart guard refused a signature
+  kPersistFailed,
+  kRoundSkip,
+  kCommit,
+  kCatchUpCommit,
+  kCatchUpRejected,
+  kCount
+};
+
+struct EngineMetrics {
+  std::array<std::uint64_t, static_cast<std::size_t>(Counter::kCount)> counters{};
+  std::uint64_t get(Counter c) const { return counters[static_cast<std::size_t>(c)]; }
+};
+
+// Tendermint's step_p.
+enum class Step : std::uint8_t { kPropose, kPrevote, kPrecommit };
+
+class Engine {
+ public:
+  // `set` is the validator set of every height this engine decides and `schedule_base_height` its
+  // first height (the proposer schedule starts there). `signer` may be null for a non-validator, as
+  // may a signer whose key is not in the set; such an engine follows and commits but never signs.
+  // The references must outlive the engine.
+  Engine(const EngineConfig& config, ValidatorSet set, std::uint64_t schedule_base_height,
+         Signer* signer, SignatureVerifier& verifier, Application& application, EngineHost& host);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Begins deciding `height` (the application's last committed height + 1). `persisted` is what
+  // persist_signed_state last stored (default-constructed on first start): if it is for `height`,
+  // the engine resumes at its round with its locks, and never signs anything it forbids.
+  void start(std::uint64_t height, const SignedState& persisted);
+
+  void on_proposal(const Proposal& proposal);
+  // A burst of votes; their signatures are checked in one verify_batch call after the cheap checks
+  // (range, staleness, duplicates).
+  void on_votes(std::span<const Vote> votes);
+  void on_timeout(const TimeoutEvent& event);
+  // A decided block from block sync; committed if it is for the current height and its certificate
+  // verifies against the set. Blocks for other heights are ignored.
+  void on_committed_block(const CommittedBlock& block);
+
+  std::uint64_t height() const { return height_; }
+  std::uint32_t round() const { return round_; }
+  Step step() const { return step_; }
+  std::int64_t locked_round() const { return signed_.locked_round; }
+  const Hash256& locked_hash() const { return signed_.locked_hash; }
+  std::int64_t valid_round() const { return signed_.valid_round; }
+  const SignedState& signed_state() const { return signed_; }
+  std::optional<std::uint32_t> self_index() const { return self_; }
+  const ValidatorSet& validator_set() const { return set_; }
+  const EngineMetrics& metrics() const { return metrics_; }
+  // Rounds of the current height with stored votes (pruning is observable in tests).
+  std::size_t stored_rounds() const { return rounds_.size(); }
+  // The proposer of (height(), round).
+  std::uint32_t proposer(std::uint32_t round) { return schedule_.proposer(round); }
+
+ private:
+  struct RoundData {
+    RoundData(std::uint64_t height, std::uint32_t round, std::size_t n)
+        : prevotes(height, round, VoteType::kPrevote, n),
+          precommits(height, round, VoteType::kPrecommit, n) {}
+    std::optional<Proposal> proposal;  // the first proposal from the round's proposer (no payload)
+    bool proposal_evidence_reported = false;
+    RoundVoteSet prevotes;
+    RoundVoteSet precommits;
+  };
+  struct KnownBlock {  // a block the application judged valid for height_
+    Hash256 hash;
+    Bytes payload;
+  };
+  struct Buffered {
+    bool is_vote = false;
+    Vote vote;
+    Proposal proposal;
+  };
+
+  // Step functions (Algorithm 1). Each lists the events that lead into it and returns at once when
+  // (height, round, step) says the event is stale.
+  void enter_new_round(std::uint64_t height, std::uint32_t round);
+  void enter_prevote(std::uint64_t height, std::uint32_t round, const Hash256& block_hash);
+  void enter_precommit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash);
+  void finalize_commit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
+                       const CommitCertificate* certificate);
+
+  // Applies every upon-rule whose condition holds until none does, then replays the next-height
+  // buffer if the height advanced.
+  void run_rules();
+  bool apply_one_rule();
+  void accept_votes(std::span<const Vote> votes);
+  void accept_proposal(const Proposal& proposal);
+  bool add_verified_vote(const Vote& vote);
+  void buffer_next_height(const Buffered& message);
+  RoundData& round_data(std::uint32_t round);
+  const KnownBlock* known_block(const Hash256& hash) const;
+  // Stores a block if the application validates it (or `trusted`, for this validator's own block);
+  // invalid blocks are counted, never stored, so a known block is a valid block.
+  void remember_block(const Hash256& hash, ByteSpan payload, bool trusted);
+  void note_round_seen(std::uint32_t validator_index, std::uint32_t round);
+  std::uint32_t skip_target_round() const;
+  void sign_and_send_vote(VoteType type, const Hash256& block_hash);
+  void retransmit();
+  // Re-sends the prevotes that justify this validator's proposal of `round` when it carries a
+  // pol_round (lines 28-29 need them at every receiver, also those that missed them).
+  void send_proof_of_lock(std::uint32_t round);
+  void count(Counter c, std::uint64_t n = 1) {
+    metrics_.counters[static_cast<std::size_t>(c)] += n;
+  }
+  bool quorum(std::uint64_t power) const { return config_.quorum_rule(power, set_.total_power()); }
+
+  EngineConfig config_;
+  ValidatorSet set_;
+  ProposerSchedule schedule_;
+  Signer* signer_;
+  SignatureVerifier& verifier_;
+  Application& app_;
+  EngineHost& host_;
+  std::optional<std::uint32_t> self_;
+
+  // Round state (h_p, round_p, step_p, locks inside signed_). Only the step functions change it.
+  std::uint64_t height_ = 0;
+  std::uint32_t round_ = 0;
+  Step step_ = Step::kPropose;
+  bool started_ = false;              // round_ of height_ has been entered
+  bool prevote_wait_ = false;         // line 34 fired in round_
+  bool precommit_wait_ = false;       // line 47 fired in round_
+  bool prevote_quorum_seen_ = false;  // line 36 fired in round_
+  SignedState signed_;
+  std::tuple<std::uint64_t, std::uint32_t, Step> retransmit_position_{~std::uint64_t{0}, 0,
+                                                                      Step::kPropose};
+
+  std::map<std::uint32_t, RoundData> rounds_;  // current height only; dropped at commit
+  std::vector<KnownBlock> blocks_;             // current height only
+  std::vector<std::uint32_t> max_round_seen_;  // per validator, current height (round skip)
+  std::uint64_t future_power_ = 0;             // power of validators seen beyond round_
+  std::vector<Buffered> next_height_;
+  std::vector<Buffered> replay_;  // next_height_ after a commit, awaiting replay
+  EngineMetrics metrics_;
+};
+
+}  // namespace tc::consensus

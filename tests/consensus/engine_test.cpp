@@ -1,0 +1,399 @@
+// Goal: the engine follows Tendermint's Algorithm 1 step by step: proposing, prevoting, locking,
+// unlocking only on a later proof-of-lock, growing timeouts, committing with a certificate,
+// pruning, reporting equivocation, and never signing a conflicting message across a restart.
+// Method: one engine (validator 3 of four equal validators, keys from the simulator's key table)
+// driven by hand-made signed messages; its outputs are recorded by a fake host and application.
+// Scenarios: the round-0 proposer proposes; timeouts grow per round and drive a nil round; a
+// prevote quorum locks and precommits; a locked validator prevotes nil for another block; a
+// proof-of-lock from a later round unlocks; precommits commit with a checkable certificate and
+// prune the height; bad signatures are dropped; double votes and double proposals become verifiable
+// evidence; the restart guard's ordering; a restarted engine resumes its round, lock and votes and
+// never signs a conflicting vote; a failed persist sends nothing; block sync commits a certified
+// block and refuses a forged certificate.
+#include "consensus/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "consensus/certificate.h"
+#include "consensus/sim/sim_crypto.h"
+#include "core/sha2.h"
+
+namespace tc::consensus {
+namespace {
+
+constexpr std::uint32_t kChain = 77;
+constexpr std::uint32_t kSelf = 3;
+
+class RecordingHost final : public EngineHost {
+ public:
+  Status persist_signed_state(const SignedState& state) override {
+    if (fail_persist) return io_error("disk full");
+    persisted = state;
+    ++persist_count;
+    return Status::ok();
+  }
+  void broadcast_proposal(const Proposal& proposal) override { proposals.push_back(proposal); }
+  void broadcast_vote(const Vote& vote) override { votes.push_back(vote); }
+  void schedule_timeout(const TimeoutEvent& event, std::uint64_t delay_ms) override {
+    timeouts.emplace_back(event, delay_ms);
+  }
+  void report_evidence(const Evidence& evidence) override { evidence_.push_back(evidence); }
+
+  bool fail_persist = false;
+  SignedState persisted;
+  int persist_count = 0;
+  std::vector<Proposal> proposals;
+  std::vector<Vote> votes;
+  std::vector<std::pair<TimeoutEvent, std::uint64_t>> timeouts;
+  std::vector<Evidence> evidence_;
+
+  std::uint64_t delay_of(TimeoutStep step, std::uint32_t round) const {
+    for (const auto& [event, delay] : timeouts)
+      if (event.step == step && event.round == round) return delay;
+    return 0;
+  }
+};
+
+class TestApp final : public Application {
+ public:
+  BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+    return make(height, round, 0xEE);
+  }
+  static BlockCandidate make(std::uint64_t height, std::uint32_t round, std::uint8_t tag) {
+    BlockCandidate c;
+    c.payload.resize(13);
+    store_u64_le(c.payload.data(), height);
+    store_u32_le(c.payload.data() + 8, round);
+    c.payload[12] = tag;
+    c.hash = sha256(c.payload);
+    return c;
+  }
+  bool validate_block(std::uint64_t, const Hash256& hash, ByteSpan payload) override {
+    return sha256(payload) == hash && payload.size() == 13 && payload[12] != 0xBA;
+  }
+  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
+                    const CommitCertificate& certificate) override {
+    commits.push_back({height, hash, {}, certificate});
+  }
+  std::vector<CommittedBlock> commits;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() : keys_(5, 4), verifier_(keys_), signer_(keys_, kSelf) {
+    std::vector<Validator> validators;
+    for (std::uint32_t i = 0; i < 4; ++i) validators.push_back({keys_.pubkey(i), 1});
+    set_ = std::move(ValidatorSet::create(validators)).value();
+    config_.chain_id = kChain;
+    config_.timeouts = TimeoutConfig{100, 50, 40, 20, 40, 20, 0, 1000};
+  }
+
+  std::unique_ptr<Engine> make_engine(Application& app, RecordingHost& host) {
+    return std::make_unique<Engine>(config_, *set_, 1, &signer_, verifier_, app, host);
+  }
+
+  Vote vote(std::uint32_t from, std::uint32_t round, VoteType type, const Hash256& hash,
+            std::uint64_t height = 1) {
+    Vote v{height, round, type, from, hash, Signature{}};
+    v.sig = keys_.sign(from, vote_digest(kChain, v));
+    return v;
+  }
+  Proposal proposal(std::uint32_t from, std::uint32_t round, const BlockCandidate& block,
+                    std::uint32_t pol_round = kNoPolRound, std::uint64_t height = 1) {
+    Proposal p;
+    p.height = height;
+    p.round = round;
+    p.pol_round = pol_round;
+    p.proposer_index = from;
+    p.block_hash = block.hash;
+    p.payload = block.payload;
+    p.sig = keys_.sign(from, proposal_digest(kChain, p));
+    return p;
+  }
+  void votes_from(Engine& engine, std::vector<std::uint32_t> from, std::uint32_t round,
+                  VoteType type, const Hash256& hash) {
+    std::vector<Vote> batch;
+    for (std::uint32_t i : from) batch.push_back(vote(i, round, type, hash));
+    engine.on_votes(batch);
+  }
+  static const Vote* last_own(const RecordingHost& host, VoteType type) {
+    for (auto it = host.votes.rbegin(); it != host.votes.rend(); ++it)
+      if (it->validator_index == kSelf && it->type == type) return &*it;
+    return nullptr;
+  }
+  // Drives `engine` from round `round` (step propose) to round + 1 through nil votes and timeouts.
+  void nil_round(Engine& engine, std::uint32_t round) {
+    engine.on_timeout({1, round, TimeoutStep::kPropose});
+    votes_from(engine, {0, 1}, round, VoteType::kPrevote, Hash256{});
+    engine.on_timeout({1, round, TimeoutStep::kPrevote});
+    votes_from(engine, {0, 1}, round, VoteType::kPrecommit, Hash256{});
+    engine.on_timeout({1, round, TimeoutStep::kPrecommit});
+  }
+
+  sim::SimKeyTable keys_;
+  sim::SimVerifier verifier_;
+  sim::SimSigner signer_;
+  std::optional<ValidatorSet> set_;
+  EngineConfig config_;
+};
+
+TEST_F(EngineTest, RoundZeroProposerProposes) {
+  TestApp app;
+  RecordingHost host;
+  sim::SimSigner proposer_signer(keys_, 0);
+  Engine engine(config_, *set_, 1, &proposer_signer, verifier_, app, host);
+  engine.start(1, SignedState{});
+  ASSERT_EQ(host.proposals.size(), 1u);
+  EXPECT_EQ(host.proposals[0].proposer_index, 0u);
+  EXPECT_EQ(host.proposals[0].pol_round, kNoPolRound);
+  // It receives its own proposal and prevotes for it; each signature was persisted first.
+  EXPECT_EQ(host.persist_count, 2);
+  EXPECT_EQ(host.persisted.step, SignStep::kPrevote);
+  ASSERT_EQ(host.votes.size(), 1u);
+  EXPECT_EQ(host.votes[0].block_hash, host.proposals[0].block_hash);
+}
+
+TEST_F(EngineTest, TimeoutsGrowPerRoundAndDriveNilRounds) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  EXPECT_TRUE(host.proposals.empty());
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPropose, 0), 100u);
+  nil_round(*engine, 0);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPrevote, 0), 40u);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPrecommit, 0), 40u);
+  ASSERT_NE(last_own(host, VoteType::kPrecommit), nullptr);
+  EXPECT_TRUE(last_own(host, VoteType::kPrecommit)->is_nil());
+  EXPECT_EQ(engine->round(), 1u);
+  nil_round(*engine, 1);
+  nil_round(*engine, 2);
+  EXPECT_EQ(engine->round(), 3u);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPropose, 1), 150u);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPrevote, 2), 80u);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPrecommit, 2), 80u);
+  // Round 3 is validator 3's own: it proposes.
+  ASSERT_EQ(host.proposals.size(), 1u);
+  EXPECT_EQ(host.proposals[0].round, 3u);
+  // A stale timeout changes nothing.
+  engine->on_timeout({1, 0, TimeoutStep::kPrecommit});
+  EXPECT_EQ(engine->round(), 3u);
+}
+
+TEST_F(EngineTest, PrevoteQuorumLocksAndPrecommits) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  ASSERT_NE(last_own(host, VoteType::kPrevote), nullptr);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, a.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  ASSERT_NE(last_own(host, VoteType::kPrecommit), nullptr);
+  EXPECT_EQ(last_own(host, VoteType::kPrecommit)->block_hash, a.hash);
+  EXPECT_EQ(engine->locked_round(), 0);
+  EXPECT_EQ(engine->locked_hash(), a.hash);
+  EXPECT_EQ(engine->valid_round(), 0);
+  // The lock was persisted together with the precommit, before it was sent.
+  EXPECT_EQ(host.persisted.locked_round, 0);
+  EXPECT_EQ(host.persisted.step, SignStep::kPrecommit);
+  ASSERT_TRUE(host.persisted.precommit.has_value());
+}
+
+TEST_F(EngineTest, LockedValidatorPrevotesNilForAnotherBlockThenUnlocksOnLaterProofOfLock) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  ASSERT_EQ(engine->locked_hash(), a.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, Hash256{});
+  engine->on_timeout({1, 0, TimeoutStep::kPrecommit});
+  ASSERT_EQ(engine->round(), 1u);
+
+  // Round 1: validator 1 proposes a different block; locked on A, validator 3 prevotes nil.
+  const BlockCandidate b = TestApp::make(1, 1, 0xB1);
+  engine->on_proposal(proposal(1, 1, b));
+  EXPECT_TRUE(last_own(host, VoteType::kPrevote)->is_nil());
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->round, 1u);
+  votes_from(*engine, {0, 1, 2}, 1, VoteType::kPrecommit, Hash256{});
+  engine->on_timeout({1, 1, TimeoutStep::kPrecommit});
+  ASSERT_EQ(engine->round(), 2u);
+
+  // Round 2: validator 2 re-proposes B with pol_round 1; once the round-1 prevote quorum for B is
+  // known (line 28, lockedRound 0 <= 1), validator 3 prevotes B despite its lock on A.
+  engine->on_proposal(proposal(2, 2, b, 1));
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->round, 1u) << "no prevote without the proof";
+  votes_from(*engine, {0, 1, 2}, 1, VoteType::kPrevote, b.hash);
+  ASSERT_EQ(last_own(host, VoteType::kPrevote)->round, 2u);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, b.hash);
+}
+
+TEST_F(EngineTest, PrecommitQuorumCommitsWithCertificateAndPrunes) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  votes_from(*engine, {0}, 0, VoteType::kPrecommit, a.hash);
+  EXPECT_TRUE(app.commits.empty()) << "2 of 4 precommits are not a quorum";
+  votes_from(*engine, {1}, 0, VoteType::kPrecommit, a.hash);
+  ASSERT_EQ(app.commits.size(), 1u);
+  const CommitCertificate& certificate = app.commits[0].certificate;
+  EXPECT_EQ(certificate.signatures.size(), 3u);
+  EXPECT_TRUE(verify_certificate(certificate, kChain, 1, a.hash, *set_, verifier_).is_ok());
+  EXPECT_EQ(engine->height(), 2u);
+  EXPECT_EQ(engine->round(), 0u);
+  EXPECT_EQ(engine->locked_round(), -1);
+  EXPECT_LE(engine->stored_rounds(), 1u);
+  // Dropping a signature below the quorum, or changing the hash, breaks the certificate.
+  CommitCertificate short_cert = certificate;
+  short_cert.signatures.pop_back();
+  EXPECT_FALSE(verify_certificate(short_cert, kChain, 1, a.hash, *set_, verifier_).is_ok());
+  CommitCertificate wrong = certificate;
+  wrong.signatures[0].sig.bytes[0] ^= 1;
+  EXPECT_EQ(verify_certificate(wrong, kChain, 1, a.hash, *set_, verifier_).code(),
+            StatusCode::kCorruption);
+  // Late votes for the committed height are counted as stale and change nothing.
+  votes_from(*engine, {2}, 0, VoteType::kPrecommit, a.hash);
+  EXPECT_EQ(engine->metrics().get(Counter::kMessageStale), 1u);
+}
+
+TEST_F(EngineTest, BadSignaturesAreDroppedAndCounted) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  Vote forged = vote(0, 0, VoteType::kPrevote, Hash256{});
+  forged.sig.bytes[3] ^= 0x10;
+  Vote misattributed = vote(1, 0, VoteType::kPrevote, Hash256{});
+  misattributed.validator_index = 2;
+  const Vote batch[] = {forged, misattributed};
+  engine->on_votes(batch);
+  EXPECT_EQ(engine->metrics().get(Counter::kVoteBadSignature), 2u);
+  EXPECT_EQ(engine->metrics().get(Counter::kVoteAccepted), 0u);
+  Proposal bad = proposal(0, 0, TestApp::make(1, 0, 0xA1));
+  bad.sig.bytes[0] ^= 1;
+  engine->on_proposal(bad);
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalBadSignature), 1u);
+  engine->on_proposal(proposal(1, 0, TestApp::make(1, 0, 0xA1)));  // not round 0's proposer
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalWrongProposer), 1u);
+}
+
+TEST_F(EngineTest, DoubleVotesAndDoubleProposalsBecomeEvidence) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  votes_from(*engine, {1}, 0, VoteType::kPrevote, TestApp::make(1, 0, 1).hash);
+  votes_from(*engine, {1}, 0, VoteType::kPrevote, TestApp::make(1, 0, 2).hash);
+  votes_from(*engine, {1}, 0, VoteType::kPrevote, TestApp::make(1, 0, 3).hash);
+  ASSERT_EQ(host.evidence_.size(), 1u) << "one report per validator and round";
+  EXPECT_EQ(host.evidence_[0].validator_index, 1u);
+  EXPECT_EQ(host.evidence_[0].step, SignStep::kPrevote);
+  EXPECT_TRUE(verify_evidence(host.evidence_[0], kChain, *set_, verifier_).is_ok());
+  Evidence tampered = host.evidence_[0];
+  tampered.hash_b = tampered.hash_a;
+  EXPECT_FALSE(verify_evidence(tampered, kChain, *set_, verifier_).is_ok());
+
+  engine->on_proposal(proposal(0, 0, TestApp::make(1, 0, 0xA1)));
+  engine->on_proposal(proposal(0, 0, TestApp::make(1, 0, 0xA2)));
+  ASSERT_EQ(host.evidence_.size(), 2u);
+  EXPECT_EQ(host.evidence_[1].step, SignStep::kProposal);
+  EXPECT_TRUE(verify_evidence(host.evidence_[1], kChain, *set_, verifier_).is_ok());
+  // The first proposal stays the round's proposal: validator 3 prevoted A1.
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, TestApp::make(1, 0, 0xA1).hash);
+}
+
+TEST(MaySignTest, OrdersHeightRoundStep) {
+  SignedState state;
+  EXPECT_TRUE(may_sign(state, 1, 0, SignStep::kPrevote, Hash256{}));
+  state.height = 5;
+  state.round = 2;
+  state.step = SignStep::kPrevote;
+  state.block_hash.bytes[0] = 7;
+  EXPECT_TRUE(may_sign(state, 5, 2, SignStep::kPrevote, state.block_hash));  // the same vote again
+  EXPECT_FALSE(may_sign(state, 5, 2, SignStep::kPrevote, Hash256{}));        // a conflicting one
+  EXPECT_FALSE(may_sign(state, 5, 2, SignStep::kProposal, state.block_hash));
+  EXPECT_FALSE(may_sign(state, 5, 1, SignStep::kPrecommit, Hash256{}));
+  EXPECT_FALSE(may_sign(state, 4, 9, SignStep::kPrecommit, Hash256{}));
+  EXPECT_TRUE(may_sign(state, 5, 2, SignStep::kPrecommit, Hash256{}));
+  EXPECT_TRUE(may_sign(state, 5, 3, SignStep::kProposal, Hash256{}));
+  EXPECT_TRUE(may_sign(state, 6, 0, SignStep::kPrevote, Hash256{}));
+}
+
+TEST_F(EngineTest, RestartResumesRoundLockAndVotesAndNeverSignsAConflict) {
+  TestApp app;
+  RecordingHost host;
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  {
+    auto engine = make_engine(app, host);
+    engine->start(1, SignedState{});
+    engine->on_proposal(proposal(0, 0, a));
+    votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+    ASSERT_EQ(last_own(host, VoteType::kPrecommit)->block_hash, a.hash);
+  }  // crash
+  const SignedState disk = host.persisted;
+  RecordingHost after;
+  auto engine = make_engine(app, after);
+  engine->start(1, disk);
+  EXPECT_EQ(engine->round(), 0u);
+  EXPECT_EQ(engine->step(), Step::kPrecommit);
+  EXPECT_EQ(engine->locked_hash(), a.hash);
+  // It re-sends exactly the votes it had cast, nothing else.
+  ASSERT_EQ(after.votes.size(), 2u);
+  EXPECT_EQ(after.votes[0].block_hash, a.hash);
+  EXPECT_EQ(after.votes[1].block_hash, a.hash);
+  // A different round-0 proposal, or a timeout, cannot make it sign anything else at round 0.
+  engine->on_timeout({1, 0, TimeoutStep::kPropose});
+  engine->on_timeout({1, 0, TimeoutStep::kPrevote});
+  EXPECT_EQ(after.votes.size(), 2u);
+  // In round 1 a new block from validator 1 gets a nil prevote: the lock survived the restart.
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, Hash256{});
+  engine->on_timeout({1, 0, TimeoutStep::kPrecommit});
+  engine->on_proposal(proposal(1, 1, TestApp::make(1, 1, 0xB1)));
+  ASSERT_EQ(last_own(after, VoteType::kPrevote)->round, 1u);
+  EXPECT_TRUE(last_own(after, VoteType::kPrevote)->is_nil());
+}
+
+TEST_F(EngineTest, FailedPersistSendsNothing) {
+  TestApp app;
+  RecordingHost host;
+  host.fail_persist = true;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  engine->on_timeout({1, 0, TimeoutStep::kPropose});
+  EXPECT_TRUE(host.votes.empty());
+  EXPECT_EQ(engine->metrics().get(Counter::kPersistFailed), 1u);
+}
+
+TEST_F(EngineTest, BlockSyncCommitsCertifiedBlocksOnly) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  std::vector<Vote> precommits = {vote(0, 0, VoteType::kPrecommit, a.hash),
+                                  vote(1, 0, VoteType::kPrecommit, a.hash)};
+  CommittedBlock block{1, a.hash, a.payload, make_certificate(1, 0, a.hash, precommits, *set_)};
+  engine->on_committed_block(block);  // 2 of 4: not a quorum
+  EXPECT_TRUE(app.commits.empty());
+  EXPECT_EQ(engine->metrics().get(Counter::kCatchUpRejected), 1u);
+  precommits.push_back(vote(2, 0, VoteType::kPrecommit, a.hash));
+  block.certificate = make_certificate(1, 0, a.hash, precommits, *set_);
+  block.certificate.signatures[2].sig.bytes[1] ^= 1;  // forged
+  engine->on_committed_block(block);
+  EXPECT_TRUE(app.commits.empty());
+  block.certificate = make_certificate(1, 0, a.hash, precommits, *set_);
+  engine->on_committed_block(block);
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(engine->height(), 2u);
+}
+
+}  // namespace
+}  // namespace tc::consensus
