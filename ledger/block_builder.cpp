@@ -1,0 +1,155 @@
+#include "ledger/block_builder.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "ledger/reward.h"
+
+namespace tc::ledger {
+namespace {
+
+// The smallest transfer: one input, one output.
+constexpr std::size_t kMinTransferBytes = kTransactionHeaderBytes + kInputBytes + kOutputBytes;
+
+}  // namespace
+
+Result<Transaction> make_coinbase(std::uint64_t height, const Pubkey& proposer, Amount fees,
+                                  const MasternodeRegistry& registry, const LedgerParams& params) {
+  const std::vector<MasternodeRecord> active = registry.active_at(height);
+  const auto proposer_record =
+      std::find_if(active.begin(), active.end(),
+                   [&](const MasternodeRecord& r) { return r.consensus_pubkey == proposer; });
+  if (proposer_record == active.end()) {
+    return invalid_argument("block " + std::to_string(height) + ": proposer " + to_hex(proposer) +
+                            " is not an active masternode");
+  }
+  const auto total = params.block_reward.checked_add(fees);
+  if (!total) return invalid_argument("block " + std::to_string(height) + ": fees overflow");
+  std::vector<RewardRecipient> recipients;
+  recipients.reserve(active.size());
+  for (const MasternodeRecord& record : active) {
+    recipients.push_back(
+        RewardRecipient{record.reward_pubkey_hash, tier_rules(record.tier).reward_weight});
+  }
+  TC_ASSIGN_OR_RETURN(std::vector<TxOutput> outputs,
+                      split_reward(*total, recipients, proposer_record->reward_pubkey_hash));
+  Transaction coinbase;
+  coinbase.kind = TxKind::kCoinbase;
+  coinbase.chain_id = params.chain_id;
+  coinbase.coinbase_height = height;
+  coinbase.outputs = std::move(outputs);
+  return coinbase;
+}
+
+Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView& view,
+                          const MasternodeRegistry& registry, const LedgerParams& params,
+                          std::size_t block_bytes_max, BuildStats* stats) {
+  BuildStats local;
+  BuildStats& out = stats != nullptr ? *stats : local;
+  out = BuildStats{};
+  const std::string where = "build block " + std::to_string(tmpl.height);
+
+  // Room for the coinbase at its largest: one output per active masternode and the remainder.
+  const std::size_t coinbase_bytes_max =
+      kTransactionHeaderBytes + kOutputBytes * (registry.active_at(tmpl.height).size() + 1) +
+      kCoinbasePayloadBytes;
+  const std::size_t limit = std::min(block_bytes_max, params.block_bytes_max);
+  const std::size_t fixed = kBlockHeaderBytes + kBlockTxLengthBytes + coinbase_bytes_max;
+  if (limit < fixed) {
+    return invalid_argument(where + ": limit " + std::to_string(limit) +
+                            " bytes leaves no room for the coinbase (" + std::to_string(fixed) +
+                            ")");
+  }
+  std::size_t remaining = limit - fixed;
+
+  // Highest fee rate first; a transaction that does not fit or conflicts is skipped, not a stop.
+  const std::vector<std::shared_ptr<const PendingTx>> candidates = mempool.by_fee_rate();
+  std::unordered_set<OutPoint, OutPointHasher> claimed;
+  std::vector<const PendingTx*> chosen;
+  for (const auto& candidate : candidates) {
+    if (remaining < kBlockTxLengthBytes + kMinTransferBytes) break;
+    ++out.candidates;
+    const std::size_t need = kBlockTxLengthBytes + candidate->bytes.size();
+    if (need > remaining) {
+      ++out.skipped_size;
+      continue;
+    }
+    const bool conflicts = std::any_of(candidate->claims.begin(), candidate->claims.end(),
+                                       [&](const OutPoint& o) { return claimed.contains(o); });
+    if (conflicts) {
+      ++out.skipped_conflict;
+      continue;
+    }
+    claimed.insert(candidate->claims.begin(), candidate->claims.end());
+    chosen.push_back(candidate.get());
+    remaining -= need;
+  }
+
+  // Re-check against the state the block builds on: one lookup for every input and collateral.
+  std::vector<OutPoint> outpoints;
+  for (const PendingTx* tx : chosen) {
+    for (std::size_t i = 0; i < tx->view.input_count(); ++i)
+      outpoints.push_back(tx->view.input(i).prev());
+    if (tx->view.kind() == TxKind::kMasternodeRegistration)
+      outpoints.push_back(tx->view.registration().collateral);
+  }
+  std::vector<storage::UtxoLookup> found(outpoints.size());
+  TC_RETURN_IF_ERROR(view.lookup(outpoints, found).with_context(where));
+
+  std::vector<Transaction> included;
+  std::vector<Hash256> txids(1);
+  Amount fees;
+  std::size_t next = 0;
+  for (const PendingTx* tx : chosen) {
+    const std::size_t inputs = tx->view.input_count();
+    const bool registration = tx->view.kind() == TxKind::kMasternodeRegistration;
+    const std::span<const storage::UtxoLookup> spent(found.data() + next, inputs);
+    Amount fee;
+    TxFailure failure;
+    RejectReason reason = check_inputs(tx->view, spent, tmpl.height, params, &fee, &failure);
+    if (reason == RejectReason::kOk && registration) {
+      const RegistrationPayload payload = tx->view.registration();
+      reason = check_registration(tx->view, found[next + inputs],
+                                  registry.claims(payload.consensus_pubkey, payload.collateral),
+                                  &failure);
+    }
+    next += inputs + (registration ? 1 : 0);
+    if (reason != RejectReason::kOk) {
+      mempool.remove(tx->txid);
+      ++out.dropped_invalid;
+      continue;
+    }
+    const auto sum = fees.checked_add(fee);
+    if (!sum) return invalid_argument(where + ": fees overflow u64");
+    fees = *sum;
+    included.push_back(tx->view.to_transaction());
+    txids.push_back(tx->txid);
+  }
+
+  TC_ASSIGN_OR_RETURN(Transaction coinbase,
+                      make_coinbase(tmpl.height, tmpl.proposer, fees, registry, params));
+  txids[0] = txid(coinbase);
+  Block block;
+  block.transactions.reserve(included.size() + 1);
+  block.transactions.push_back(std::move(coinbase));
+  for (Transaction& tx : included) block.transactions.push_back(std::move(tx));
+  BlockHeader& header = block.header;
+  header.chain_id = params.chain_id;
+  header.height = tmpl.height;
+  header.prev_hash = tmpl.prev_hash;
+  header.tx_root = merkle_root(txids);
+  header.timestamp_ms = tmpl.timestamp_ms;
+  header.proposer = tmpl.proposer;
+  header.round = tmpl.round;
+  header.tx_count = static_cast<std::uint32_t>(block.transactions.size());
+  out.included = block.transactions.size() - 1;
+  out.block_bytes = encoded_size(block);
+  out.fees = fees;
+  return block;
+}
+
+}  // namespace tc::ledger

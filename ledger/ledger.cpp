@@ -1,0 +1,334 @@
+#include "ledger/ledger.h"
+
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "core/hashing.h"
+#include "core/masternode_tier.h"
+
+namespace tc::ledger {
+
+Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id) {
+  Transaction coinbase;
+  coinbase.kind = TxKind::kCoinbase;
+  coinbase.chain_id = chain_id;
+  coinbase.coinbase_height = 0;
+  coinbase.outputs = config.allocations;
+  const Hash256 id = txid(coinbase);
+  Block block;
+  block.header.chain_id = chain_id;
+  block.header.height = 0;
+  block.header.tx_root = merkle_root(std::span(&id, 1));
+  block.header.timestamp_ms = config.timestamp_ms;
+  block.header.tx_count = 1;
+  block.transactions.push_back(std::move(coinbase));
+  return block;
+}
+
+Ledger::Ledger(const LedgerConfig& config, LedgerBackend* backend)
+    : config_(config),
+      backend_(backend),
+      registry_(config.params.epoch_blocks),
+      mempool_(config.mempool, config.params, backend, &registry_) {}
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerConfig& config, LedgerBackend* backend) {
+  if (config.params.epoch_blocks == 0 || config.params.fee_per_mille_divisor == 0) {
+    return invalid_argument("ledger: epoch_blocks and fee_per_mille_divisor must be positive");
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger(config, backend));
+  TC_ASSIGN_OR_RETURN(auto records, backend->masternode_records());
+  TC_RETURN_IF_ERROR(ledger->registry_.load(records));
+  if (const auto tip = backend->tip()) ledger->mempool_.set_next_height(tip->height + 1);
+  if (config.signature_check == SignatureCheck::kBatch) {
+    const gpu::Status verifier = ledger->verifier_.init(config.verifier);
+    if (verifier != gpu::Status::kOk) {
+      return unavailable(std::string("ledger: batch verifier: ") + gpu::status_name(verifier));
+    }
+  }
+  return ledger;
+}
+
+Status Ledger::commit_genesis(const GenesisConfig& genesis) {
+  if (backend_->tip()) return invalid_argument("genesis: the store already has a tip");
+  if (genesis.allocations.empty() || genesis.allocations.size() > 65'535) {
+    return invalid_argument("genesis: " + std::to_string(genesis.allocations.size()) +
+                            " allocations, expected 1 to 65535");
+  }
+  RegistryDelta delta;
+  std::set<Pubkey> keys;
+  for (MasternodeRecord record : genesis.masternodes) {
+    if (!keys.insert(record.consensus_pubkey).second) {
+      return invalid_argument("genesis: masternode key " + to_hex(record.consensus_pubkey) +
+                              " appears twice");
+    }
+    record.registered_height = 0;
+    record.deregistered_height.reset();
+    delta.registered.push_back(record);
+  }
+  const Block block = make_genesis_block(genesis, config_.params.chain_id);
+  const Hash256 coinbase_id = txid(block.transactions[0]);
+  std::vector<storage::CreatedUtxo> created;
+  for (std::uint32_t vout = 0; vout < genesis.allocations.size(); ++vout) {
+    created.push_back(storage::CreatedUtxo{OutPoint{coinbase_id, vout},
+                                           storage::UtxoEntry{genesis.allocations[vout], 0, true}});
+  }
+  const std::vector<storage::RecordUpdate> updates = registry_.storage_updates(delta, 0);
+  CommitCertificate certificate;
+  certificate.height = 0;
+  certificate.block_hash = block_hash(block.header);
+  TC_RETURN_IF_ERROR(
+      backend_->commit(storage::BlockCommit{block, certificate, {}, created, updates})
+          .with_context("genesis"));
+  registry_.apply(delta, 0);
+  mempool_.set_next_height(1);
+  remember_final(std::span(&coinbase_id, 1), 0);
+  return Status::ok();
+}
+
+Result<Block> Ledger::build_block(const BlockTemplate& tmpl, std::size_t block_bytes_max,
+                                  BuildStats* stats) {
+  const auto tip = backend_->tip();
+  if (!tip || tmpl.height != tip->height + 1 || tmpl.prev_hash != tip->hash) {
+    return invalid_argument("build block " + std::to_string(tmpl.height) +
+                            ": does not extend the tip");
+  }
+  const std::size_t limit = block_bytes_max == 0 ? config_.params.block_bytes_max : block_bytes_max;
+  return tc::ledger::build_block(tmpl, mempool_, *backend_, registry_, config_.params, limit,
+                                 stats);
+}
+
+Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
+                                 ExecuteStats* stats) {
+  std::vector<Hash256> sighashes(txs.size());
+  signature_refs_.clear();
+  for (std::size_t t = 1; t < txs.size(); ++t) {
+    sighashes[t] = sighash(txs[t], config_.params.chain_id);
+    for (std::size_t i = 0; i < txs[t].input_count(); ++i) {
+      const InputView input = txs[t].input(i);
+      signature_refs_.push_back(gpu::SignatureRef{input.pubkey_data(), 32, input.sig_data(), 64,
+                                                  sighashes[t].data(), 32});
+    }
+  }
+  verdicts_.assign(signature_refs_.size(), gpu::Verdict::kReject);
+  if (config_.signature_check == SignatureCheck::kBatch) {
+    gpu::BatchVerifyStats* verify_stats = stats != nullptr ? &stats->verify : nullptr;
+    const gpu::Status status = verifier_.verify(signature_refs_, verdicts_, verify_stats);
+    if (status != gpu::Status::kOk) {
+      return internal_error("block " + std::to_string(height) +
+                            ": batch verifier: " + gpu::status_name(status));
+    }
+  } else {
+    for (std::size_t k = 0; k < signature_refs_.size(); ++k) {
+      verdicts_[k] = gpu::verify_single(signature_refs_[k]);
+    }
+  }
+  if (stats != nullptr) stats->signatures += signature_refs_.size();
+  std::size_t k = 0;
+  for (std::size_t t = 1; t < txs.size(); ++t) {
+    for (std::size_t i = 0; i < txs[t].input_count(); ++i, ++k) {
+      if (verdicts_[k] != gpu::Verdict::kAccept) {
+        return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
+                                ": input " + std::to_string(i) + ": " +
+                                std::string(reject_reason_name(RejectReason::kBadSignature)));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Result<ExecutedBlock> Ledger::execute_block(const Block& block, ExecuteStats* stats) {
+  Bytes bytes;
+  encode(block, &bytes);
+  return execute_block(bytes, stats);
+}
+
+Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* stats) {
+  BlockView block;
+  DecodeFailure decode_failure;
+  if (decode_block_view(block_bytes, &block, &decode_failure) != DecodeError::kOk) {
+    return decode_failure_status(decode_failure);
+  }
+  const LedgerParams& params = config_.params;
+  const std::uint64_t height = block.height();
+  const std::string where = "block " + std::to_string(height);
+  auto reject = [&](std::string message) { return invalid_argument(where + ": " + message); };
+  auto reject_tx = [&](std::size_t t, RejectReason reason, const TxFailure& failure,
+                       const Hash256& id) {
+    return invalid_argument(where + ": tx " + std::to_string(t) + ": " +
+                            std::string(reject_status(reason, id, failure).message()));
+  };
+
+  if (block_bytes.size() > params.block_bytes_max) {
+    return reject("size " + std::to_string(block_bytes.size()) + " exceeds the limit " +
+                  std::to_string(params.block_bytes_max));
+  }
+  if (block.chain_id() != params.chain_id) {
+    return reject("chain id " + std::to_string(block.chain_id()) + ", expected " +
+                  std::to_string(params.chain_id));
+  }
+  const auto tip = backend_->tip();
+  if (!tip) return reject("no genesis committed");
+  if (height != tip->height + 1) {
+    return reject("does not extend the tip at height " + std::to_string(tip->height));
+  }
+  if (block.prev_hash() != tip->hash) return reject("prev_hash is not the tip's hash");
+  if (block.tx_count() == 0) return reject("no coinbase");
+
+  std::vector<TransactionView> txs;
+  txs.reserve(block.tx_count());
+  for (TransactionView tx : block) txs.push_back(tx);
+
+  ExecutedBlock out;
+  out.hash = block_hash(block);
+  out.txids.reserve(txs.size());
+  for (const TransactionView& tx : txs) out.txids.push_back(txid(tx));
+  if (merkle_root(out.txids) != block.tx_root()) return reject("tx_root mismatch");
+
+  // Stateless rules.
+  TxFailure failure;
+  if (txs[0].kind() != TxKind::kCoinbase) return reject("tx 0: not a coinbase");
+  if (txs[0].coinbase_height() != height) {
+    return reject("tx 0: coinbase height " + std::to_string(txs[0].coinbase_height()));
+  }
+  RejectReason reason = check_coinbase(txs[0], params, &failure);
+  if (reason != RejectReason::kOk) return reject_tx(0, reason, failure, out.txids[0]);
+  for (std::size_t t = 1; t < txs.size(); ++t) {
+    reason = check_stateless(txs[t], params, nullptr, &failure);
+    if (reason != RejectReason::kOk) return reject_tx(t, reason, failure, out.txids[t]);
+  }
+
+  TC_RETURN_IF_ERROR(verify_signatures(txs, height, stats));
+
+  // Every outpoint the block reads, in one lookup: each transaction's inputs, then a
+  // registration's collateral. No output may be spent twice in the block.
+  std::vector<OutPoint> outpoints;
+  std::unordered_set<OutPoint, OutPointHasher> spent_in_block;
+  for (std::size_t t = 1; t < txs.size(); ++t) {
+    for (std::uint32_t i = 0; i < txs[t].input_count(); ++i) {
+      const OutPoint prev = txs[t].input(i).prev();
+      if (!spent_in_block.insert(prev).second) {
+        return reject_tx(t, RejectReason::kConflict, TxFailure{i, TxFailure::kNoIndex, 0, 0},
+                         out.txids[t]);
+      }
+      outpoints.push_back(prev);
+    }
+    if (txs[t].kind() == TxKind::kMasternodeRegistration) {
+      outpoints.push_back(txs[t].registration().collateral);
+    }
+  }
+  std::vector<storage::UtxoLookup> found(outpoints.size());
+  TC_RETURN_IF_ERROR(backend_->lookup(outpoints, found).with_context(where));
+
+  // Stateful rules, registrations, created outputs.
+  std::set<Pubkey> keys_in_block;
+  std::set<OutPoint> collaterals_in_block;
+  std::size_t next = 0;
+  for (std::size_t t = 0; t < txs.size(); ++t) {
+    const TransactionView& tx = txs[t];
+    if (t > 0) {
+      const std::size_t inputs = tx.input_count();
+      Amount fee;
+      reason =
+          check_inputs(tx, std::span(found.data() + next, inputs), height, params, &fee, &failure);
+      if (reason != RejectReason::kOk) return reject_tx(t, reason, failure, out.txids[t]);
+      const auto fees = out.fees.checked_add(fee);
+      if (!fees) return reject("tx " + std::to_string(t) + ": fees overflow u64");
+      out.fees = *fees;
+      out.spent.insert(out.spent.end(), outpoints.begin() + next,
+                       outpoints.begin() + next + inputs);
+      out.claims.insert(out.claims.end(), outpoints.begin() + next,
+                        outpoints.begin() + next + inputs);
+      next += inputs;
+      if (tx.kind() == TxKind::kMasternodeRegistration) {
+        const RegistrationPayload payload = tx.registration();
+        const bool has_collateral =
+            static_cast<MasternodeTier>(payload.tier) != MasternodeTier::kFree;
+        RegistrationClaims claims = registry_.claims(payload.consensus_pubkey, payload.collateral);
+        claims.consensus_key_registered |= keys_in_block.contains(payload.consensus_pubkey);
+        claims.collateral_locked |=
+            has_collateral && collaterals_in_block.contains(payload.collateral);
+        storage::UtxoLookup collateral = found[next];
+        // A collateral spent anywhere in the same block is not an unspent output.
+        if (spent_in_block.contains(payload.collateral)) collateral.found = false;
+        reason = check_registration(tx, collateral, claims, &failure);
+        if (reason != RejectReason::kOk) return reject_tx(t, reason, failure, out.txids[t]);
+        ++next;
+        keys_in_block.insert(payload.consensus_pubkey);
+        if (has_collateral) {
+          collaterals_in_block.insert(payload.collateral);
+          out.claims.push_back(payload.collateral);
+        }
+        out.claims.push_back(consensus_key_claim(payload.consensus_pubkey));
+        out.registry_delta.registered.push_back(record_from_registration(payload, height));
+      }
+    }
+    for (std::uint32_t vout = 0; vout < tx.output_count(); ++vout) {
+      out.created.push_back(
+          storage::CreatedUtxo{OutPoint{out.txids[t], vout},
+                               storage::UtxoEntry{tx.output(vout).to_output(), height, t == 0}});
+    }
+  }
+
+  // Spending a registered collateral deregisters; the set changes at the next epoch boundary,
+  // and the record is erased by the block before it.
+  for (const OutPoint& spent : out.spent) {
+    if (const auto key = registry_.owner_of_collateral(spent)) {
+      out.registry_delta.deregistered.push_back(*key);
+      if (deactivation_height(height, params.epoch_blocks) == height + 1) {
+        out.registry_delta.erased.push_back(*key);
+      }
+    }
+  }
+  for (const Pubkey& key : registry_.expiring_after(height)) {
+    out.registry_delta.erased.push_back(key);
+  }
+
+  // The coinbase pays exactly the reward split.
+  auto expected = make_coinbase(height, block.proposer(), out.fees, registry_, params);
+  if (!expected.is_ok()) return reject(std::string(expected.status().message()));
+  const std::vector<TxOutput>& outputs = expected->outputs;
+  bool coinbase_matches = txs[0].output_count() == outputs.size();
+  for (std::size_t i = 0; coinbase_matches && i < outputs.size(); ++i) {
+    coinbase_matches = txs[0].output(i).to_output() == outputs[i];
+  }
+  if (!coinbase_matches) return reject("tx 0: coinbase outputs differ from the reward split");
+
+  out.masternode_updates = registry_.storage_updates(out.registry_delta, height);
+  out.block = block.to_block();
+  return out;
+}
+
+Result<std::vector<Hash256>> Ledger::commit_block(const ExecutedBlock& executed,
+                                                  const CommitCertificate& certificate) {
+  const std::uint64_t height = executed.block.header.height;
+  TC_RETURN_IF_ERROR(backend_->commit(storage::BlockCommit{
+      executed.block, certificate, executed.spent, executed.created, executed.masternode_updates}));
+  registry_.apply(executed.registry_delta, height);
+  mempool_.on_block_committed(height, executed.txids, executed.claims);
+  remember_final(executed.txids, height);
+  return executed.txids;
+}
+
+void Ledger::remember_final(std::span<const Hash256> txids, std::uint64_t height) {
+  std::lock_guard lock(finalized_mutex_);
+  for (const Hash256& id : txids) {
+    if (finalized_.insert_or_assign(id, height).second) finalized_order_.push_back(id);
+  }
+  while (finalized_order_.size() > config_.finalized_index_max) {
+    finalized_.erase(finalized_order_.front());
+    finalized_order_.pop_front();
+  }
+}
+
+TxStatus Ledger::tx_status(const Hash256& txid) const {
+  {
+    std::lock_guard lock(finalized_mutex_);
+    const auto it = finalized_.find(txid);
+    if (it != finalized_.end()) return TxStatus{TxState::kFinalized, it->second};
+  }
+  if (mempool_.contains(txid)) return TxStatus{TxState::kPending, 0};
+  return TxStatus{};
+}
+
+}  // namespace tc::ledger

@@ -1,0 +1,155 @@
+// Ledger: the rules of money in one object — mempool intake, block building for the proposer, block
+// execution for every node (re-check everything, signatures in one batch per block), the atomic
+// commit to the backend, the masternode registry and each txid's status.
+//
+// Threads: submit, tx_status and the read accessors from any thread (the verify stage's threads
+// submit concurrently); build_block from the consensus thread; execute_block and commit_block from
+// one thread at a time (the execute/commit stage, which may be the consensus thread). The backend
+// must outlive the ledger, and every write to it must go through the ledger.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/codec.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "gpu/verifier.h"
+#include "ledger/block_builder.h"
+#include "ledger/masternode_registry.h"
+#include "ledger/mempool.h"
+#include "ledger/params.h"
+#include "ledger/rules.h"
+#include "ledger/utxo_view.h"
+
+namespace tc::ledger {
+
+// How block execution checks signatures. kBatch is the node's mode; kSingle is the baseline the
+// benchmark compares against (same verdicts, one verify_single per input).
+enum class SignatureCheck : std::uint8_t { kBatch, kSingle };
+
+struct LedgerConfig {
+  LedgerParams params;
+  MempoolConfig mempool;
+  SignatureCheck signature_check = SignatureCheck::kBatch;
+  gpu::BatchVerifierCpuConfig verifier;
+  // How many finalized txids tx_status remembers (oldest forgotten first).
+  std::size_t finalized_index_max = std::size_t{1} << 20;
+};
+
+// What genesis holds: coinbase allocations and the first masternodes (no collateral needed).
+struct GenesisConfig {
+  std::uint64_t timestamp_ms = 0;
+  std::vector<TxOutput> allocations;          // 1 to 65,535 outputs
+  std::vector<MasternodeRecord> masternodes;  // registered_height is set to 0
+};
+
+// The genesis block of `config` for `chain_id`: height 0, zero prev_hash, one coinbase (height 0)
+// paying the allocations in order, proposer zero.
+Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id);
+
+// A block that passed every rule, with everything its commit writes. Made by execute_block.
+struct ExecutedBlock {
+  Block block;
+  Hash256 hash;
+  std::vector<Hash256> txids;  // block order; these become final when the block commits
+  std::vector<OutPoint> spent;
+  std::vector<storage::CreatedUtxo> created;
+  RegistryDelta registry_delta;
+  std::vector<storage::RecordUpdate> masternode_updates;
+  std::vector<OutPoint> claims;  // inputs, registration collaterals and key claims
+  Amount fees;
+};
+
+enum class TxState : std::uint8_t { kUnknown, kPending, kFinalized };
+struct TxStatus {
+  TxState state = TxState::kUnknown;
+  std::uint64_t height = 0;  // for kFinalized: the block that included it
+};
+
+struct ExecuteStats {
+  std::uint64_t signatures = 0;
+  gpu::BatchVerifyStats verify;
+};
+
+class Ledger {
+ public:
+  // Loads the tip and the masternode records from `backend`. Errors: the backend's (kCorruption
+  // for an undecodable record), kUnavailable when the batch verifier cannot be initialised.
+  static Result<std::unique_ptr<Ledger>> open(const LedgerConfig& config, LedgerBackend* backend);
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Commits block 0. kInvalidArgument when the backend already has a tip, there are no allocations
+  // or more than 65,535, or two genesis masternodes share a key.
+  Status commit_genesis(const GenesisConfig& genesis);
+
+  // Mempool intake (Mempool::admit) of a transaction whose signatures were verified.
+  RejectReason submit(const TransactionView& tx, std::uint64_t now_ms, TxFailure* failure = nullptr,
+                      Hash256* txid_out = nullptr) {
+    return mempool_.admit(tx, now_ms, failure, txid_out);
+  }
+  // Drops pending transactions older than the TTL; returns how many.
+  std::size_t expire(std::uint64_t now_ms) { return mempool_.expire(now_ms); }
+
+  // The next block for the proposer (block_builder.h), on top of the current tip. `block_bytes_max`
+  // 0 means params.block_bytes_max. kInvalidArgument before genesis or when tmpl does not extend
+  // the tip.
+  Result<Block> build_block(const BlockTemplate& tmpl, std::size_t block_bytes_max = 0,
+                            BuildStats* stats = nullptr);
+
+  // Checks `block_bytes` as the next block against every rule: codec, size limit, chain id, height
+  // and prev_hash extend the tip, exactly one coinbase first with the block's height, tx_root, each
+  // transaction's stateless rules, every signature (one batch), inputs present and unspent and
+  // owned, no output spent twice in the block, amounts and fees, lock times, registrations
+  // (collateral, key, no claim twice), and the coinbase paying exactly the reward split. Writes
+  // nothing. Errors: kMalformed (codec) or kInvalidArgument, with a message naming the block height
+  // and, where it applies, the tx index and input index ("block 7: tx 3: input 1: bad_signature");
+  // a backend read error as returned.
+  Result<ExecutedBlock> execute_block(ByteSpan block_bytes, ExecuteStats* stats = nullptr);
+  Result<ExecutedBlock> execute_block(const Block& block, ExecuteStats* stats = nullptr);
+
+  // Commits an executed block with its certificate as one atomic backend write, then updates the
+  // registry, the mempool (included and invalidated transactions leave, their locks are released)
+  // and the txid status index. Returns the txids that became final. REQUIRES: `executed` came from
+  // execute_block on the current tip. Errors: the backend's (nothing changed in memory then).
+  Result<std::vector<Hash256>> commit_block(const ExecutedBlock& executed,
+                                            const CommitCertificate& certificate);
+
+  // unknown, pending (in the mempool) or finalized with the height of its block (within the last
+  // finalized_index_max txids committed by this process).
+  TxStatus tx_status(const Hash256& txid) const;
+
+  std::optional<storage::ChainTip> tip() const { return backend_->tip(); }
+  Mempool& mempool() { return mempool_; }
+  const MasternodeRegistry& registry() const { return registry_; }
+  const LedgerParams& params() const { return config_.params; }
+  LedgerBackend& backend() { return *backend_; }
+
+ private:
+  Ledger(const LedgerConfig& config, LedgerBackend* backend);
+  Status verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
+                           ExecuteStats* stats);
+  void remember_final(std::span<const Hash256> txids, std::uint64_t height);
+
+  const LedgerConfig config_;
+  LedgerBackend* backend_;
+  MasternodeRegistry registry_;
+  Mempool mempool_;
+  gpu::BatchVerifierCpu verifier_;                 // execute thread only
+  std::vector<gpu::SignatureRef> signature_refs_;  // execute thread only; reused per block
+  std::vector<gpu::Verdict> verdicts_;             // execute thread only; reused per block
+
+  mutable std::mutex finalized_mutex_;
+  std::unordered_map<Hash256, std::uint64_t> finalized_;  // GUARDED_BY(finalized_mutex_)
+  std::deque<Hash256> finalized_order_;                   // GUARDED_BY(finalized_mutex_)
+};
+
+}  // namespace tc::ledger

@@ -1,0 +1,180 @@
+#include "ledger/masternode_registry.h"
+
+#include <cstring>
+#include <mutex>
+#include <string>
+
+namespace tc::ledger {
+
+Bytes encode_masternode_record(const MasternodeRecord& record) {
+  Bytes out(kMasternodeRecordBytes);
+  std::uint8_t* p = out.data();
+  p[0] = static_cast<std::uint8_t>(record.tier);
+  std::memcpy(p + 1, record.collateral.txid.data(), 32);
+  store_u32_le(p + 33, record.collateral.vout);
+  std::memcpy(p + 37, record.reward_pubkey_hash.data(), 20);
+  std::memcpy(p + 57, record.p2p_address.data(), 16);
+  store_u16_le(p + 73, record.p2p_port);
+  store_u64_le(p + 75, record.registered_height);
+  p[83] = record.deregistered_height ? 1 : 0;
+  store_u64_le(p + 84, record.deregistered_height.value_or(0));
+  return out;
+}
+
+Result<MasternodeRecord> decode_masternode_record(ByteSpan key, ByteSpan value) {
+  if (key.size() != 32 || value.size() != kMasternodeRecordBytes) {
+    return corruption("masternode record: key " + std::to_string(key.size()) + " bytes, value " +
+                      std::to_string(value.size()) + " bytes, expected 32 and " +
+                      std::to_string(kMasternodeRecordBytes));
+  }
+  MasternodeRecord record;
+  record.consensus_pubkey = Pubkey::from_span(key);
+  const std::uint8_t* p = value.data();
+  const auto tier = tier_from_byte(p[0]);
+  if (!tier) {
+    return corruption("masternode record " + to_hex(key) + ": tier byte " + std::to_string(p[0]));
+  }
+  record.tier = *tier;
+  record.collateral.txid = Hash256::from_span(ByteSpan(p + 1, 32));
+  record.collateral.vout = load_u32_le(p + 33);
+  record.reward_pubkey_hash = PubkeyHash::from_span(ByteSpan(p + 37, 20));
+  record.p2p_address = FixedBytes<16>::from_span(ByteSpan(p + 57, 16));
+  record.p2p_port = load_u16_le(p + 73);
+  record.registered_height = load_u64_le(p + 75);
+  if (p[83] > 1) {
+    return corruption("masternode record " + to_hex(key) + ": deregistered flag " +
+                      std::to_string(p[83]));
+  }
+  if (p[83] == 1) record.deregistered_height = load_u64_le(p + 84);
+  return record;
+}
+
+MasternodeRecord record_from_registration(const RegistrationPayload& payload,
+                                          std::uint64_t height) {
+  MasternodeRecord record;
+  record.tier = static_cast<MasternodeTier>(payload.tier);
+  record.collateral = payload.collateral;
+  record.consensus_pubkey = payload.consensus_pubkey;
+  record.reward_pubkey_hash = payload.reward_pubkey_hash;
+  record.p2p_address = payload.p2p_address;
+  record.p2p_port = payload.p2p_port;
+  record.registered_height = height;
+  return record;
+}
+
+std::uint64_t activation_height(std::uint64_t registered_height, std::uint64_t epoch_blocks) {
+  if (registered_height == 0) return 0;
+  return (registered_height / epoch_blocks + 1) * epoch_blocks;
+}
+
+std::uint64_t deactivation_height(std::uint64_t deregistered_height, std::uint64_t epoch_blocks) {
+  return (deregistered_height / epoch_blocks + 1) * epoch_blocks;
+}
+
+Status MasternodeRegistry::load(std::span<const std::pair<Bytes, Bytes>> records) {
+  std::map<Pubkey, MasternodeRecord> loaded;
+  std::map<OutPoint, Pubkey> by_collateral;
+  for (const auto& [key, value] : records) {
+    TC_ASSIGN_OR_RETURN(MasternodeRecord record, decode_masternode_record(key, value));
+    if (record.has_collateral() && !record.deregistered_height) {
+      by_collateral[record.collateral] = record.consensus_pubkey;
+    }
+    loaded[record.consensus_pubkey] = record;
+  }
+  std::unique_lock lock(mutex_);
+  records_ = std::move(loaded);
+  by_collateral_ = std::move(by_collateral);
+  return Status::ok();
+}
+
+RegistrationClaims MasternodeRegistry::claims(const Pubkey& consensus_pubkey,
+                                              const OutPoint& collateral) const {
+  std::shared_lock lock(mutex_);
+  return RegistrationClaims{records_.contains(consensus_pubkey),
+                            by_collateral_.contains(collateral)};
+}
+
+std::optional<Pubkey> MasternodeRegistry::owner_of_collateral(const OutPoint& outpoint) const {
+  std::shared_lock lock(mutex_);
+  const auto it = by_collateral_.find(outpoint);
+  if (it == by_collateral_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<MasternodeRecord> MasternodeRegistry::find(const Pubkey& consensus_pubkey) const {
+  std::shared_lock lock(mutex_);
+  const auto it = records_.find(consensus_pubkey);
+  if (it == records_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<MasternodeRecord> MasternodeRegistry::active_at(std::uint64_t height) const {
+  std::shared_lock lock(mutex_);
+  std::vector<MasternodeRecord> active;
+  for (const auto& [key, record] : records_) {
+    if (activation_height(record.registered_height, epoch_blocks_) > height) continue;
+    if (record.deregistered_height &&
+        deactivation_height(*record.deregistered_height, epoch_blocks_) <= height) {
+      continue;
+    }
+    active.push_back(record);
+  }
+  return active;
+}
+
+std::vector<Pubkey> MasternodeRegistry::expiring_after(std::uint64_t height) const {
+  std::shared_lock lock(mutex_);
+  std::vector<Pubkey> keys;
+  for (const auto& [key, record] : records_) {
+    if (record.deregistered_height &&
+        deactivation_height(*record.deregistered_height, epoch_blocks_) == height + 1) {
+      keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
+std::vector<storage::RecordUpdate> MasternodeRegistry::storage_updates(const RegistryDelta& delta,
+                                                                       std::uint64_t height) const {
+  std::shared_lock lock(mutex_);
+  std::vector<storage::RecordUpdate> updates;
+  auto key_bytes = [](const Pubkey& key) { return Bytes(key.bytes.begin(), key.bytes.end()); };
+  for (const MasternodeRecord& record : delta.registered) {
+    updates.push_back(storage::RecordUpdate{key_bytes(record.consensus_pubkey),
+                                            encode_masternode_record(record), false});
+  }
+  for (const Pubkey& key : delta.deregistered) {
+    const auto it = records_.find(key);
+    if (it == records_.end()) continue;
+    MasternodeRecord record = it->second;
+    record.deregistered_height = height;
+    updates.push_back(
+        storage::RecordUpdate{key_bytes(key), encode_masternode_record(record), false});
+  }
+  for (const Pubkey& key : delta.erased) {
+    updates.push_back(storage::RecordUpdate{key_bytes(key), {}, true});
+  }
+  return updates;
+}
+
+void MasternodeRegistry::apply(const RegistryDelta& delta, std::uint64_t height) {
+  std::unique_lock lock(mutex_);
+  for (const MasternodeRecord& record : delta.registered) {
+    records_[record.consensus_pubkey] = record;
+    if (record.has_collateral()) by_collateral_[record.collateral] = record.consensus_pubkey;
+  }
+  for (const Pubkey& key : delta.deregistered) {
+    auto it = records_.find(key);
+    if (it == records_.end()) continue;
+    it->second.deregistered_height = height;
+    by_collateral_.erase(it->second.collateral);
+  }
+  for (const Pubkey& key : delta.erased) records_.erase(key);
+}
+
+std::size_t MasternodeRegistry::size() const {
+  std::shared_lock lock(mutex_);
+  return records_.size();
+}
+
+}  // namespace tc::ledger

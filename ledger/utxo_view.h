@@ -1,0 +1,102 @@
+// The ledger's seam to durable state: UtxoView (batched UTXO lookups) and LedgerBackend (lookups
+// plus the tip, the atomic block commit, the masternode records and the UTXO set digest), with two
+// implementations: StoreBackend over storage's ChainStore (optionally through its UtxoCache) for
+// the node, and MemoryBackend for tests and benchmarks.
+//
+// The mempool (verify-stage threads) calls lookup concurrently with the execute stage; commit and
+// the other writer calls come from one thread (the execute/commit stage). Both implementations are
+// safe for that pattern.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "storage/chain_store.h"
+#include "storage/utxo_cache.h"
+
+namespace tc::ledger {
+
+class UtxoView {
+ public:
+  virtual ~UtxoView() = default;
+
+  // Looks up outpoints[i] into out[i] for every i, in one batch. A missing (never created or spent)
+  // output is found = false in its slot, not an error; an error Status (kCorruption, kIoError)
+  // means the state could not be read, and `out` is then unspecified. REQUIRES: out.size() ==
+  // outpoints.size(). Any thread.
+  virtual Status lookup(std::span<const OutPoint> outpoints,
+                        std::span<storage::UtxoLookup> out) = 0;
+};
+
+class LedgerBackend : public UtxoView {
+ public:
+  // The last committed block; nullopt before genesis. Any thread.
+  virtual std::optional<storage::ChainTip> tip() const = 0;
+
+  // Applies one executed block atomically: all of it or (on error) none of it. Errors:
+  // kInvalidArgument when the block does not extend the tip or the certificate is for another
+  // block; kIoError from the store (after which the store refuses writes). Checks no ledger rule.
+  // Writer thread only.
+  virtual Status commit(const storage::BlockCommit& commit) = 0;
+
+  // Every masternode record (key, value) in key order, as committed. Any thread.
+  virtual Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const = 0;
+
+  // The digest of the whole UTXO set in ChainStore's format (storage::UtxoSetDigest), so that a
+  // MemoryBackend and a StoreBackend holding the same set report the same digest. O(set size).
+  virtual Result<storage::UtxoSetDigest> utxo_set_digest() const = 0;
+};
+
+// Over a ChainStore; when `cache` is non-null every lookup and commit goes through it.
+// REQUIRES: store (and cache) outlive the backend; cache, when given, fronts `store`.
+class StoreBackend final : public LedgerBackend {
+ public:
+  StoreBackend(storage::ChainStore* store, storage::UtxoCache* cache)
+      : store_(store), cache_(cache) {}
+
+  Status lookup(std::span<const OutPoint> outpoints, std::span<storage::UtxoLookup> out) override;
+  std::optional<storage::ChainTip> tip() const override { return store_->tip(); }
+  Status commit(const storage::BlockCommit& commit) override;
+  Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override {
+    return store_->masternodes();
+  }
+  Result<storage::UtxoSetDigest> utxo_set_digest() const override {
+    return store_->utxo_set_digest();
+  }
+
+ private:
+  storage::ChainStore* store_;
+  storage::UtxoCache* cache_;
+};
+
+// The whole state in memory (ordered maps), with ChainStore's commit preconditions (height and
+// prev_hash extend the tip, certificate names the block). Lookups take a shared lock, commit an
+// exclusive one. Allocates per created output.
+class MemoryBackend final : public LedgerBackend {
+ public:
+  MemoryBackend() = default;
+
+  Status lookup(std::span<const OutPoint> outpoints, std::span<storage::UtxoLookup> out) override;
+  std::optional<storage::ChainTip> tip() const override;
+  Status commit(const storage::BlockCommit& commit) override;
+  Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override;
+  Result<storage::UtxoSetDigest> utxo_set_digest() const override;
+
+  std::size_t utxo_count() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::optional<storage::ChainTip> tip_;          // GUARDED_BY(mutex_)
+  std::map<OutPoint, storage::UtxoEntry> utxos_;  // GUARDED_BY(mutex_)
+  std::map<Bytes, Bytes> masternodes_;            // GUARDED_BY(mutex_)
+};
+
+}  // namespace tc::ledger

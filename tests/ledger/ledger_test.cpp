@@ -1,0 +1,242 @@
+// Goal: block building and block execution enforce every block rule, commit atomically, and run
+// masternode registration, deregistration and epoch changes as the docs say.
+// Method: TestChain (MemoryBackend, one gold genesis masternode) producing real blocks from signed
+// transactions; invalid blocks are made by tampering with a built one; registrations use coins
+// of exactly a tier's collateral paid by genesis.
+// Scenarios:
+//   - a produced block includes the highest fee rates within the size limit, its coinbase pays
+//     reward + fees, the txids become final;
+//   - block limit: a tight proposer limit leaves the lower fee rate out;
+//   - invalid blocks: bad signature (error names block height, tx index and input index), tx_root
+//     mismatch, double spend inside a block, a coinbase that overpays, wrong prev height; the
+//     store is unchanged after each;
+//   - registration: valid (active from the next epoch, then paid), wrong collateral amount,
+//     collateral owned by someone else, already-locked collateral (registered and pending),
+//     duplicate consensus key; spending the collateral deregisters at the next epoch boundary.
+#include "ledger/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/ledger/ledger_fixture.h"
+
+namespace tc::ledger {
+namespace {
+
+using testing::encode_tx;
+using testing::hash_of;
+using testing::make_registration;
+using testing::make_transfer;
+using testing::test_key;
+using testing::TestChain;
+using testing::TestChainOptions;
+using testing::view_of;
+
+constexpr std::uint64_t kCoin = 1'000'000'000;
+
+Transaction spend(const TestChain& chain, std::uint32_t coin, std::uint64_t fee,
+                  std::uint8_t payee = 7) {
+  std::vector<OutPoint> inputs{chain.coin(coin)};
+  return make_transfer(
+      chain.wallet(), inputs,
+      {TxOutput{Amount(chain.coin_value().satoshis() - fee), hash_of(test_key(payee))}});
+}
+
+TEST(LedgerTest, ProducedBlockPaysRewardAndFeesAndFinalizes) {
+  TestChain chain;
+  Hash256 id;
+  const Bytes bytes = encode_tx(spend(chain, 0, 1'500'000));
+  ASSERT_EQ(chain.ledger().submit(view_of(bytes), 0, nullptr, &id), RejectReason::kOk);
+  ASSERT_EQ(chain.submit(spend(chain, 1, 1'000'000)), RejectReason::kOk);
+  auto block = chain.produce_block();
+  ASSERT_TRUE(block.is_ok()) << block.status().to_string();
+  ASSERT_EQ(block->block.transactions.size(), 3u);
+  EXPECT_EQ(block->txids[1], id);  // higher fee rate first
+  EXPECT_EQ(block->fees, Amount(2'500'000));
+  const Transaction& coinbase = block->block.transactions[0];
+  ASSERT_EQ(coinbase.outputs.size(), 1u);  // one masternode: it gets everything
+  EXPECT_EQ(coinbase.outputs[0].value, Amount(100 * kSatoshisPerTime + 2'500'000));
+  EXPECT_EQ(chain.ledger().tx_status(id).state, TxState::kFinalized);
+  EXPECT_EQ(chain.ledger().tip()->height, 1u);
+}
+
+TEST(LedgerTest, BlockSizeLimitKeepsHighestFeeRates) {
+  TestChain chain;
+  ASSERT_EQ(chain.submit(spend(chain, 0, 1'000'000)), RejectReason::kOk);
+  ASSERT_EQ(chain.submit(spend(chain, 1, 3'000'000)), RejectReason::kOk);
+  ASSERT_EQ(chain.submit(spend(chain, 2, 2'000'000)), RejectReason::kOk);
+  const std::size_t tx_bytes = encode_tx(spend(chain, 0, 1)).size() + kBlockTxLengthBytes;
+  const std::size_t fixed = kBlockHeaderBytes + kBlockTxLengthBytes + kTransactionHeaderBytes +
+                            2 * kOutputBytes + kCoinbasePayloadBytes;
+  BuildStats stats;
+  auto block = chain.ledger().build_block(chain.next_template(), fixed + 2 * tx_bytes, &stats);
+  ASSERT_TRUE(block.is_ok());
+  ASSERT_EQ(block->transactions.size(), 3u);
+  EXPECT_EQ(block->transactions[1].outputs[0].value, Amount(kCoin - 3'000'000));
+  EXPECT_EQ(block->transactions[2].outputs[0].value, Amount(kCoin - 2'000'000));
+  EXPECT_LE(stats.block_bytes, fixed + 2 * tx_bytes);
+}
+
+class InvalidBlockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(chain_.submit(spend(chain_, 0, 1'000'000)), RejectReason::kOk);
+    ASSERT_EQ(chain_.submit(spend(chain_, 1, 2'000'000)), RejectReason::kOk);
+    auto built = chain_.ledger().build_block(chain_.next_template());
+    ASSERT_TRUE(built.is_ok());
+    block_ = *built;
+    digest_before_ = *chain_.ledger().backend().utxo_set_digest();
+  }
+  void refresh_root() {
+    std::vector<Hash256> ids;
+    for (const Transaction& tx : block_.transactions) ids.push_back(txid(tx));
+    block_.header.tx_root = merkle_root(ids);
+    block_.header.tx_count = static_cast<std::uint32_t>(block_.transactions.size());
+  }
+  void expect_rejected(std::string_view fragment) {
+    auto executed = chain_.ledger().execute_block(block_);
+    ASSERT_FALSE(executed.is_ok());
+    EXPECT_NE(executed.status().message().find(fragment), std::string_view::npos)
+        << executed.status().to_string();
+    EXPECT_EQ(*chain_.ledger().backend().utxo_set_digest(), digest_before_);
+    EXPECT_EQ(chain_.ledger().tip()->height, 0u);
+  }
+  TestChain chain_;
+  Block block_;
+  storage::UtxoSetDigest digest_before_;
+};
+
+TEST_F(InvalidBlockTest, BuiltBlockIsValid) {
+  EXPECT_TRUE(chain_.ledger().execute_block(block_).is_ok());
+}
+
+TEST_F(InvalidBlockTest, BadSignatureNamesBlockTxAndInput) {
+  block_.transactions[2].inputs[0].sig.bytes[5] ^= 1;  // signatures are outside the txid
+  expect_rejected("block 1: tx 2: input 0: bad_signature");
+}
+
+TEST_F(InvalidBlockTest, TxRootMismatch) {
+  block_.header.tx_root.bytes[0] ^= 1;
+  expect_rejected("block 1: tx_root mismatch");
+}
+
+TEST_F(InvalidBlockTest, DoubleSpendInsideBlock) {
+  block_.transactions.push_back(spend(chain_, 0, 5'000'000, 9));
+  refresh_root();
+  expect_rejected("conflict");
+}
+
+TEST_F(InvalidBlockTest, CoinbaseOverpays) {
+  block_.transactions[0].outputs[0].value =
+      Amount(block_.transactions[0].outputs[0].value.satoshis() + 1);
+  refresh_root();
+  expect_rejected("tx 0: coinbase outputs differ from the reward split");
+}
+
+TEST_F(InvalidBlockTest, WrongHeight) {
+  block_.header.height = 2;
+  block_.transactions[0].coinbase_height = 2;
+  refresh_root();
+  expect_rejected("does not extend the tip");
+}
+
+TEST_F(InvalidBlockTest, UnknownProposer) {
+  block_.header.proposer = test_key(77).pubkey();
+  expect_rejected("is not an active masternode");
+}
+
+class RegistrationTest : public ::testing::Test {
+ protected:
+  static TestChainOptions options() {
+    TestChainOptions options;
+    options.coin_count = 8;
+    options.config.params.epoch_blocks = 4;
+    // Coins 8 and 9: exactly bronze collateral; coin 10: one satoshi short.
+    const Amount bronze = tier_rules(MasternodeTier::kBronze).collateral;
+    options.extra_coins = {bronze, bronze, Amount(bronze.satoshis() - 1)};
+    return options;
+  }
+  Transaction register_bronze(std::uint32_t fee_coin, std::uint32_t collateral_coin,
+                              std::uint8_t key, const KeyPair* signer = nullptr) {
+    const KeyPair& owner = signer != nullptr ? *signer : chain_.wallet();
+    return make_registration(owner, chain_.coin(fee_coin), Amount(kCoin - 1'000'000),
+                             MasternodeTier::kBronze, chain_.coin(collateral_coin),
+                             test_key(key).pubkey());
+  }
+  TestChain chain_{options()};
+};
+
+TEST_F(RegistrationTest, RegistersLocksCollateralAndJoinsAtEpoch) {
+  ASSERT_EQ(chain_.submit(register_bronze(0, 8, 60)), RejectReason::kOk);
+  // Pending registration holds the collateral and the key.
+  EXPECT_EQ(chain_.submit(register_bronze(1, 8, 61)), RejectReason::kCollateralLocked);
+  EXPECT_EQ(chain_.submit(register_bronze(1, 9, 60)), RejectReason::kDuplicateConsensusKey);
+  ASSERT_TRUE(chain_.produce_block().is_ok());  // height 1
+  EXPECT_EQ(chain_.ledger().registry().size(), 2u);
+  EXPECT_EQ(chain_.ledger().registry().active_at(3).size(), 1u);
+  EXPECT_EQ(chain_.ledger().registry().active_at(4).size(), 2u);
+  // Registered: the same collateral and the same key are refused.
+  EXPECT_EQ(chain_.submit(register_bronze(1, 8, 61)), RejectReason::kCollateralLocked);
+  EXPECT_EQ(chain_.submit(register_bronze(1, 9, 60)), RejectReason::kDuplicateConsensusKey);
+  for (int h = 2; h <= 3; ++h) ASSERT_TRUE(chain_.produce_block().is_ok());
+  // Height 4 (epoch 1): the coinbase pays both masternodes by weight (gold 100,000 : bronze
+  // 1,000), the remainder to the proposer.
+  auto block4 = chain_.produce_block();
+  ASSERT_TRUE(block4.is_ok());
+  const std::vector<TxOutput>& paid = block4->block.transactions[0].outputs;
+  ASSERT_GE(paid.size(), 2u);
+  std::uint64_t total = 0;
+  for (const TxOutput& output : paid) total += output.value.satoshis();
+  EXPECT_EQ(total, 100 * kSatoshisPerTime);
+  const auto bronze_share = std::find_if(paid.begin(), paid.end(), [](const TxOutput& o) {
+    return o.value == Amount(99'009'900);  // floor(10^10 * 1,000 / 101,000)
+  });
+  EXPECT_NE(bronze_share, paid.end());
+}
+
+TEST_F(RegistrationTest, WrongCollateralAmountAndOwner) {
+  EXPECT_EQ(chain_.submit(register_bronze(0, 10, 60)), RejectReason::kCollateralAmount);
+  // A signer who does not own the collateral (nor the fee input: that fails first as wrong owner).
+  const KeyPair stranger = test_key(33);
+  EXPECT_EQ(chain_.submit(register_bronze(0, 8, 60, &stranger)), RejectReason::kWrongOwner);
+  OutPoint missing = chain_.coin(8);
+  missing.vout = 500;
+  const Transaction tx = make_registration(chain_.wallet(), chain_.coin(0), Amount(kCoin / 2),
+                                           MasternodeTier::kBronze, missing, test_key(60).pubkey());
+  EXPECT_EQ(chain_.submit(tx), RejectReason::kCollateralMissing);
+}
+
+TEST_F(RegistrationTest, DuplicateKeyOfGenesisMasternode) {
+  const Transaction tx =
+      make_registration(chain_.wallet(), chain_.coin(0), Amount(kCoin - 1'000'000),
+                        MasternodeTier::kBronze, chain_.coin(8), chain_.proposer().pubkey());
+  EXPECT_EQ(chain_.submit(tx), RejectReason::kDuplicateConsensusKey);
+}
+
+TEST_F(RegistrationTest, SpendingCollateralDeregistersAtNextEpoch) {
+  ASSERT_EQ(chain_.submit(register_bronze(0, 8, 60)), RejectReason::kOk);
+  ASSERT_TRUE(chain_.produce_block().is_ok());  // 1: registered
+  for (int h = 2; h <= 4; ++h) ASSERT_TRUE(chain_.produce_block().is_ok());
+  EXPECT_EQ(chain_.ledger().registry().active_at(5).size(), 2u);
+  // Block 5 spends the collateral.
+  std::vector<OutPoint> inputs{chain_.coin(8)};
+  const Amount bronze = tier_rules(MasternodeTier::kBronze).collateral;
+  const Transaction release =
+      make_transfer(chain_.wallet(), inputs,
+                    {TxOutput{Amount(bronze.satoshis() - 200'000'000), hash_of(test_key(7))}});
+  ASSERT_EQ(chain_.submit(release), RejectReason::kOk);
+  auto block5 = chain_.produce_block();
+  ASSERT_TRUE(block5.is_ok()) << block5.status().to_string();
+  ASSERT_EQ(block5->registry_delta.deregistered.size(), 1u);
+  EXPECT_EQ(chain_.ledger().registry().active_at(7).size(), 2u);  // still active this epoch
+  ASSERT_TRUE(chain_.produce_block().is_ok());                    // 6
+  ASSERT_TRUE(chain_.produce_block().is_ok());                    // 7: erases the record
+  EXPECT_EQ(chain_.ledger().registry().size(), 1u);
+  EXPECT_EQ(chain_.ledger().registry().active_at(8).size(), 1u);
+  // The key may register again once erased.
+  EXPECT_EQ(chain_.submit(register_bronze(1, 9, 60)), RejectReason::kOk);
+}
+
+}  // namespace
+}  // namespace tc::ledger
