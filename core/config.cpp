@@ -137,6 +137,46 @@ class ConfigReader {
     return Status::ok();
   }
 
+  Status read_bool(const toml::table* table, std::string_view prefix, std::string_view key,
+                   bool* out) const {
+    const toml::node* node = table ? table->get(key) : nullptr;
+    if (node == nullptr) return Status::ok();
+    const auto* value = node->as_boolean();
+    if (value == nullptr) {
+      return key_error(
+          *node, join(prefix, key),
+          "expected true or false, got " + std::string(node_type_phrase(node->type())));
+    }
+    *out = value->get();
+    return Status::ok();
+  }
+
+  // An array of non-empty strings (possibly empty itself).
+  Status read_string_list(const toml::table* table, std::string_view prefix, std::string_view key,
+                          std::vector<std::string>* out) const {
+    const toml::node* node = table ? table->get(key) : nullptr;
+    if (node == nullptr) return Status::ok();
+    std::string dotted = join(prefix, key);
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      return key_error(
+          *node, dotted,
+          "expected an array of strings, got " + std::string(node_type_phrase(node->type())));
+    }
+    std::vector<std::string> values;
+    for (const toml::node& element : *array) {
+      const auto* text = element.as_string();
+      if (text == nullptr) {
+        return key_error(element, dotted,
+                         "expected strings, got " + std::string(node_type_phrase(element.type())));
+      }
+      if (text->get().empty()) return key_error(element, dotted, "must not hold an empty string");
+      values.push_back(text->get());
+    }
+    *out = std::move(values);
+    return Status::ok();
+  }
+
   // A string that must be an IPv4 or IPv6 literal.
   Status read_ip_address(const toml::table* table, std::string_view key, std::string* out) const {
     std::string value = *out;
@@ -379,6 +419,111 @@ Status read_verify(const ConfigReader& reader, const toml::table* table, VerifyS
   return reader.read_uint(table, "verify", "gpu_device", 0, 63, &v->gpu_device);
 }
 
+Result<IngressBackend> parse_ingress_backend(std::string_view name) {
+  for (IngressBackend backend :
+       {IngressBackend::kAuto, IngressBackend::kDpdk, IngressBackend::kSocket}) {
+    if (name == ingress_backend_name(backend)) return backend;
+  }
+  return invalid_argument("unknown backend '" + std::string(name) +
+                          "' (expected auto, dpdk or socket)");
+}
+
+bool is_unspecified_address(const std::string& address) {
+  unsigned char buffer[16] = {};
+  static constexpr unsigned char kZero[16] = {};
+  if (inet_pton(AF_INET, address.c_str(), buffer) == 1) return std::memcmp(buffer, kZero, 4) == 0;
+  return inet_pton(AF_INET6, address.c_str(), buffer) == 1 && std::memcmp(buffer, kZero, 16) == 0;
+}
+
+// [ingress], with the checks that involve several keys ([net] and [cores] are read before it).
+Status read_ingress(const ConfigReader& reader, const toml::table* table, const NodeConfig& node,
+                    IngressSection* in) {
+  if (table == nullptr) return Status::ok();
+  TC_RETURN_IF_ERROR(reader.check_known(
+      *table, "ingress",
+      {"backend", "eal_args", "dpdk_port", "dpdk_vdevs", "queues", "mbufs", "mbuf_cache",
+       "rx_descriptors", "tx_descriptors", "burst_max", "ring_depth", "rate_limit_per_s",
+       "rate_limit_burst", "rate_limit_sources", "recent_set_capacity", "udp_checksum"}));
+  TC_RETURN_IF_ERROR(
+      reader.read_word(table, "ingress", "backend", &parse_ingress_backend, &in->backend));
+  TC_RETURN_IF_ERROR(reader.read_string_list(table, "ingress", "eal_args", &in->eal_args));
+  TC_RETURN_IF_ERROR(reader.read_string(table, "ingress", "dpdk_port", &in->dpdk_port));
+  TC_RETURN_IF_ERROR(reader.read_string_list(table, "ingress", "dpdk_vdevs", &in->dpdk_vdevs));
+  struct Key {
+    std::string_view name;
+    std::int64_t min;
+    std::int64_t max;
+    std::uint32_t* field;
+  };
+  const Key keys[] = {
+      {"queues", 1, 64, &in->queues},
+      {"mbufs", 1023, 16'777'215, &in->mbufs},
+      {"mbuf_cache", 0, 512, &in->mbuf_cache},
+      {"rx_descriptors", 64, 32768, &in->rx_descriptors},
+      {"tx_descriptors", 64, 32768, &in->tx_descriptors},
+      {"burst_max", 1, 256, &in->burst_max},
+      {"ring_depth", 2, 1 << 24, &in->ring_depth},
+      {"rate_limit_per_s", 0, 100'000'000, &in->rate_limit_per_s},
+      {"rate_limit_burst", 0, 100'000'000, &in->rate_limit_burst},
+      {"rate_limit_sources", 4, 1 << 28, &in->rate_limit_sources},
+      {"recent_set_capacity", 8, std::int64_t{1} << 31, &in->recent_set_capacity},
+  };
+  for (const Key& key : keys) {
+    TC_RETURN_IF_ERROR(reader.read_uint(table, "ingress", key.name, key.min, key.max, key.field));
+  }
+  TC_RETURN_IF_ERROR(reader.read_bool(table, "ingress", "udp_checksum", &in->udp_checksum));
+
+  // An error about keys that may come from the profile points at the first of them in the file.
+  const auto error = [&](std::initializer_list<std::string_view> names, const std::string& what) {
+    for (std::string_view name : names) {
+      if (const toml::node* present = table->get(name)) {
+        return reader.key_error(*present, ConfigReader::join("ingress", name), what);
+      }
+    }
+    return reader.key_error(*table, ConfigReader::join("ingress", *names.begin()), what);
+  };
+  if ((in->ring_depth & (in->ring_depth - 1)) != 0) {
+    return error({"ring_depth"}, std::to_string(in->ring_depth) + " is not a power of two");
+  }
+  if (in->rate_limit_per_s > 0 && in->rate_limit_burst == 0) {
+    return error({"rate_limit_burst", "rate_limit_per_s"},
+                 "a rate limit of " + std::to_string(in->rate_limit_per_s) +
+                     " per second needs rate_limit_burst >= 1");
+  }
+  const std::uint64_t mbufs_needed =
+      std::uint64_t{in->queues} *
+      (std::uint64_t{in->rx_descriptors} + in->mbuf_cache + in->burst_max);
+  if (in->mbufs < mbufs_needed) {
+    return error({"mbufs", "rx_descriptors", "queues"},
+                 "mbufs " + std::to_string(in->mbufs) + " is below the " +
+                     std::to_string(mbufs_needed) + " that " + std::to_string(in->queues) +
+                     " queues hold (rx_descriptors + mbuf_cache + burst_max each)");
+  }
+  if (in->backend == IngressBackend::kDpdk &&
+      is_unspecified_address(node.net.ingress_listen_address)) {
+    return error({"backend"},
+                 "backend \"dpdk\" answers ARP for net.ingress_listen_address, which "
+                 "must then be the node's own address, not " +
+                     node.net.ingress_listen_address);
+  }
+  return Status::ok();
+}
+
+// One polling core per ingress queue when cores.ingress lists any. Reported at ingress.queues when
+// the file sets it, else at cores.ingress (one of the two is in the file when they disagree).
+Status check_ingress_cores(const ConfigReader& reader, const toml::table* ingress,
+                           const toml::table* cores, const NodeConfig& config) {
+  const std::vector<int>& listed = config.cores.ingress;
+  const std::uint32_t queues = config.ingress.queues;
+  if (listed.empty() || listed.size() == queues) return Status::ok();
+  const std::string what = std::to_string(queues) + " ingress queues need as many cores in " +
+                           "cores.ingress, which lists " + std::to_string(listed.size());
+  if (ingress != nullptr && ingress->get("queues") != nullptr) {
+    return reader.key_error(*ingress->get("queues"), "ingress.queues", what);
+  }
+  return reader.key_error(*cores->get("ingress"), "cores.ingress", what);
+}
+
 Status read_log(const ConfigReader& reader, const toml::table* table, LogSection* log) {
   if (table == nullptr) return Status::ok();
   TC_RETURN_IF_ERROR(reader.check_known(*table, "log", {"level", "format"}));
@@ -419,6 +564,18 @@ std::uint32_t chain_id_for(NetworkProfile profile) {
       return kChainIdDevnet;
   }
   return 0;
+}
+
+std::string_view ingress_backend_name(IngressBackend backend) {
+  switch (backend) {
+    case IngressBackend::kAuto:
+      return "auto";
+    case IngressBackend::kDpdk:
+      return "dpdk";
+    case IngressBackend::kSocket:
+      return "socket";
+  }
+  return "?";
 }
 
 std::string_view verify_backend_name(VerifyBackend backend) {
@@ -470,6 +627,23 @@ NodeConfig default_config(NetworkProfile profile) {
   config.verify.batch_deadline_us = devnet ? 200 : 1000;
   config.verify.gpu_device = 0;
 
+  // Ingress: one queue and socket receive on devnet; DPDK when available elsewhere. Sizes suit one
+  // 10 GbE queue: 4096 verify slots (5 MiB) and a recent set of 2^20 keys (16 MiB).
+  IngressSection& in = config.ingress;
+  in.backend = devnet ? IngressBackend::kSocket : IngressBackend::kAuto;
+  in.queues = 1;
+  in.mbufs = 8191;
+  in.mbuf_cache = 256;
+  in.rx_descriptors = 1024;
+  in.tx_descriptors = 256;
+  in.burst_max = 32;
+  in.ring_depth = devnet ? 1024 : 4096;
+  in.rate_limit_per_s = 0;
+  in.rate_limit_burst = 0;
+  in.rate_limit_sources = 1 << 16;
+  in.recent_set_capacity = devnet ? (1u << 16) : (1u << 20);
+  in.udp_checksum = false;
+
   config.log.level = devnet ? LogLevel::kDebug : LogLevel::kInfo;
   config.log.format = LogFormat::kText;
   return config;
@@ -484,7 +658,7 @@ Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_n
   }
   const toml::table& root = parsed.table();
   TC_RETURN_IF_ERROR(reader.check_known(
-      root, "", {"node", "net", "consensus", "mempool", "cores", "verify", "log"}));
+      root, "", {"node", "net", "consensus", "mempool", "cores", "verify", "ingress", "log"}));
 
   TC_ASSIGN_OR_RETURN(const toml::table* node, reader.section(root, "node"));
   NetworkProfile profile = NetworkProfile::kMainnet;
@@ -502,6 +676,9 @@ Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_n
   TC_RETURN_IF_ERROR(read_cores(reader, cores, &config.cores));
   TC_ASSIGN_OR_RETURN(const toml::table* verify, reader.section(root, "verify"));
   TC_RETURN_IF_ERROR(read_verify(reader, verify, &config.verify));
+  TC_ASSIGN_OR_RETURN(const toml::table* ingress, reader.section(root, "ingress"));
+  TC_RETURN_IF_ERROR(read_ingress(reader, ingress, config, &config.ingress));
+  TC_RETURN_IF_ERROR(check_ingress_cores(reader, ingress, cores, config));
   TC_ASSIGN_OR_RETURN(const toml::table* log, reader.section(root, "log"));
   TC_RETURN_IF_ERROR(read_log(reader, log, &config.log));
   return config;

@@ -97,6 +97,35 @@ struct VerifySection {
   std::uint32_t gpu_device = 0;  // CUDA device index
 };
 
+enum class IngressBackend : std::uint8_t { kAuto, kDpdk, kSocket };
+// "auto", "dpdk", "socket".
+std::string_view ingress_backend_name(IngressBackend backend);
+
+// [ingress]: the transaction ingress stage (dataplane/). "auto" uses DPDK when the node was built
+// with it and the EAL finds the port, and the UDP socket backend otherwise; "dpdk" makes a missing
+// DPDK port a startup error. The listen address and UDP port are net.ingress_listen_address and
+// net.ingress_udp_port (for DPDK the address must be the node's own, since ingress answers ARP for
+// it); the polling cores are cores.ingress, one per queue. dataplane/ingress_config.h maps this
+// section onto the backends' configs.
+struct IngressSection {
+  IngressBackend backend = IngressBackend::kAuto;
+  std::vector<std::string> eal_args;      // DPDK EAL arguments, without program name and --vdev
+  std::string dpdk_port;                  // ethdev name or PCI address; empty: the first port
+  std::vector<std::string> dpdk_vdevs;    // virtual devices, each passed as --vdev=<value>
+  std::uint32_t queues = 0;               // RX queues (DPDK, RSS); the socket backend uses one
+  std::uint32_t mbufs = 0;                // mbufs in the receive pool, for all queues
+  std::uint32_t mbuf_cache = 0;           // per-lcore mempool cache
+  std::uint32_t rx_descriptors = 0;       // NIC RX ring entries per queue
+  std::uint32_t tx_descriptors = 0;       // NIC TX ring entries per queue (ARP/ND replies)
+  std::uint32_t burst_max = 0;            // frames or datagrams per receive burst
+  std::uint32_t ring_depth = 0;           // verify ring slots per queue; a power of two
+  std::uint32_t rate_limit_per_s = 0;     // datagrams per second per source IP; 0: no limit
+  std::uint32_t rate_limit_burst = 0;     // token bucket size; >= 1 when the rate is set
+  std::uint32_t rate_limit_sources = 0;   // sources tracked per queue
+  std::uint32_t recent_set_capacity = 0;  // dedup keys remembered, all queues together
+  bool udp_checksum = false;              // verify UDP checksums in software
+};
+
 // [log]: the threshold below which records are dropped, and the line format (core/log.h).
 struct LogSection {
   LogLevel level = LogLevel::kInfo;
@@ -110,6 +139,7 @@ struct NodeConfig {
   MempoolSection mempool;
   CoresSection cores;
   VerifySection verify;
+  IngressSection ingress;
   LogSection log;
 };
 
@@ -121,8 +151,11 @@ NodeConfig default_config(NetworkProfile profile);
 // every other key present overrides one default. Errors, all kConfig, with "origin:line:column: ":
 // TOML syntax; an unknown key or section; a wrong type; a value out of its range; an unknown word
 // for an enumerated value; an empty string where one is required; a core listed twice in one list;
-// a port of 0; a listen address that is not an IP literal; the P2P and RPC ports equal. Only the
-// first error is reported. Does not touch the file system or check that the cores exist.
+// a port of 0; a listen address that is not an IP literal; the P2P and RPC ports equal; an ingress
+// ring depth that is not a power of two, a rate limit without a burst, fewer mbufs than the queues'
+// descriptors and caches hold, a queue count other than the length of a non-empty cores.ingress,
+// and backend "dpdk" with an unspecified ingress address. Only the first error is reported. Does
+// not touch the file system or check that the cores exist.
 Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_name);
 
 // Reads the file at `path` and parses it as parse_config does, with `path` as the origin name. A

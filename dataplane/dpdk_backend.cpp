@@ -8,7 +8,6 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include <chrono>
 #include <cstring>
 
 #include "core/log.h"
@@ -16,11 +15,7 @@
 namespace tc::dataplane {
 namespace {
 
-std::uint64_t steady_now_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
+constexpr std::uint64_t kPortStatsIntervalNs = 1'000'000'000;
 
 std::string dpdk_error(int error) {
   return rte_strerror(error < 0 ? -error : error);
@@ -51,31 +46,73 @@ Status dpdk_eal_init(const std::vector<std::string>& args) {
   return Status::ok();
 }
 
+// One RX queue: its stage and its per-burst scratch, sized at init.
+struct DpdkQueue {
+  IngressStage stage;
+  rte_mbuf* mbufs[kMaxBurst];
+  Datagram datagrams[kMaxBurst];
+};
+
+// One queue as a core/stage_loop.h stage. It is the source of the data path, so once the stop flag
+// is set it stops receiving (step returns 0) and the loop returns after a last housekeeping.
+class DpdkQueueLoop {
+ public:
+  DpdkQueueLoop(DpdkBackend* backend, std::uint16_t queue, const StageLoopOptions& options,
+                const std::atomic<bool>* stop)
+      : backend_(backend), queue_(queue), options_(options), stop_(stop) {}
+
+  std::uint32_t step(std::uint32_t burst_max) {
+    if (stop_->load(std::memory_order_relaxed)) return 0;
+    return static_cast<std::uint32_t>(backend_->step(queue_, burst_max));
+  }
+  void housekeeping(std::uint64_t now_ns) { backend_->housekeeping(queue_, now_ns); }
+
+  // The lcore's entry point (rte_lcore_function_t): the standard loop over this queue.
+  static int run(void* argument) {
+    auto* loop = static_cast<DpdkQueueLoop*>(argument);
+    const Status status = run_stage_loop(*loop, loop->options_, *loop->stop_);
+    if (!status.is_ok()) {
+      TC_LOG_ERROR("dpdk ingress loop failed",
+                   {{"queue", loop->queue_}, {"error", status.to_string()}});
+      return -1;
+    }
+    return 0;
+  }
+
+ private:
+  DpdkBackend* backend_;
+  std::uint16_t queue_;
+  StageLoopOptions options_;
+  const std::atomic<bool>* stop_;
+};
+
 struct DpdkBackend::State {
   DpdkConfig config;
   std::uint16_t port = 0;
   bool port_started = false;
   rte_mempool* pool = nullptr;
   LocalEndpoint local;
-  std::vector<std::unique_ptr<IngressStage>> stages;
+  std::vector<std::unique_ptr<DpdkQueue>> queues;
   bool checksum_offload = false;
-  const std::atomic<bool>* stop = nullptr;
   std::vector<unsigned> launched;
+  std::vector<std::unique_ptr<DpdkQueueLoop>> loops;
 
-  struct LoopArgument {
-    State* state;
-    std::uint16_t queue;
-  };
-  std::vector<LoopArgument> loop_arguments;
+  // Port-wide series, updated by queue 0's housekeeping (null without a registry).
+  Counter* nic_missed_metric = nullptr;
+  Counter* nic_no_mbuf_metric = nullptr;
+  Gauge* mbufs_free_metric = nullptr;
+  std::uint64_t flushed_missed = 0;
+  std::uint64_t flushed_no_mbuf = 0;
+  std::uint64_t next_port_stats_ns = 0;
 
-  std::size_t step(std::uint16_t queue);
-  void reply(std::uint16_t queue, const rte_mbuf* request, const FrameInfo& info);
-  static int poll_loop(void* argument);
+  std::size_t step(std::uint16_t queue, std::uint32_t burst_max);
+  void reply(IngressStage& stage, std::uint16_t queue, const rte_mbuf* request,
+             const FrameInfo& info);
+  void port_housekeeping(std::uint64_t now_ns);
 };
 
-void DpdkBackend::State::reply(std::uint16_t queue, const rte_mbuf* request,
+void DpdkBackend::State::reply(IngressStage& stage, std::uint16_t queue, const rte_mbuf* request,
                                const FrameInfo& info) {
-  IngressStage& stage = *stages[queue];
   const ByteSpan frame(rte_pktmbuf_mtod(request, const std::uint8_t*), request->data_len);
   rte_mbuf* answer = rte_pktmbuf_alloc(pool);
   if (answer == nullptr) return stage.count_frame(IngressOutcome::kReplyFailed, frame.size());
@@ -93,13 +130,16 @@ void DpdkBackend::State::reply(std::uint16_t queue, const rte_mbuf* request,
                     frame.size());
 }
 
-std::size_t DpdkBackend::State::step(std::uint16_t queue) {
-  rte_mbuf* mbufs[kMaxBurst];
-  const std::uint16_t received = rte_eth_rx_burst(port, queue, mbufs, config.burst_max);
+std::size_t DpdkBackend::State::step(std::uint16_t queue, std::uint32_t burst_max) {
+  DpdkQueue& q = *queues[queue];
+  rte_mbuf** mbufs = q.mbufs;
+  const std::uint16_t wanted =
+      static_cast<std::uint16_t>(burst_max < config.burst_max ? burst_max : config.burst_max);
+  const std::uint16_t received = rte_eth_rx_burst(port, queue, mbufs, wanted);
   if (received == 0) return 0;
   const std::uint64_t now_ns = steady_now_ns();
-  IngressStage& stage = *stages[queue];
-  Datagram datagrams[kMaxBurst];
+  IngressStage& stage = q.stage;
+  Datagram* datagrams = q.datagrams;
   std::size_t count = 0;
   std::size_t bytes = 0;
   FrameInfo info;
@@ -131,7 +171,7 @@ std::size_t DpdkBackend::State::step(std::uint16_t queue) {
         break;
       case FrameKind::kArpRequest:
       case FrameKind::kNeighborSolicitation:
-        reply(queue, m, info);
+        reply(stage, queue, m, info);
         break;
       case FrameKind::kDrop:
         stage.count_frame(info.drop, frame.size());
@@ -145,16 +185,20 @@ std::size_t DpdkBackend::State::step(std::uint16_t queue) {
   return received;
 }
 
-int DpdkBackend::State::poll_loop(void* argument) {
-  auto* loop = static_cast<LoopArgument*>(argument);
-  State& state = *loop->state;
-  std::uint32_t bursts = 0;
-  while (!state.stop->load(std::memory_order_relaxed)) {
-    state.step(loop->queue);
-    if ((++bursts & 1023) == 0) state.stages[loop->queue]->flush_counters();
+void DpdkBackend::State::port_housekeeping(std::uint64_t now_ns) {
+  if (nic_missed_metric == nullptr || now_ns < next_port_stats_ns) return;
+  next_port_stats_ns = now_ns + kPortStatsIntervalNs;
+  rte_eth_stats stats;
+  if (rte_eth_stats_get(port, &stats) == 0) {
+    // Counters a port reset may lower are flushed as "no change" until they pass the mark again.
+    if (stats.imissed > flushed_missed) nic_missed_metric->add(stats.imissed - flushed_missed);
+    if (stats.rx_nombuf > flushed_no_mbuf) {
+      nic_no_mbuf_metric->add(stats.rx_nombuf - flushed_no_mbuf);
+    }
+    if (stats.imissed > flushed_missed) flushed_missed = stats.imissed;
+    if (stats.rx_nombuf > flushed_no_mbuf) flushed_no_mbuf = stats.rx_nombuf;
   }
-  state.stages[loop->queue]->flush_counters();
-  return 0;
+  mbufs_free_metric->set(static_cast<std::int64_t>(rte_mempool_avail_count(pool)));
 }
 
 DpdkBackend::DpdkBackend() : state_(std::make_unique<State>()) {}
@@ -168,11 +212,14 @@ std::size_t DpdkBackend::footprint(const DpdkConfig& config) {
 }
 
 Status DpdkBackend::init(const DpdkConfig& config, RecentSet* recent,
-                         std::span<IngressRing* const> rings) {
+                         std::span<IngressRing* const> rings, MetricsRegistry* metrics) {
   fini();
   State& s = *state_;
   s.config = config;
-  s.stages.clear();
+  s.queues.clear();
+  s.nic_missed_metric = nullptr;
+  s.nic_no_mbuf_metric = nullptr;
+  s.mbufs_free_metric = nullptr;
   const std::string port_label = config.port_name.empty() ? "port 0" : config.port_name;
   if (config.rx_queues == 0 || rings.size() != config.rx_queues) {
     return config_error("dpdk " + port_label + ": rx_queues " + std::to_string(config.rx_queues) +
@@ -246,8 +293,25 @@ Status DpdkBackend::init(const DpdkConfig& config, RecentSet* recent,
   for (std::uint16_t q = 0; q < config.rx_queues; ++q) {
     IngressConfig stage_config = config.ingress;
     stage_config.queue = q;
-    s.stages.push_back(std::make_unique<IngressStage>());
-    TC_RETURN_IF_ERROR(s.stages.back()->init(stage_config, recent, rings[q]));
+    s.queues.push_back(std::make_unique<DpdkQueue>());
+    TC_RETURN_IF_ERROR(s.queues.back()->stage.init(stage_config, recent, rings[q], metrics));
+  }
+  if (metrics != nullptr) {
+    s.nic_missed_metric =
+        &metrics->counter("timecoin_ingress_nic_dropped_total",
+                          "Frames the port dropped before ingress saw them, by reason.",
+                          {{"port", port_label}, {"reason", "rx_ring_full"}});
+    s.nic_no_mbuf_metric =
+        &metrics->counter("timecoin_ingress_nic_dropped_total",
+                          "Frames the port dropped before ingress saw them, by reason.",
+                          {{"port", port_label}, {"reason", "no_mbuf"}});
+    s.mbufs_free_metric =
+        &metrics->gauge("timecoin_ingress_mbufs_free", "Free mbufs in the port's receive pool.",
+                        {{"port", port_label}});
+    s.flushed_missed = 0;
+    s.flushed_no_mbuf = 0;
+    s.next_port_stats_ns = 0;
+    rte_eth_stats_reset(s.port);
   }
   TC_LOG_INFO("dpdk ingress port started", {{"port", port_label},
                                             {"driver", info.driver_name},
@@ -257,8 +321,13 @@ Status DpdkBackend::init(const DpdkConfig& config, RecentSet* recent,
   return Status::ok();
 }
 
-std::size_t DpdkBackend::step(std::uint16_t queue) {
-  return state_->step(queue);
+std::size_t DpdkBackend::step(std::uint16_t queue, std::uint32_t burst_max) {
+  return state_->step(queue, burst_max);
+}
+
+void DpdkBackend::housekeeping(std::uint16_t queue, std::uint64_t now_ns) {
+  state_->queues[queue]->stage.housekeeping(now_ns);
+  if (queue == 0) state_->port_housekeeping(now_ns);
 }
 
 Status DpdkBackend::start_lcores(const std::atomic<bool>* stop) {
@@ -267,12 +336,16 @@ Status DpdkBackend::start_lcores(const std::atomic<bool>* stop) {
     return config_error("dpdk: " + std::to_string(s.config.rx_queues) + " queues need as many " +
                         "lcores, " + std::to_string(s.config.lcores.size()) + " configured");
   }
-  s.stop = stop;
-  s.loop_arguments.clear();
-  for (std::uint16_t q = 0; q < s.config.rx_queues; ++q) s.loop_arguments.push_back({&s, q});
+  StageLoopOptions options = s.config.loop;
+  options.core = -1;  // the EAL pinned the lcore
+  options.burst_max = s.config.burst_max;
+  s.loops.clear();
+  for (std::uint16_t q = 0; q < s.config.rx_queues; ++q) {
+    s.loops.push_back(std::make_unique<DpdkQueueLoop>(this, q, options, stop));
+  }
   for (std::uint16_t q = 0; q < s.config.rx_queues; ++q) {
     const unsigned lcore = s.config.lcores[q];
-    const int rc = rte_eal_remote_launch(&State::poll_loop, &s.loop_arguments[q], lcore);
+    const int rc = rte_eal_remote_launch(&DpdkQueueLoop::run, s.loops[q].get(), lcore);
     if (rc != 0) {
       return config_error("dpdk: cannot launch queue " + std::to_string(q) + " on lcore " +
                           std::to_string(lcore) + ": " + dpdk_error(rc));
@@ -290,7 +363,11 @@ void DpdkBackend::wait_lcores() {
 void DpdkBackend::fini() {
   State& s = *state_;
   wait_lcores();
-  for (auto& stage : s.stages) stage->fini();
+  for (auto& queue : s.queues) queue->stage.fini();
+  if (s.pool != nullptr && s.mbufs_free_metric != nullptr) {
+    s.next_port_stats_ns = 0;
+    s.port_housekeeping(steady_now_ns());
+  }
   if (s.port_started) {
     // Stopped, not closed: closing a virtual device removes its port, and a later init() in the
     // same process (tests, benchmark repetitions) must find it again. The EAL releases it at exit.
@@ -310,7 +387,7 @@ std::uint16_t DpdkBackend::port_id() const {
   return state_->port;
 }
 IngressStage& DpdkBackend::stage(std::uint16_t queue) {
-  return *state_->stages[queue];
+  return state_->queues[queue]->stage;
 }
 std::uint32_t DpdkBackend::mbufs_available() const {
   return state_->pool == nullptr ? 0 : rte_mempool_avail_count(state_->pool);

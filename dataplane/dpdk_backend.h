@@ -5,9 +5,12 @@
 //
 // The EAL is initialised once per process (dpdk_eal_init); init() then configures one port with
 // rx_queues queues (RSS on UDP/IP when the port offers it and there is more than one queue). Each
-// queue is polled by exactly one thread: either step(queue) from the caller's loop, or one EAL
-// worker lcore per queue through start_lcores(). No DPDK type appears here so that the rest of the
-// tree builds without DPDK headers; this header exists only when TC_HAVE_DPDK is defined.
+// queue is one ingress stage polled by exactly one thread: either step(queue) and
+// housekeeping(queue) from the caller's loop, or core/stage_loop.h's run_stage_loop on one EAL
+// worker lcore per queue through start_lcores(). Queue 0's housekeeping also exports the port's own
+// drops (NIC RX ring full, no mbuf) and the pool's free mbufs to the metrics registry. No DPDK type
+// appears here, so the header compiles in every build (ingress_config.h fills a DpdkConfig from the
+// node's config); the functions are defined, and may be called, only where TC_HAVE_DPDK is.
 #pragma once
 
 #include <atomic>
@@ -18,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics.h"
+#include "core/stage_loop.h"
 #include "core/status.h"
 #include "dataplane/ingress.h"
 #include "dataplane/packet.h"
@@ -42,6 +47,9 @@ struct DpdkConfig {
   std::vector<unsigned> lcores;        // worker lcore per queue for start_lcores(); may be empty
   LocalEndpoint local;                 // mac all zero = use the port's own MAC
   IngressConfig ingress;               // queue id is set per queue
+  // How start_lcores() runs each queue's loop. `core` and `burst_max` are ignored: the EAL pins
+  // its lcores itself and bursts are burst_max above.
+  StageLoopOptions loop;
 };
 
 class DpdkBackend {
@@ -56,16 +64,24 @@ class DpdkBackend {
 
   // Finds the port, creates the mbuf pool, configures and starts the port with `rings.size()` ==
   // rx_queues queues, each feeding its ring through its own IngressStage; `recent` is shared by all
-  // queues. REQUIRES: dpdk_eal_init() succeeded. Errors (kConfig) name the port and the failing
-  // step: unknown port, queue count above what the port offers, pool allocation, port start.
-  Status init(const DpdkConfig& config, RecentSet* recent, std::span<IngressRing* const> rings);
+  // queues. With `metrics`, each queue's stage and the port register their series there (the
+  // registry must outlive the backend). REQUIRES: dpdk_eal_init() succeeded. Errors (kConfig) name
+  // the port and the failing step: unknown port, queue count above what the port offers, pool
+  // allocation, port start.
+  Status init(const DpdkConfig& config, RecentSet* recent, std::span<IngressRing* const> rings,
+              MetricsRegistry* metrics = nullptr);
 
-  // One receive burst on `queue`: classify, answer ARP/NS, hand payloads to the stage, free every
-  // mbuf. Returns the frames received. Only the queue's own polling thread may call it.
-  std::size_t step(std::uint16_t queue);
+  // One receive burst of at most min(burst_max, config.burst_max) frames on `queue`: classify,
+  // answer ARP/NS, hand payloads to the stage, free every mbuf. Returns the frames received. Only
+  // the queue's own polling thread may call it.
+  std::size_t step(std::uint16_t queue, std::uint32_t burst_max = kMaxBurst);
+  // The queue's housekeeping for its polling thread: flushes the stage's counters; on queue 0 also
+  // the port's drop counters and free-mbuf gauge (at most once a second).
+  void housekeeping(std::uint16_t queue, std::uint64_t now_ns);
 
-  // Runs one polling loop per queue on config.lcores[queue] until *stop is true, flushing counters
-  // every 1024 bursts. kConfig when lcores has fewer entries than queues or an lcore is busy.
+  // Runs run_stage_loop for each queue on config.lcores[queue] until *stop is true: once it is set
+  // a queue stops receiving, runs a last housekeeping and returns. kConfig when lcores has fewer
+  // entries than queues or an lcore is busy.
   Status start_lcores(const std::atomic<bool>* stop);
   // Waits for the loops started by start_lcores() to return.
   void wait_lcores();

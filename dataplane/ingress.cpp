@@ -1,10 +1,25 @@
 #include "dataplane/ingress.h"
 
 #include <cstring>
+#include <string>
 
-#include "core/sha2.h"
+#include "core/stage_loop.h"
 
 namespace tc::dataplane {
+namespace {
+
+constexpr std::uint64_t kRateWindowNs = 1'000'000'000;
+constexpr std::size_t kPrefetchBytes = 256;  // a typical transfer; larger ones stream on their own
+
+// Asks for the first cache lines of the next payload while this one is decoded and hashed.
+inline void prefetch_payload(ByteSpan payload) {
+  const std::size_t bytes = payload.size() < kPrefetchBytes ? payload.size() : kPrefetchBytes;
+  for (std::size_t offset = 0; offset < bytes; offset += 64) {
+    __builtin_prefetch(payload.data() + offset, 0, 3);
+  }
+}
+
+}  // namespace
 
 Status IngressRing::init(std::uint32_t depth) {
   if (depth < 2 || depth > (1u << 24) || (depth & (depth - 1)) != 0) {
@@ -20,100 +35,123 @@ std::size_t IngressStage::footprint(const IngressConfig& config) {
   return RateLimiter::footprint(config.rate_limit);
 }
 
-Status IngressStage::init(const IngressConfig& config, RecentSet* recent, IngressRing* ring) {
+Status IngressStage::init(const IngressConfig& config, RecentSet* recent, IngressRing* ring,
+                          MetricsRegistry* metrics) {
   config_ = config;
   recent_ = recent;
   ring_ = ring;
-  return rate_limiter_.init(config.rate_limit)
-      .with_context("ingress queue " + std::to_string(config.queue));
+  counters_ = IngressCounters{};
+  TC_RETURN_IF_ERROR(rate_limiter_.init(config.rate_limit)
+                         .with_context("ingress queue " + std::to_string(config.queue)));
+  if (metrics != nullptr) {
+    const MetricLabels queue = {{"queue", std::to_string(config.queue)}};
+    counters_.outcomes.bind(*metrics, "timecoin_ingress_packets_total",
+                            "Received frames by ingress outcome (accepted or the drop reason).",
+                            &ingress_outcome_name, queue);
+    for (std::size_t e = 0; e < kDecodeErrorCount; ++e) {
+      MetricLabels labels = queue;
+      labels.push_back({"error", std::string(decode_error_name(static_cast<DecodeError>(e)))});
+      malformed_metrics_[e] = &metrics->counter(
+          "timecoin_ingress_malformed_total",
+          "Datagrams dropped as malformed_tx, by the transaction decode error.", labels);
+    }
+    bytes_metric_ = &metrics->counter("timecoin_ingress_bytes_total",
+                                      "Bytes of the frames (or datagrams) received.", queue);
+    bursts_metric_ =
+        &metrics->counter("timecoin_ingress_bursts_total", "Non-empty receive bursts.", queue);
+    rate_metric_ = &metrics->gauge("timecoin_ingress_packets_per_second",
+                                   "Frames received per second over the last second.", queue);
+  }
+  return Status::ok();
 }
 
 void IngressStage::process_burst(std::span<const Datagram> datagrams, std::uint64_t now_ns) {
-  const auto count = [this](IngressOutcome outcome) {
-    ++counters_.outcomes[static_cast<std::size_t>(outcome)];
-  };
-  counters_.frames += datagrams.size();
+  const std::size_t count = datagrams.size();
+  counters_.frames += count;
 
-  // Cheap checks first, in place: length, canonical decode, the source's token bucket.
+  // Pass 1, in place and cheapest check first: length, canonical decode, the source's token
+  // bucket, then the dedup key, whose recent-set bucket is prefetched for pass 2.
   std::size_t survivors = 0;
-  for (std::size_t i = 0; i < datagrams.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i + 1 < count) prefetch_payload(datagrams[i + 1].payload);
     const Datagram& datagram = datagrams[i];
     if (datagram.payload.size() > kMaxDatagramTransactionBytes) {
-      count(IngressOutcome::kTooLong);
+      counters_.outcomes.add(IngressOutcome::kTooLong);
       continue;
     }
     TransactionView view;
     const DecodeError error = decode_transaction_view(datagram.payload, &view);
     if (error != DecodeError::kOk) {
-      count(IngressOutcome::kMalformedTx);
+      counters_.outcomes.add(IngressOutcome::kMalformedTx);
       ++counters_.malformed_by_error[static_cast<std::size_t>(error)];
       continue;
     }
     if (!rate_limiter_.allow(datagram.source, now_ns)) {
-      count(IngressOutcome::kRateLimited);
+      counters_.outcomes.add(IngressOutcome::kRateLimited);
       continue;
     }
-    survivors_[survivors] = datagram.payload;
+    keys_[survivors] = recent_->key_of(datagram.payload);
+    recent_->prefetch(keys_[survivors]);
     survivor_index_[survivors] = static_cast<std::uint16_t>(i);
     ++survivors;
   }
   if (survivors == 0) return;
 
-  // The wire hashes of the whole burst at once (multi-buffer lanes where available).
-  sha256_many(std::span<const ByteSpan>(survivors_.data(), survivors),
-              std::span<Hash256>(hashes_.data(), survivors));
-
-  // Dedup and enqueue. Ring space is checked before the recent set so that a datagram dropped for
-  // a full ring is not remembered, and its retransmission is not taken for a duplicate.
+  // Pass 2: ring space, dedup, copy. Ring space is checked before the recent set so that a
+  // datagram dropped for a full ring is not remembered, and its retransmission is not taken for a
+  // duplicate. Only an accepted datagram is copied.
   const std::uint32_t space = ring_->reserve(static_cast<std::uint32_t>(survivors));
   std::uint32_t placed = 0;
   for (std::size_t k = 0; k < survivors; ++k) {
-    if (k + 4 < survivors) recent_->prefetch(hashes_[k + 4]);
     if (placed == space) {
-      count(IngressOutcome::kRingFull);
-      continue;
+      counters_.outcomes.add(IngressOutcome::kRingFull, survivors - k);
+      break;
     }
-    if (recent_->test_and_insert(hashes_[k])) {
-      count(IngressOutcome::kDuplicate);
+    if (recent_->test_and_insert(keys_[k])) {
+      counters_.outcomes.add(IngressOutcome::kDuplicate);
       continue;
     }
     const Datagram& datagram = datagrams[survivor_index_[k]];
     IngressTx& slot = ring_->reserved(placed++);
-    slot.wire_hash = hashes_[k];
     slot.source = datagram.source;
     slot.length = static_cast<std::uint16_t>(datagram.payload.size());
     slot.queue = config_.queue;
     slot.arrival_ns = now_ns;
     std::memcpy(slot.bytes, datagram.payload.data(), datagram.payload.size());
-    count(IngressOutcome::kAccepted);
   }
+  counters_.outcomes.add(IngressOutcome::kAccepted, placed);
   ring_->publish(placed);
 }
 
-void IngressStage::flush_counters() {
-  std::size_t i = 0;
-  for (std::uint64_t value : counters_.outcomes) {
-    published_[i++].store(value, std::memory_order_relaxed);
+void IngressStage::housekeeping(std::uint64_t now_ns) {
+  counters_.outcomes.flush();
+  if (bytes_metric_ != nullptr) {
+    bytes_metric_->add(counters_.bytes - flushed_bytes_);
+    bursts_metric_->add(counters_.bursts - flushed_bursts_);
+    for (std::size_t e = 0; e < kDecodeErrorCount; ++e) {
+      const std::uint64_t delta = counters_.malformed_by_error[e] - flushed_malformed_[e];
+      if (delta != 0) malformed_metrics_[e]->add(delta);
+    }
   }
-  for (std::uint64_t value : counters_.malformed_by_error) {
-    published_[i++].store(value, std::memory_order_relaxed);
+  flushed_bytes_ = counters_.bytes;
+  flushed_bursts_ = counters_.bursts;
+  flushed_malformed_ = counters_.malformed_by_error;
+  if (rate_window_start_ns_ == 0) {
+    rate_window_start_ns_ = now_ns;
+    rate_window_frames_ = counters_.frames;
+  } else if (now_ns - rate_window_start_ns_ >= kRateWindowNs) {
+    const std::uint64_t frames = counters_.frames - rate_window_frames_;
+    const std::uint64_t elapsed_ns = now_ns - rate_window_start_ns_;
+    if (rate_metric_ != nullptr) {
+      rate_metric_->set(static_cast<std::int64_t>(frames * kRateWindowNs / elapsed_ns));
+    }
+    rate_window_start_ns_ = now_ns;
+    rate_window_frames_ = counters_.frames;
   }
-  published_[i++].store(counters_.frames, std::memory_order_relaxed);
-  published_[i++].store(counters_.bytes, std::memory_order_relaxed);
-  published_[i].store(counters_.bursts, std::memory_order_relaxed);
 }
 
-IngressCounters IngressStage::published_counters() const {
-  IngressCounters out;
-  std::size_t i = 0;
-  for (std::uint64_t& value : out.outcomes) value = published_[i++].load(std::memory_order_relaxed);
-  for (std::uint64_t& value : out.malformed_by_error) {
-    value = published_[i++].load(std::memory_order_relaxed);
-  }
-  out.frames = published_[i++].load(std::memory_order_relaxed);
-  out.bytes = published_[i++].load(std::memory_order_relaxed);
-  out.bursts = published_[i].load(std::memory_order_relaxed);
-  return out;
+void IngressStage::fini() {
+  housekeeping(steady_now_ns());
 }
 
 }  // namespace tc::dataplane

@@ -2,12 +2,19 @@
 // to the verify stage, whose slots hold the transaction bytes themselves.
 //
 // A slot is an IngressTx: the datagram's transaction copied out of the receive buffer (so the mbuf
-// or socket buffer goes back to its pool at once) plus its wire hash, source and arrival time. The
-// producer reserves free slots, writes them in place and publishes; the consumer peeks at published
-// slots and releases them when done, which is what frees them for the producer: the ring is the
-// slab, so no per-transaction allocation or free path exists. Depth and slot size are fixed at init
+// or socket buffer goes back to its pool at once) plus its source and arrival time. The producer
+// reserves free slots, writes them in place and publishes; the consumer peeks at published slots
+// and releases them when done, which is what frees them for the producer: the ring is the slab, so
+// no per-transaction allocation or free path exists. Depth and slot size are fixed at init
 // (node/topology.cpp's table names them). Exactly one producer thread and one consumer thread; the
-// producer's and consumer's indices sit on separate cache lines.
+// producer's and consumer's indices sit on separate cache-line pairs (core's kRingIndexAlign).
+//
+// Why not core/spsc_ring.h: SpscRing<T> moves elements by copy (push_burst copies T in, pop_burst
+// copies T out). A slot here is 1,280 bytes, so SpscRing<IngressTx> would build each descriptor on
+// the stack and copy it into the ring, and the verify stage would copy it out again: two extra
+// copies of every transaction. Writing in place (reserve/reserved/publish) and reading in place
+// (peek/ready/release) is what this ring adds; were SpscRing to offer those four calls, this file
+// would become a typedef.
 #pragma once
 
 #include <atomic>
@@ -17,6 +24,7 @@
 
 #include "core/bytes.h"
 #include "core/codec.h"
+#include "core/spsc_ring.h"
 #include "core/status.h"
 #include "dataplane/packet.h"
 
@@ -24,9 +32,8 @@ namespace tc::dataplane {
 
 // One transaction handed to the verify stage. bytes[0, length) is a transaction that passed
 // decode_transaction_view() (the consumer may re-parse it with the same call and it will succeed);
-// its signatures are not verified.
+// its signatures are not verified, and its wire hash and txid are the verify stage's to compute.
 struct alignas(64) IngressTx {
-  Hash256 wire_hash;             // SHA-256 of bytes[0, length): the dedup key
   SourceAddress source;          // sender IP and UDP port
   std::uint16_t length = 0;      // transaction bytes, <= kMaxDatagramTransactionBytes
   std::uint16_t queue = 0;       // RX queue that received it
@@ -88,14 +95,13 @@ class IngressRing {
  private:
   std::unique_ptr<IngressTx[]> slots_;
   std::uint32_t mask_ = 0;
-  // Producer's line.
-  alignas(64) std::uint32_t tail_ = 0;
+  // Producer's private line, then the index it publishes; the consumer's likewise.
+  alignas(kRingIndexAlign) std::uint32_t tail_ = 0;
   std::uint32_t cached_head_ = 0;
-  alignas(64) std::atomic<std::uint32_t> published_tail_{0};
-  // Consumer's line.
-  alignas(64) std::uint32_t consumer_head_ = 0;
+  alignas(kRingIndexAlign) std::atomic<std::uint32_t> published_tail_{0};
+  alignas(kRingIndexAlign) std::uint32_t consumer_head_ = 0;
   std::uint32_t cached_tail_ = 0;
-  alignas(64) std::atomic<std::uint32_t> head_{0};
+  alignas(kRingIndexAlign) std::atomic<std::uint32_t> head_{0};
 };
 
 }  // namespace tc::dataplane

@@ -64,11 +64,13 @@ enum class IngressOutcome : std::uint8_t {
   kTooLong,              // datagram payload above kMaxDatagramTransactionBytes
   kMalformedTx,          // decode_transaction_view() rejected the payload
   kRateLimited,          // the source's token bucket was empty
-  kDuplicate,            // the wire hash is in the recent set
+  kDuplicate,            // the payload's dedup key is in the recent set
   kRingFull,             // the verify ring had no room: dropped at the edge, never blocking
   kReplyFailed,          // an ARP/NS reply could not be sent (no mbuf, TX queue full)
+  kCount,                // not an outcome: the number of them (CounterSet sizes by it)
 };
-inline constexpr std::size_t kIngressOutcomeCount = 19;
+inline constexpr std::size_t kIngressOutcomeCount =
+    static_cast<std::size_t>(IngressOutcome::kCount);
 
 // "accepted", "arp_replied", "too_short", ... : stable names used in metrics and logs.
 std::string_view ingress_outcome_name(IngressOutcome outcome);

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <vector>
 
 #include "core/log.h"
+#include "core/stage_loop.h"
 
 namespace tc::dataplane {
 namespace {
@@ -24,12 +24,6 @@ constexpr std::size_t kNameBytes = sizeof(sockaddr_in6);
 constexpr std::size_t kProvidedBufferBytes =
     sizeof(io_uring_recvmsg_out) + kNameBytes + kMaxDatagramTransactionBytes + 1;
 constexpr std::size_t kRecvBufferBytes = kMaxDatagramTransactionBytes + 1;
-
-std::uint64_t steady_now_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
 
 SourceAddress source_from_sockaddr(const void* name) {
   SourceAddress source;
@@ -87,8 +81,8 @@ struct SocketBackend::State {
   void arm_multishot();
   void teardown_io_uring();
   void setup_recvmmsg();
-  std::size_t step_io_uring();
-  std::size_t step_recvmmsg();
+  std::size_t step_io_uring(std::uint32_t burst_max);
+  std::size_t step_recvmmsg(std::uint32_t burst_max);
 };
 
 Status SocketBackend::State::open_socket() {
@@ -209,8 +203,8 @@ void SocketBackend::State::setup_recvmmsg() {
   }
 }
 
-std::size_t SocketBackend::State::step_recvmmsg() {
-  const std::size_t burst = config.burst_max;
+std::size_t SocketBackend::State::step_recvmmsg(std::uint32_t burst_max) {
+  const std::size_t burst = burst_max < config.burst_max ? burst_max : config.burst_max;
   for (std::size_t i = 0; i < burst; ++i) {
     headers[i].msg_hdr.msg_namelen = sizeof(sockaddr_in6);
     headers[i].msg_hdr.msg_flags = 0;
@@ -231,9 +225,10 @@ std::size_t SocketBackend::State::step_recvmmsg() {
   return static_cast<std::size_t>(received);
 }
 
-std::size_t SocketBackend::State::step_io_uring() {
+std::size_t SocketBackend::State::step_io_uring(std::uint32_t burst_max) {
   io_uring_cqe* cqes[kMaxBurst];
-  const unsigned ready = io_uring_peek_batch_cqe(&ring, cqes, config.burst_max);
+  const unsigned ready = io_uring_peek_batch_cqe(
+      &ring, cqes, burst_max < config.burst_max ? burst_max : config.burst_max);
   if (ready == 0) return 0;
   const std::uint64_t now_ns = steady_now_ns();
   std::size_t handed = 0;
@@ -288,8 +283,8 @@ SocketBackend::~SocketBackend() {
   fini();
 }
 
-Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent,
-                           IngressRing* ring) {
+Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent, IngressRing* ring,
+                           MetricsRegistry* metrics) {
   fini();
   State& s = *state_;
   s.config = config;
@@ -302,7 +297,7 @@ Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent,
     return config_error("ingress buffer_count " + std::to_string(config.buffer_count) +
                         " must be a power of two in [burst_max, 32768]");
   }
-  TC_RETURN_IF_ERROR(s.stage.init(config.ingress, recent, ring));
+  TC_RETURN_IF_ERROR(s.stage.init(config.ingress, recent, ring, metrics));
   TC_RETURN_IF_ERROR(s.open_socket());
   if (config.mode != SocketReceiveMode::kRecvmmsg) {
     Status uring = s.setup_io_uring();
@@ -324,10 +319,16 @@ Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent,
   return Status::ok();
 }
 
-std::size_t SocketBackend::step() {
+std::uint32_t SocketBackend::step(std::uint32_t burst_max) {
   State& s = *state_;
   if (s.fd < 0) return 0;
-  return s.mode == SocketReceiveMode::kIoUringMultishot ? s.step_io_uring() : s.step_recvmmsg();
+  return static_cast<std::uint32_t>(s.mode == SocketReceiveMode::kIoUringMultishot
+                                        ? s.step_io_uring(burst_max)
+                                        : s.step_recvmmsg(burst_max));
+}
+
+void SocketBackend::housekeeping(std::uint64_t now_ns) {
+  state_->stage.housekeeping(now_ns);
 }
 
 void SocketBackend::fini() {

@@ -5,7 +5,8 @@
 // Receive uses io_uring multishot recvmsg into a provided-buffer ring where the kernel supports it
 // (Linux 6.0+), otherwise recvmmsg; with kAuto the choice is made in init() by arming the multishot
 // request and falling back when the kernel refuses it, and the choice is logged. All buffers are
-// allocated in init(). One thread owns a SocketBackend and calls step() in its poll loop.
+// allocated in init(). A SocketBackend is a stage for core/stage_loop.h (step, housekeeping): one
+// thread owns it and runs it, or calls step() from its own poll loop.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/metrics.h"
 #include "core/status.h"
 #include "dataplane/ingress.h"
 
@@ -41,15 +43,19 @@ class SocketBackend {
   ~SocketBackend();
 
   // Opens and binds the socket, sets up the receive mode, and inits the ingress stage on `recent`
-  // and `ring` (which must outlive this). Errors: kConfig for a bad address, burst or buffer count,
-  // or a port in use (naming address and port); kUnavailable when kIoUringMultishot is demanded and
-  // the kernel refuses it.
-  Status init(const SocketBackendConfig& config, RecentSet* recent, IngressRing* ring);
+  // and `ring` (which must outlive this), registering its series in `metrics` when given.
+  // Errors: kConfig for a bad address, burst or buffer count, or a port in use (naming address and
+  // port); kUnavailable when kIoUringMultishot is demanded and the kernel refuses it.
+  Status init(const SocketBackendConfig& config, RecentSet* recent, IngressRing* ring,
+              MetricsRegistry* metrics = nullptr);
 
-  // Receives at most one burst without blocking and runs it through the stage. Returns how many
-  // datagrams it handled (0 when none was waiting). A receive error other than "nothing waiting" is
-  // counted (kTooShort) rather than returned: the poll loop keeps going.
-  std::size_t step();
+  // Receives at most one burst of min(burst_max, config.burst_max) datagrams without blocking and
+  // runs it through the stage. Returns how many datagrams it handled (0 when none was waiting). A
+  // receive error other than "nothing waiting" is counted (kTooShort) rather than returned: the
+  // poll loop keeps going.
+  std::uint32_t step(std::uint32_t burst_max = kMaxBurst);
+  // Flushes the stage's counters into the registry (IngressStage::housekeeping).
+  void housekeeping(std::uint64_t now_ns);
 
   // Closes the socket and the ring; the stage flushes its counters. Safe to call twice.
   void fini();

@@ -10,6 +10,10 @@
 //     type, out of range, port 0, unknown enum word (profile, backend, log level, log format),
 //     empty string, bad listen address, bad seed peer, duplicate core in one list, core out of
 //     range, non-integer core, P2P port equal to RPC port; every one has code kConfig;
+//   - [ingress]: profile defaults, every key overridden, and its own errors (unknown backend word,
+//     non-boolean udp_checksum, non-string EAL argument, ring depth not a power of two, rate limit
+//     without a burst, too few mbufs for the queues, queue count against cores.ingress from either
+//     side, backend "dpdk" on an unspecified address);
 //   - the example files for mainnet, testnet and devnet load with their documented values;
 //   - a missing file is a kConfig error naming the path.
 #include "core/config.h"
@@ -112,6 +116,92 @@ format = "json"
   EXPECT_EQ(config->verify.gpu_device, 2u);
   EXPECT_EQ(config->log.level, LogLevel::kWarn);
   EXPECT_EQ(config->log.format, LogFormat::kJson);
+}
+
+TEST(ConfigTest, IngressDefaultsAndOverrides) {
+  const IngressSection mainnet = default_config(NetworkProfile::kMainnet).ingress;
+  EXPECT_EQ(mainnet.backend, IngressBackend::kAuto);
+  EXPECT_EQ(mainnet.queues, 1u);
+  EXPECT_EQ(mainnet.mbufs, 8191u);
+  EXPECT_EQ(mainnet.ring_depth, 4096u);
+  EXPECT_EQ(mainnet.recent_set_capacity, 1u << 20);
+  EXPECT_EQ(mainnet.rate_limit_per_s, 0u);
+  EXPECT_FALSE(mainnet.udp_checksum);
+  EXPECT_EQ(default_config(NetworkProfile::kDevnet).ingress.backend, IngressBackend::kSocket);
+
+  Result<NodeConfig> config = parse(R"(
+[net]
+ingress_listen_address = "10.0.0.5"
+[cores]
+ingress = [2, 3]
+[ingress]
+backend = "dpdk"
+eal_args = ["--in-memory", "-l", "2-3"]
+dpdk_port = "0000:3b:00.0"
+dpdk_vdevs = ["net_pcap0,rx_pcap=/tmp/in.pcap"]
+queues = 2
+mbufs = 16383
+mbuf_cache = 128
+rx_descriptors = 2048
+tx_descriptors = 128
+burst_max = 64
+ring_depth = 8192
+rate_limit_per_s = 1000
+rate_limit_burst = 50
+rate_limit_sources = 4096
+recent_set_capacity = 4194304
+udp_checksum = true
+)");
+  ASSERT_TRUE(config.is_ok()) << config.status().to_string();
+  const IngressSection& in = config->ingress;
+  EXPECT_EQ(in.backend, IngressBackend::kDpdk);
+  EXPECT_EQ(in.eal_args, (std::vector<std::string>{"--in-memory", "-l", "2-3"}));
+  EXPECT_EQ(in.dpdk_port, "0000:3b:00.0");
+  EXPECT_EQ(in.dpdk_vdevs, (std::vector<std::string>{"net_pcap0,rx_pcap=/tmp/in.pcap"}));
+  EXPECT_EQ(in.queues, 2u);
+  EXPECT_EQ(in.mbufs, 16383u);
+  EXPECT_EQ(in.mbuf_cache, 128u);
+  EXPECT_EQ(in.rx_descriptors, 2048u);
+  EXPECT_EQ(in.tx_descriptors, 128u);
+  EXPECT_EQ(in.burst_max, 64u);
+  EXPECT_EQ(in.ring_depth, 8192u);
+  EXPECT_EQ(in.rate_limit_per_s, 1000u);
+  EXPECT_EQ(in.rate_limit_burst, 50u);
+  EXPECT_EQ(in.rate_limit_sources, 4096u);
+  EXPECT_EQ(in.recent_set_capacity, 4194304u);
+  EXPECT_TRUE(in.udp_checksum);
+}
+
+TEST(ConfigTest, IngressErrorsNameTheKey) {
+  expect_error("[ingress]\nbackend = \"xdp\"\n",
+               "test.toml:2:11: key 'ingress.backend': unknown backend 'xdp' (expected auto, dpdk "
+               "or socket)");
+  expect_error("[ingress]\nudp_checksum = 1\n",
+               "test.toml:2:16: key 'ingress.udp_checksum': expected true or false, got an "
+               "integer");
+  expect_error("[ingress]\neal_args = [\"-l\", 2]\n",
+               "test.toml:2:19: key 'ingress.eal_args': expected strings, got an integer");
+  expect_error("[ingress]\nring_depth = 3000\n",
+               "test.toml:2:14: key 'ingress.ring_depth': 3000 is not a power of two");
+  expect_error("[ingress]\nrate_limit_per_s = 100\n",
+               "test.toml:2:20: key 'ingress.rate_limit_per_s': a rate limit of 100 per second "
+               "needs rate_limit_burst >= 1");
+  expect_error("[ingress]\nqueues = 4\n",
+               "test.toml:2:10: key 'ingress.queues': mbufs 8191 is below the 5248 that 4 queues "
+               "hold (rx_descriptors + mbuf_cache + burst_max each)");
+  expect_error("[ingress]\nqueues = 8\nmbufs = 4000\n",
+               "test.toml:3:9: key 'ingress.mbufs': mbufs 4000 is below the 10496 that 8 queues "
+               "hold (rx_descriptors + mbuf_cache + burst_max each)");
+  expect_error("[cores]\ningress = [2, 3]\n",
+               "test.toml:2:11: key 'cores.ingress': 1 ingress queues need as many cores in "
+               "cores.ingress, which lists 2");
+  expect_error("[cores]\ningress = [2, 3]\n[ingress]\nqueues = 3\n",
+               "test.toml:4:10: key 'ingress.queues': 3 ingress queues need as many cores in "
+               "cores.ingress, which lists 2");
+  expect_error("[ingress]\nbackend = \"dpdk\"\n",
+               "test.toml:2:11: key 'ingress.backend': backend \"dpdk\" answers ARP for "
+               "net.ingress_listen_address, which must then be the node's own address, not "
+               "0.0.0.0");
 }
 
 TEST(ConfigTest, SyntaxErrorNamesFileLineAndColumn) {
@@ -219,6 +309,8 @@ TEST(ConfigTest, ExampleFilesLoad) {
   EXPECT_EQ(mainnet->net.p2p_port, 24000);
   EXPECT_EQ(mainnet->cores.verify, (std::vector<int>{4, 5, 6, 7}));
   EXPECT_EQ(mainnet->log.format, LogFormat::kJson);
+  EXPECT_EQ(mainnet->ingress.queues, 2u);
+  EXPECT_EQ(mainnet->ingress.backend, IngressBackend::kAuto);
 
   Result<NodeConfig> testnet = load_config_file(dir + "testnet.toml");
   ASSERT_TRUE(testnet.is_ok()) << testnet.status().to_string();
@@ -232,6 +324,7 @@ TEST(ConfigTest, ExampleFilesLoad) {
   EXPECT_EQ(devnet->consensus.block_interval_ms, 1000u);
   EXPECT_EQ(devnet->verify.backend, VerifyBackend::kCpu);
   EXPECT_TRUE(devnet->cores.ingress.empty());
+  EXPECT_EQ(devnet->ingress.backend, IngressBackend::kSocket);
 }
 
 TEST(ConfigTest, MissingFileIsAConfigError) {

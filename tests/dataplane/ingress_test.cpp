@@ -2,10 +2,12 @@
 // rate-allowed transactions to the verify ring with the right descriptor, and never blocks.
 // Method: signed transfers from TxGenerator are fed as bursts of Datagrams; the ring is drained by
 // the test as the verify stage would be. RecentSet and RateLimiter are also tested on their own.
-// Scenarios: valid burst reaches the ring in order with wire hash, source and queue; oversize;
+// Scenarios: valid burst reaches the ring in order with source, queue and arrival time; oversize;
 // each malformed variant counted by DecodeError; duplicates within and across bursts; ring full
 // (and a dropped datagram accepted later, not taken for a duplicate); token bucket refill and
-// per-source isolation; recent-set eviction bound and concurrent inserts; counter publishing.
+// per-source isolation; recent-set eviction bound and concurrent inserts; housekeeping flushes
+// every outcome, decode error, byte and burst count into the metrics registry, and the rendered
+// Prometheus text shows them per queue.
 #include "dataplane/ingress.h"
 
 #include <gtest/gtest.h>
@@ -13,8 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/hashing.h"
-#include "core/sha2.h"
 #include "dataplane/loadgen/tx_generator.h"
 
 namespace tc::dataplane {
@@ -26,13 +26,14 @@ struct Fixture {
   RecentSet recent;
   IngressRing ring;
   IngressStage stage;
-  explicit Fixture(std::uint32_t depth = 64, RateLimitConfig rate = {}) {
-    EXPECT_TRUE(recent.init(RecentSetConfig{1024}).is_ok());
+  explicit Fixture(std::uint32_t depth = 64, RateLimitConfig rate = {},
+                   MetricsRegistry* metrics = nullptr) {
+    EXPECT_TRUE(recent.init(RecentSetConfig{1024, /*test_key_seed=*/7}).is_ok());
     EXPECT_TRUE(ring.init(depth).is_ok());
     IngressConfig config;
     config.queue = 3;
     config.rate_limit = rate;
-    EXPECT_TRUE(stage.init(config, &recent, &ring).is_ok());
+    EXPECT_TRUE(stage.init(config, &recent, &ring, metrics).is_ok());
   }
   void feed(const std::vector<Bytes>& payloads, std::uint64_t now_ns = 0,
             SourceAddress source = SourceAddress::from_ipv4(0x0a000001, 5000)) {
@@ -71,7 +72,6 @@ TEST(IngressTest, ValidBurstReachesTheRingInOrderWithDescriptors) {
   for (std::uint32_t i = 0; i < 8; ++i) {
     const IngressTx& slot = f.ring.ready(i);
     EXPECT_EQ(Bytes(slot.transaction().begin(), slot.transaction().end()), txs[i]);
-    EXPECT_EQ(slot.wire_hash, wire_hash(TransactionView::parse(ByteSpan(txs[i])).value()));
     EXPECT_EQ(slot.source, source);
     EXPECT_EQ(slot.queue, 3);
     EXPECT_EQ(slot.arrival_ns, 77u);
@@ -146,20 +146,22 @@ TEST(IngressTest, RateLimiterRejectsBadConfig) {
   EXPECT_TRUE(limiter.allow(SourceAddress{}, 0));
 }
 
-Hash256 hash_of(std::uint64_t i) {
+DedupKey key_of(const RecentSet& set, std::uint64_t i) {
   std::uint8_t bytes[8];
   store_u64_le(bytes, i);
-  return sha256(ByteSpan(bytes, 8));
+  return set.key_of(ByteSpan(bytes, 8));
 }
 
 TEST(IngressTest, RecentSetRemembersRecentAndStaysBounded) {
   RecentSet set;
   ASSERT_EQ(set.init(RecentSetConfig{0}).code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(set.init(RecentSetConfig{1000}).is_ok());
+  ASSERT_TRUE(set.init(RecentSetConfig{1000, /*test_key_seed=*/5}).is_ok());
   EXPECT_EQ(set.capacity(), 1024u);
-  EXPECT_EQ(RecentSet::footprint(RecentSetConfig{1000}), 1024u * 8);
-  for (std::uint64_t i = 0; i < 256; ++i) EXPECT_FALSE(set.test_and_insert(hash_of(i)));
-  for (std::uint64_t i = 0; i < 256; ++i) EXPECT_TRUE(set.test_and_insert(hash_of(i)));
+  EXPECT_EQ(RecentSet::footprint(RecentSetConfig{1000}), 1024u * 16);
+  const auto hash_of = [&set](std::uint64_t i) { return key_of(set, i); };
+  // An eighth of the slots: with this seed no bucket of four overflows, so all are remembered.
+  for (std::uint64_t i = 0; i < 128; ++i) EXPECT_FALSE(set.test_and_insert(hash_of(i)));
+  for (std::uint64_t i = 0; i < 128; ++i) EXPECT_TRUE(set.test_and_insert(hash_of(i)));
   // Far more hashes than slots: the set forgets, but never reports a new hash as seen.
   std::size_t false_duplicates = 0;
   for (std::uint64_t i = 1000; i < 1000 + 20'000; ++i)
@@ -169,7 +171,8 @@ TEST(IngressTest, RecentSetRemembersRecentAndStaysBounded) {
 
 TEST(IngressTest, RecentSetConcurrentInsertsSeeEachHashOnceAsNew) {
   RecentSet set;
-  ASSERT_TRUE(set.init(RecentSetConfig{1u << 16}).is_ok());
+  ASSERT_TRUE(set.init(RecentSetConfig{1u << 16, /*test_key_seed=*/11}).is_ok());
+  const auto hash_of = [&set](std::uint64_t i) { return key_of(set, i); };
   constexpr std::uint64_t kHashes = 4000;
   std::atomic<std::uint64_t> new_count{0};
   std::vector<std::thread> threads;
@@ -186,17 +189,53 @@ TEST(IngressTest, RecentSetConcurrentInsertsSeeEachHashOnceAsNew) {
   EXPECT_LE(new_count.load(), kHashes + kHashes / 10);
 }
 
-TEST(IngressTest, CountersArePublishedOnFlush) {
-  Fixture f;
-  f.feed(transfers(2));
+TEST(IngressTest, HousekeepingFlushesEveryCounterIntoTheRegistry) {
+  MetricsRegistry metrics;
+  Fixture f(/*depth=*/4, RateLimitConfig{}, &metrics);
+  const auto txs = transfers(6);
+  Bytes malformed = txs[0];
+  malformed.push_back(0);
+  f.feed({txs[0], txs[1], txs[0], malformed});  // accepted 2, duplicate 1, malformed 1
   f.stage.count_frame(IngressOutcome::kWrongPort, 60);
-  EXPECT_EQ(f.stage.published_counters().frames, 0u);
-  f.stage.flush_counters();
-  const IngressCounters published = f.stage.published_counters();
-  EXPECT_EQ(published.frames, 3u);
-  EXPECT_EQ(published.outcome(IngressOutcome::kAccepted), 2u);
-  EXPECT_EQ(published.outcome(IngressOutcome::kWrongPort), 1u);
-  EXPECT_EQ(published.bytes, 60u);
+  f.stage.count_burst(1000);
+  const Counter& accepted = metrics.counter("timecoin_ingress_packets_total", "",
+                                            {{"queue", "3"}, {"outcome", "accepted"}});
+  EXPECT_EQ(accepted.value(), 0u);  // nothing leaves the stage before housekeeping
+  f.stage.housekeeping(1'000);
+  EXPECT_EQ(accepted.value(), 2u);
+  f.feed({txs[2], txs[3], txs[4], txs[5]});  // ring depth 4: 2 accepted, 2 ring_full
+  f.stage.fini();
+  const std::string text = metrics.render_prometheus();
+  for (const char* line : {
+           R"(timecoin_ingress_packets_total{queue="3",outcome="accepted"} 4)",
+           R"(timecoin_ingress_packets_total{queue="3",outcome="duplicate"} 1)",
+           R"(timecoin_ingress_packets_total{queue="3",outcome="malformed_tx"} 1)",
+           R"(timecoin_ingress_packets_total{queue="3",outcome="wrong_port"} 1)",
+           R"(timecoin_ingress_packets_total{queue="3",outcome="ring_full"} 2)",
+           R"(timecoin_ingress_packets_total{queue="3",outcome="rate_limited"} 0)",
+           R"(timecoin_ingress_malformed_total{queue="3",error="trailing_bytes"} 1)",
+           R"(timecoin_ingress_bytes_total{queue="3"} 1060)",
+           R"(timecoin_ingress_bursts_total{queue="3"} 1)",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line << "\n" << text;
+  }
+  // Every outcome has a series, so a dashboard sees a zero rather than nothing.
+  for (std::size_t o = 0; o < kIngressOutcomeCount; ++o) {
+    const std::string series = std::string("outcome=\"") +
+                               std::string(ingress_outcome_name(static_cast<IngressOutcome>(o))) +
+                               "\"}";
+    EXPECT_NE(text.find(series), std::string::npos) << series;
+  }
+}
+
+TEST(IngressTest, RecentSetWithARandomKeyDedups) {
+  RecentSet set;
+  ASSERT_TRUE(set.init(RecentSetConfig{1u << 16}).is_ok());  // getrandom, as a node has
+  const Bytes payload(252, 0x5a);
+  const DedupKey key = set.key_of(ByteSpan(payload));
+  EXPECT_FALSE(set.test_and_insert(key));
+  EXPECT_TRUE(set.test_and_insert(key));
+  EXPECT_TRUE(set.test_and_insert(set.key_of(ByteSpan(payload))));
 }
 
 TEST(IngressTest, RingRejectsBadDepth) {

@@ -3,8 +3,9 @@
 // Method: a UdpSender (the load generator's sender) sends over loopback to a backend bound to an
 // ephemeral port; the test polls step() until every datagram is counted (bounded wait).
 // Scenarios: io_uring multishot and recvmmsg each receive valid transfers into the ring with the
-// sender's address; a duplicate, a malformed and an oversize datagram are counted by reason; a bad
-// listen address and a port in use fail init with kConfig naming them.
+// sender's address; a duplicate, a malformed and an oversize datagram are counted by reason, also
+// in the rendered metrics after fini(); a bad listen address and a port in use fail init with
+// kConfig naming them.
 #include "dataplane/socket_backend.h"
 
 #include <gtest/gtest.h>
@@ -36,8 +37,9 @@ void receive_with(SocketReceiveMode mode) {
   config.mode = mode;
   config.buffer_count = 64;
   config.burst_max = 16;
+  MetricsRegistry metrics;
   SocketBackend backend;
-  const Status init = backend.init(config, &recent, &ring);
+  const Status init = backend.init(config, &recent, &ring, &metrics);
   if (mode == SocketReceiveMode::kIoUringMultishot && init.code() == StatusCode::kUnavailable) {
     GTEST_SKIP() << "kernel refuses io_uring multishot recvmsg: " << init.to_string();
   }
@@ -74,6 +76,13 @@ void receive_with(SocketReceiveMode mode) {
   }
   ring.release(40);
   backend.fini();
+  const std::string text = metrics.render_prometheus();
+  for (const char* line : {R"(timecoin_ingress_packets_total{queue="0",outcome="accepted"} 40)",
+                           R"(timecoin_ingress_packets_total{queue="0",outcome="duplicate"} 1)",
+                           R"(timecoin_ingress_packets_total{queue="0",outcome="malformed_tx"} 1)",
+                           R"(timecoin_ingress_packets_total{queue="0",outcome="too_long"} 1)"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << "missing: " << line;
+  }
 }
 
 TEST(SocketBackendTest, IoUringMultishotReceivesKernelDatagrams) {
