@@ -1,0 +1,537 @@
+#include "node/devnet/devnet.h"
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "consensus/messages.h"
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "core/keys.h"
+#include "core/log.h"
+#include "core/masternode_tier.h"
+#include "core/sha2.h"
+#include "core/stage_loop.h"
+#include "dataplane/ingress_ring.h"
+#include "dataplane/recent_set.h"
+#include "dataplane/socket_backend.h"
+#include "ledger/utxo_view.h"
+#include "node/devnet/consensus_crypto.h"
+#include "node/devnet/ledger_application.h"
+#include "node/devnet/tx_verifier.h"
+
+namespace tc::node {
+namespace {
+
+// The consensus schedule of the genesis set starts at the first height consensus decides.
+constexpr std::uint64_t kFirstHeight = 1;
+// Ingress bursts the loop verifies before it turns to the engines again.
+constexpr std::uint32_t kIngressBurstsPerTurn = 4;
+// The longest the loop sleeps when idle: how late it may notice a datagram in the ring.
+constexpr std::chrono::microseconds kIdleSleepMax{500};
+
+std::uint64_t wall_clock_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+KeyPair validator_key(std::uint32_t index) {
+  static constexpr std::string_view kTag = "TIMECOIN/devnet/validator";
+  std::uint8_t preimage[kTag.size() + 4];
+  std::memcpy(preimage, kTag.data(), kTag.size());
+  store_u32_le(preimage + kTag.size(), index);
+  return KeyPair::from_seed(sha256(ByteSpan(preimage, sizeof(preimage))));
+}
+
+consensus::EngineConfig engine_config(const ConsensusSection& c) {
+  consensus::EngineConfig config;
+  config.chain_id = kChainIdDevnet;
+  config.timeouts.propose_base_ms = c.timeout_propose_ms;
+  config.timeouts.propose_delta_ms = c.timeout_propose_delta_ms;
+  config.timeouts.prevote_base_ms = c.timeout_prevote_ms;
+  config.timeouts.prevote_delta_ms = c.timeout_prevote_delta_ms;
+  config.timeouts.precommit_base_ms = c.timeout_precommit_ms;
+  config.timeouts.precommit_delta_ms = c.timeout_precommit_delta_ms;
+  config.timeouts.commit_wait_ms = c.block_interval_ms;
+  return config;
+}
+
+}  // namespace
+
+// ---- one validator ------------------------------------------------------------------------------
+
+// The engine's outputs: signed state kept in memory (docs/devnet.md, "What is simulated"),
+// messages and timers onto the bus, evidence counted and logged.
+class Devnet::Host final : public consensus::EngineHost {
+ public:
+  Host(Devnet& devnet, Validator& validator) : devnet_(devnet), validator_(validator) {}
+  Status persist_signed_state(const consensus::SignedState& state) override;
+  void broadcast_proposal(const consensus::Proposal& proposal) override;
+  void broadcast_vote(const consensus::Vote& vote) override;
+  void schedule_timeout(const consensus::TimeoutEvent& event, std::uint64_t delay_ms) override;
+  void report_evidence(const consensus::Evidence& evidence) override;
+
+ private:
+  Devnet& devnet_;
+  Validator& validator_;
+};
+
+// Members are destroyed in reverse order: the engine first, the store last.
+struct Devnet::Validator {
+  std::uint32_t index = 0;
+  KeyPair key;
+  std::unique_ptr<storage::ChainStore> store;
+  std::unique_ptr<ledger::StoreBackend> backend;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<LedgerApplication> app;
+  std::unique_ptr<Ed25519Signer> signer;
+  BatchVoteVerifier vote_verifier;
+  TxBatchVerifier tx_verifier;
+  std::vector<consensus::Validator> set_members;  // the engine's set, to detect an epoch change
+  consensus::SignedState persisted;
+  std::unique_ptr<Host> host;
+  std::unique_ptr<consensus::Engine> engine;
+  std::uint64_t committed_height = 0;
+  std::vector<BusEvent> inbox;  // delivered, not yet handed to the engine
+  Status failure;               // sticky; ends the run
+
+  explicit Validator(std::uint32_t i) : index(i), key(validator_key(i)) {}
+};
+
+Status Devnet::Host::persist_signed_state(const consensus::SignedState& state) {
+  validator_.persisted = state;
+  return Status::ok();
+}
+
+void Devnet::Host::broadcast_proposal(const consensus::Proposal& proposal) {
+  std::vector<Bytes> items(1);
+  consensus::encode_proposal(proposal, items[0]);
+  devnet_.bus_->broadcast(validator_.index, BusEventKind::kProposal, std::move(items));
+}
+
+void Devnet::Host::broadcast_vote(const consensus::Vote& vote) {
+  std::vector<Bytes> items(1);
+  consensus::encode_vote(vote, items[0]);
+  devnet_.bus_->broadcast(validator_.index, BusEventKind::kVote, std::move(items));
+}
+
+void Devnet::Host::schedule_timeout(const consensus::TimeoutEvent& event, std::uint64_t delay_ms) {
+  devnet_.bus_->schedule_timeout(validator_.index, event, delay_ms);
+}
+
+void Devnet::Host::report_evidence(const consensus::Evidence& evidence) {
+  ++devnet_.counters_.evidence;
+  TC_LOG_WARN("equivocation evidence", {{"reporter", validator_.index},
+                                        {"validator_index", evidence.validator_index},
+                                        {"height", evidence.height},
+                                        {"round", evidence.round}});
+}
+
+// ---- ingress ------------------------------------------------------------------------------------
+
+// Validator 0's socket ingress as a stage for run_stage_loop on its own thread, publishing what it
+// counted for other threads after every burst.
+struct Devnet::IngressLoop {
+  dataplane::RecentSet recent;
+  dataplane::IngressRing ring;
+  dataplane::SocketBackend backend;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  std::atomic<std::uint64_t>* frames = nullptr;  // Devnet::ingress_frames_
+  std::array<std::atomic<std::uint64_t>, dataplane::kIngressOutcomeCount> outcomes{};
+  bool running = false;
+
+  std::uint32_t step(std::uint32_t burst_max) {
+    const std::uint32_t handled = backend.step(burst_max);
+    if (handled > 0) {
+      const dataplane::IngressCounters& counters = backend.stage().counters();
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        outcomes[i].store(counters.outcome(static_cast<dataplane::IngressOutcome>(i)),
+                          std::memory_order_relaxed);
+      }
+      // Release: a reader that sees the frame count also sees the outcomes that add up to it.
+      frames->store(counters.frames, std::memory_order_release);
+    }
+    return handled;
+  }
+  void housekeeping(std::uint64_t now_ns) { backend.housekeeping(now_ns); }
+};
+
+// ---- setup --------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Devnet>> Devnet::create(const DevnetConfig& config) {
+  if (config.validators == 0 || config.validators > kDevnetValidatorsMax) {
+    return config_error("devnet: validators must be 1 to " + std::to_string(kDevnetValidatorsMax) +
+                        ", got " + std::to_string(config.validators));
+  }
+  if (config.allocations.empty() || config.allocations.size() > 65'535) {
+    return config_error("devnet: genesis needs 1 to 65,535 allocations, got " +
+                        std::to_string(config.allocations.size()));
+  }
+  if (config.verify_burst_max == 0 || config.consensus.block_interval_ms == 0) {
+    return config_error("devnet: verify_burst_max and block_interval_ms must be positive");
+  }
+  std::unique_ptr<Devnet> devnet(new Devnet());
+  devnet->start_ns_ = steady_now_ns();
+  devnet->verify_burst_max_ = config.verify_burst_max;
+  devnet->bus_ = std::make_unique<Bus>(config.validators, config.bus_delay_ms);
+  TC_RETURN_IF_ERROR(devnet->open_validators(config));
+  TC_RETURN_IF_ERROR(devnet->start_ingress(config));
+  devnet->bus_->set_now(devnet->now_ms());
+  for (auto& validator : devnet->validators_) {
+    validator->engine->start(kFirstHeight, validator->persisted);
+  }
+  return devnet;
+}
+
+Status Devnet::open_validators(const DevnetConfig& config) {
+  std::error_code error;
+  if (config.data_dir.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path(error) / "timecoin-devnet-XXXXXX").string();
+    if (error || ::mkdtemp(pattern.data()) == nullptr) {
+      return io_error("devnet: cannot create a temporary data directory under " + pattern);
+    }
+    data_dir_ = pattern;
+    owns_data_dir_ = true;
+  } else {
+    data_dir_ = config.data_dir;
+  }
+
+  ledger::GenesisConfig genesis;
+  genesis.timestamp_ms = wall_clock_ms();
+  genesis.allocations = config.allocations;
+  for (std::uint32_t i = 0; i < config.validators; ++i) {
+    validators_.push_back(std::make_unique<Validator>(i));
+    ledger::MasternodeRecord record;
+    record.tier = MasternodeTier::kGold;
+    record.consensus_pubkey = validators_.back()->key.pubkey();
+    record.reward_pubkey_hash = pubkey_hash(record.consensus_pubkey);
+    genesis.masternodes.push_back(record);
+  }
+  genesis_txid_ = txid(ledger::make_genesis_block(genesis, kChainIdDevnet).transactions[0]);
+
+  ledger::LedgerConfig ledger_config;
+  ledger_config.mempool = config.mempool;
+  gpu::BatchVerifierCpuConfig verifier_config;
+  verifier_config.batch_size_max = config.verify_burst_max;
+  for (auto& owned : validators_) {
+    Validator& v = *owned;
+    const std::string where = "devnet validator " + std::to_string(v.index);
+    const std::filesystem::path path =
+        std::filesystem::path(data_dir_) / ("validator-" + std::to_string(v.index));
+    if (std::filesystem::exists(path, error) && !std::filesystem::is_empty(path, error)) {
+      return config_error(where + ": data directory " + path.string() +
+                          " is not empty (a devnet always starts from genesis; remove it)");
+    }
+    std::filesystem::create_directories(path, error);
+    if (error) {
+      return io_error(where + ": cannot create " + path.string() + ": " + error.message());
+    }
+    storage::StoreOptions store_options;
+    store_options.path = path.string();
+    store_options.block_cache_bytes = 8u << 20;
+    auto store = storage::ChainStore::open(store_options);
+    if (!store.is_ok()) return store.status().with_context(where);
+    v.store = std::move(store).value();
+    v.backend = std::make_unique<ledger::StoreBackend>(v.store.get(), nullptr);
+    auto ledger = ledger::Ledger::open(ledger_config, v.backend.get());
+    if (!ledger.is_ok()) return ledger.status().with_context(where);
+    v.ledger = std::move(ledger).value();
+    TC_RETURN_IF_ERROR(v.ledger->commit_genesis(genesis).with_context(where));
+
+    auto set = validator_set_at(v.ledger->registry(), kFirstHeight);
+    if (!set.is_ok()) return set.status().with_context(where);
+    v.set_members.assign(set->validators().begin(), set->validators().end());
+    TC_RETURN_IF_ERROR(v.vote_verifier.init(verifier_config).with_context(where));
+    TC_RETURN_IF_ERROR(v.tx_verifier.init(kChainIdDevnet, verifier_config).with_context(where));
+    v.signer = std::make_unique<Ed25519Signer>(v.key);
+    v.app = std::make_unique<LedgerApplication>(*v.ledger, v.key.pubkey(), genesis.timestamp_ms,
+                                                &wall_clock_ms,
+                                                [this, &v](const CommittedBlockInfo& info) {
+                                                  on_commit(v, info.executed, info.certificate);
+                                                });
+    v.host = std::make_unique<Host>(*this, v);
+    v.engine = std::make_unique<consensus::Engine>(
+        engine_config(config.consensus), std::move(set).value(), kFirstHeight, v.signer.get(),
+        v.vote_verifier, *v.app, *v.host);
+  }
+  return Status::ok();
+}
+
+Status Devnet::start_ingress(const DevnetConfig& config) {
+  ingress_ = std::make_unique<IngressLoop>();
+  ingress_->frames = &ingress_frames_;
+  dataplane::RecentSetConfig recent_config;
+  recent_config.capacity = 1u << 16;
+  TC_RETURN_IF_ERROR(ingress_->recent.init(recent_config).with_context("devnet ingress"));
+  TC_RETURN_IF_ERROR(
+      ingress_->ring.init(config.ingress_ring_depth).with_context("devnet ingress ring depth"));
+  dataplane::SocketBackendConfig socket_config;
+  socket_config.listen_address = config.ingress_address;
+  socket_config.port = config.ingress_port;
+  TC_RETURN_IF_ERROR(ingress_->backend.init(socket_config, &ingress_->recent, &ingress_->ring)
+                         .with_context("devnet ingress"));
+  ingress_port_ = ingress_->backend.bound_port();
+  IngressLoop* loop = ingress_.get();
+  loop->running = true;
+  loop->thread = std::thread([loop] {
+    StageLoopOptions options;
+    options.burst_max = 64;
+    options.idle_spin_steps = 64;
+    options.idle_yield_steps = 64;
+    options.idle_sleep_us = 100;
+    const Status status = run_stage_loop(*loop, options, loop->stop);
+    if (!status.is_ok()) TC_LOG_ERROR("devnet ingress", {{"error", status.to_string()}});
+  });
+  return Status::ok();
+}
+
+void Devnet::stop_ingress() {
+  if (ingress_ == nullptr || !ingress_->running) return;
+  ingress_->stop.store(true, std::memory_order_release);
+  ingress_->thread.join();
+  ingress_->backend.fini();
+  ingress_->running = false;
+}
+
+Devnet::~Devnet() {
+  stop_ingress();
+  validators_.clear();  // closes every store before the directory goes
+  if (owns_data_dir_) {
+    std::error_code error;
+    std::filesystem::remove_all(data_dir_, error);
+  }
+}
+
+// ---- the loop -----------------------------------------------------------------------------------
+
+std::uint64_t Devnet::now_ms() const {
+  return (steady_now_ns() - start_ns_) / 1'000'000;
+}
+
+bool Devnet::paused(const Validator& validator) const {
+  return validator.committed_height >= halt_height_;
+}
+
+Status Devnet::run_until_height(std::uint64_t height, std::uint64_t timeout_ms,
+                                BlockObserver on_block) {
+  halt_height_ = height;
+  on_block_ = std::move(on_block);
+  for (BusEvent& event : held_) bus_->requeue(std::move(event));
+  held_.clear();
+  const std::uint64_t deadline_ms = now_ms() + timeout_ms;
+  for (;;) {
+    const std::uint64_t now = now_ms();
+    bus_->set_now(now);
+    bool worked = false;
+    for (std::uint32_t burst = 0; burst < kIngressBurstsPerTurn; ++burst) {
+      if (drain_ingress() == 0) break;
+      worked = true;
+    }
+    if (!forward_.empty()) {
+      counters_.forwarded += forward_.size();
+      bus_->broadcast(0, BusEventKind::kTransactions, std::move(forward_));
+      forward_.clear();
+    }
+    while (auto event = bus_->pop_due()) {
+      Validator& to = *validators_[event->to];
+      (paused(to) ? held_ : to.inbox).push_back(std::move(*event));
+      worked = true;
+    }
+    bool all_done = true;
+    for (auto& validator : validators_) {
+      if (!validator->inbox.empty()) process_inbox(*validator);
+      if (!validator->failure.is_ok()) return validator->failure;
+      if (!paused(*validator)) all_done = false;
+    }
+    if (all_done) return Status::ok();
+    if (now >= deadline_ms) {
+      std::string heights;
+      for (auto& validator : validators_) {
+        heights += (heights.empty() ? "" : ", ") + std::to_string(validator->committed_height);
+      }
+      return unavailable("devnet: height " + std::to_string(height) + " not reached within " +
+                         std::to_string(timeout_ms) + " ms (committed heights: " + heights + ")");
+    }
+    if (!worked) {
+      auto wait = kIdleSleepMax;
+      if (auto due = bus_->next_due(); due && *due <= now) wait = std::chrono::microseconds(0);
+      std::this_thread::sleep_for(wait);
+    }
+  }
+}
+
+std::uint32_t Devnet::drain_ingress() {
+  dataplane::IngressRing& ring = ingress_->ring;
+  const std::uint32_t n = ring.peek(verify_burst_max_);
+  if (n == 0) return 0;
+  Validator& v = *validators_[0];
+  views_.clear();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    TransactionView view;
+    // The ring holds only transactions that passed this very decode (dataplane/ingress_ring.h).
+    const DecodeError decoded = decode_transaction_view(ring.ready(i).transaction(), &view);
+    assert(decoded == DecodeError::kOk);
+    (void)decoded;
+    views_.push_back(view);
+  }
+  valid_.resize(n);
+  counters_.signatures_checked += v.tx_verifier.verify(views_, valid_);
+  const std::uint64_t now = now_ms();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (valid_[i] == 0) {
+      ++counters_.bad_signature;
+      continue;
+    }
+    ++counters_.verified;
+    const ledger::RejectReason reason = v.ledger->submit(views_[i], now);
+    ++counters_.admitted[static_cast<std::size_t>(reason)];
+    if (reason == ledger::RejectReason::kOk) {
+      forward_.emplace_back(views_[i].bytes().begin(), views_[i].bytes().end());
+    }
+  }
+  ring.release(n);
+  return n;
+}
+
+void Devnet::admit_forwarded(Validator& validator, const std::vector<Bytes>& txs) {
+  views_.clear();
+  for (const Bytes& bytes : txs) {
+    TransactionView view;
+    if (decode_transaction_view(bytes, &view) == DecodeError::kOk) {
+      views_.push_back(view);
+    } else {
+      ++counters_.forward_rejected;
+    }
+  }
+  valid_.resize(views_.size());
+  counters_.signatures_checked += validator.tx_verifier.verify(views_, valid_);
+  const std::uint64_t now = now_ms();
+  for (std::size_t i = 0; i < views_.size(); ++i) {
+    if (valid_[i] == 0 || validator.ledger->submit(views_[i], now) != ledger::RejectReason::kOk) {
+      ++counters_.forward_rejected;
+    }
+  }
+}
+
+void Devnet::process_inbox(Validator& v) {
+  std::vector<BusEvent> inbox = std::move(v.inbox);
+  v.inbox.clear();
+  std::vector<consensus::Vote> votes;
+  auto flush_votes = [&] {
+    if (!votes.empty()) v.engine->on_votes(votes);
+    votes.clear();
+  };
+  for (std::size_t k = 0; k < inbox.size(); ++k) {
+    if (paused(v) || !v.failure.is_ok()) {
+      // It committed the run's last height mid-delivery: the rest waits for the next run.
+      held_.push_back(std::move(inbox[k]));
+      continue;
+    }
+    BusEvent& event = inbox[k];
+    switch (event.kind) {
+      case BusEventKind::kVote: {
+        auto vote = consensus::decode_vote((*event.items)[0]);
+        // The bus carries what encode_vote wrote, so decoding cannot fail.
+        assert(vote.is_ok());
+        votes.push_back(*vote);
+        // One delivery's votes go to the engine as one burst (one batch verification).
+        const bool next_is_vote = k + 1 < inbox.size() && inbox[k + 1].kind == BusEventKind::kVote;
+        if (!next_is_vote) flush_votes();
+        break;
+      }
+      case BusEventKind::kProposal: {
+        auto proposal = consensus::decode_proposal((*event.items)[0]);
+        assert(proposal.is_ok());
+        v.engine->on_proposal(*proposal);
+        break;
+      }
+      case BusEventKind::kTimeout:
+        v.engine->on_timeout(event.timeout);
+        break;
+      case BusEventKind::kTransactions:
+        admit_forwarded(v, *event.items);
+        break;
+    }
+  }
+}
+
+void Devnet::on_commit(Validator& v, const ledger::ExecutedBlock& executed,
+                       const CommitCertificate& certificate) {
+  const std::uint64_t height = executed.block.header.height;
+  v.committed_height = height;
+  auto next_set = validator_set_at(v.ledger->registry(), height + 1);
+  if (!next_set.is_ok() || !std::equal(next_set->validators().begin(), next_set->validators().end(),
+                                       v.set_members.begin(), v.set_members.end())) {
+    v.failure = unavailable("devnet validator " + std::to_string(v.index) +
+                            ": the validator set changes after height " + std::to_string(height) +
+                            " (a masternode registration reached an epoch boundary); the devnet "
+                            "runs one engine per validator for the genesis set only");
+  }
+  if (v.index != 0) return;
+  BlockRecord record;
+  record.height = height;
+  record.hash = executed.hash;
+  record.txs = static_cast<std::uint32_t>(executed.block.transactions.size() - 1);
+  for (const auto& other : validators_) {
+    if (other->key.pubkey() == executed.block.header.proposer) record.proposer = other->index;
+  }
+  record.round = certificate.round;
+  const std::uint64_t wall = wall_clock_ms();
+  const std::uint64_t stamp = executed.block.header.timestamp_ms;
+  record.latency_ms = wall > stamp ? wall - stamp : 0;
+  record.committed_at_ms = now_ms();
+  counters_.finalized += record.txs;
+  blocks_.push_back(record);
+  if (on_block_) on_block_(record);
+}
+
+// ---- reports ------------------------------------------------------------------------------------
+
+const Pubkey& Devnet::validator_pubkey(std::uint32_t index) const {
+  return validators_.at(index)->key.pubkey();
+}
+
+ledger::Ledger& Devnet::ledger(std::uint32_t index) {
+  return *validators_.at(index)->ledger;
+}
+
+DevnetCounters Devnet::counters() const {
+  DevnetCounters counters = counters_;
+  counters.bus = bus_->counters();
+  counters.ingress_frames = ingress_frames();
+  for (std::size_t i = 0; i < dataplane::kIngressOutcomeCount; ++i) {
+    counters.ingress[i] = ingress_->outcomes[i].load(std::memory_order_relaxed);
+  }
+  return counters;
+}
+
+Result<std::vector<ValidatorReport>> Devnet::reports() const {
+  std::vector<ValidatorReport> reports;
+  for (const auto& v : validators_) {
+    ValidatorReport report;
+    report.pubkey = v->key.pubkey();
+    const auto tip = v->backend->tip();
+    if (tip) report.tip = *tip;
+    auto digest = v->backend->utxo_set_digest();
+    if (!digest.is_ok()) {
+      return digest.status().with_context("devnet validator " + std::to_string(v->index));
+    }
+    report.utxo_digest = *digest;
+    report.blocks_built = v->app->counters().built;
+    report.blocks_rejected = v->app->counters().rejected;
+    reports.push_back(report);
+  }
+  return reports;
+}
+
+}  // namespace tc::node

@@ -1,0 +1,183 @@
+// Devnet: a whole local TimeCoin network in one process — K masternode validators, each with its
+// own RocksDB ChainStore, Ledger and consensus Engine, joined by an in-process Bus (node/devnet/
+// bus.h) instead of net/, with real UDP transaction ingress on validator 0. It is the main job of
+// the appliance in CPU-fallback mode (timecoin-devnet, scripts/demo.sh); docs/devnet.md maps it to
+// DESIGN §2.
+//
+// Threads: the ingress thread runs validator 0's SocketBackend under core/stage_loop.h into the
+// verify ring; everything else — verify stages, mempools, engines, block execution and commits of
+// all validators, the bus and its timers — runs on the thread that calls run_until_height(), one
+// event at a time in (due time, send order). Time is the real steady clock (ingress is real), so a
+// run is reproducible in its outcome (agreement, what is finalized), not in its timings. All other
+// methods are for that same owner thread, between runs, except ingress_frames().
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "consensus/engine.h"
+#include "core/codec.h"
+#include "core/config.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "dataplane/packet.h"
+#include "ledger/ledger.h"
+#include "node/devnet/bus.h"
+#include "storage/chain_store.h"
+
+namespace tc::node {
+
+inline constexpr std::uint32_t kDevnetValidatorsMax = 64;
+
+struct DevnetConfig {
+  // Gold masternodes registered at genesis (equal voting power), 1 to kDevnetValidatorsMax.
+  std::uint32_t validators = 4;
+  // Validator i keeps its ChainStore in <data_dir>/validator-<i>, which must not exist yet or be
+  // empty. Empty: a fresh directory under the system temp directory, removed with the Devnet.
+  std::string data_dir;
+  // Block interval (commit wait) and step timeouts; the devnet profile's by default (1 s blocks).
+  ConsensusSection consensus = default_config(NetworkProfile::kDevnet).consensus;
+  // One-way delay of every bus message.
+  std::uint64_t bus_delay_ms = 2;
+  // Validator 0's UDP transaction ingress; port 0 picks a free one (ingress_port()).
+  std::string ingress_address = "127.0.0.1";
+  std::uint16_t ingress_port = 0;
+  std::uint32_t ingress_ring_depth = 4096;  // power of two
+  // Transactions per verify batch (ingress and forwarded).
+  std::uint32_t verify_burst_max = 256;
+  // Genesis outputs (1 to 65,535), e.g. the load generator's funding_outputs().
+  std::vector<TxOutput> allocations;
+  ledger::MempoolConfig mempool;
+};
+
+// One committed block, as validator 0 saw it.
+struct BlockRecord {
+  std::uint64_t height = 0;
+  Hash256 hash;
+  std::uint32_t txs = 0;       // user transactions (the coinbase not counted)
+  std::uint32_t proposer = 0;  // devnet validator index of the header's proposer
+  std::uint32_t round = 0;     // the round whose precommits certify it
+  // Validator 0's commit time minus the block's timestamp (set by its proposer when it built it):
+  // proposal, prevotes, precommits, execution and the synced RocksDB commit.
+  std::uint64_t latency_ms = 0;
+  std::uint64_t committed_at_ms = 0;  // devnet clock (ms since create)
+};
+
+struct DevnetCounters {
+  // Validator 0's ingress, by outcome (dataplane/packet.h), and every datagram it received.
+  std::array<std::uint64_t, dataplane::kIngressOutcomeCount> ingress{};
+  std::uint64_t ingress_frames = 0;
+  // Validator 0's verify stage over ingress transactions: all signatures valid, or not.
+  std::uint64_t verified = 0;
+  std::uint64_t bad_signature = 0;
+  // Validator 0's mempool admission of verified ingress transactions, by ledger::RejectReason.
+  std::array<std::uint64_t, ledger::kRejectReasonCount> admitted{};
+  // Admitted transactions forwarded over the bus (each once), and (transaction, peer) pairs where
+  // the peer did not admit a forwarded one.
+  std::uint64_t forwarded = 0;
+  std::uint64_t forward_rejected = 0;
+  std::uint64_t signatures_checked = 0;  // by every verify stage (ingress and forwarded)
+  std::uint64_t finalized = 0;           // user transactions in validator 0's committed blocks
+  std::uint64_t evidence = 0;            // equivocation evidence reported by any engine
+  BusCounters bus;
+};
+
+// One validator's state after a run.
+struct ValidatorReport {
+  Pubkey pubkey;
+  storage::ChainTip tip;
+  storage::UtxoSetDigest utxo_digest;
+  std::uint64_t blocks_built = 0;
+  std::uint64_t blocks_rejected = 0;
+};
+
+class Devnet {
+ public:
+  using BlockObserver = std::function<void(const BlockRecord&)>;
+
+  // Creates the data directories, opens every ChainStore, commits the same genesis (the
+  // allocations and `validators` Gold masternodes with keys derived from "TIMECOIN/devnet/
+  // validator" and the index) into each, binds the ingress socket, starts the ingress thread and
+  // starts every engine at height 1. Errors: kConfig for a bad count, a non-empty validator
+  // directory or an ingress address or port that cannot be bound (naming it), and the store's,
+  // ledger's or verifier's errors with the validator named.
+  static Result<std::unique_ptr<Devnet>> create(const DevnetConfig& config);
+  ~Devnet();
+  Devnet(const Devnet&) = delete;
+  Devnet& operator=(const Devnet&) = delete;
+
+  // Runs every validator until each has committed `height`; a validator that has pauses there
+  // (its events wait for the next run), so all end on the same tip. `on_block` (may be empty) is
+  // called on this thread for each block validator 0 commits. Errors: kUnavailable when
+  // `timeout_ms` passes first (naming the heights reached), or a validator's commit failure.
+  Status run_until_height(std::uint64_t height, std::uint64_t timeout_ms,
+                          BlockObserver on_block = {});
+
+  // Stops the ingress thread and closes the socket (datagrams sent later are not received).
+  // Called by the destructor; safe to call twice.
+  void stop_ingress();
+
+  std::uint16_t ingress_port() const { return ingress_port_; }
+  // Datagrams the ingress thread has taken off the socket so far. Any thread.
+  std::uint64_t ingress_frames() const { return ingress_frames_.load(std::memory_order_acquire); }
+
+  std::uint32_t validator_count() const { return static_cast<std::uint32_t>(validators_.size()); }
+  const Pubkey& validator_pubkey(std::uint32_t index) const;
+  // The genesis coinbase: allocation n is outpoint (genesis_txid(), n).
+  const Hash256& genesis_txid() const { return genesis_txid_; }
+  const std::string& data_dir() const { return data_dir_; }
+  ledger::Ledger& ledger(std::uint32_t index);
+
+  DevnetCounters counters() const;
+  const std::vector<BlockRecord>& blocks() const { return blocks_; }
+  // Tip and UTXO set digest of every validator (reads each whole UTXO set).
+  Result<std::vector<ValidatorReport>> reports() const;
+
+ private:
+  struct Validator;
+  class Host;
+  struct IngressLoop;
+
+  Devnet() = default;
+  Status open_validators(const DevnetConfig& config);
+  Status start_ingress(const DevnetConfig& config);
+  std::uint64_t now_ms() const;
+  // Verifies and admits up to verify_burst_max transactions from the ingress ring at validator 0,
+  // queueing the admitted ones for forwarding. Returns how many it took.
+  std::uint32_t drain_ingress();
+  // Verifies and admits transactions forwarded to `validator`.
+  void admit_forwarded(Validator& validator, const std::vector<Bytes>& txs);
+  // Hands the validator's delivered events to its engine (votes of one delivery in one burst).
+  void process_inbox(Validator& validator);
+  void on_commit(Validator& validator, const ledger::ExecutedBlock& executed,
+                 const CommitCertificate& certificate);
+  // Whether the validator has reached the height this run stops at.
+  bool paused(const Validator& validator) const;
+
+  std::string data_dir_;
+  bool owns_data_dir_ = false;
+  std::uint64_t start_ns_ = 0;
+  std::uint64_t halt_height_ = 0;
+  Hash256 genesis_txid_;
+  std::uint32_t verify_burst_max_ = 0;
+  std::unique_ptr<Bus> bus_;
+  std::vector<std::unique_ptr<Validator>> validators_;
+  std::vector<BusEvent> held_;          // events for paused validators, requeued by the next run
+  std::vector<Bytes> forward_;          // admitted at validator 0, not yet forwarded
+  std::vector<TransactionView> views_;  // verify scratch, reused per burst
+  std::vector<std::uint8_t> valid_;
+  std::vector<BlockRecord> blocks_;
+  BlockObserver on_block_;
+  DevnetCounters counters_;
+
+  std::unique_ptr<IngressLoop> ingress_;
+  std::uint16_t ingress_port_ = 0;
+  std::atomic<std::uint64_t> ingress_frames_{0};
+};
+
+}  // namespace tc::node

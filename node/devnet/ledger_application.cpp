@@ -1,0 +1,145 @@
+#include "node/devnet/ledger_application.h"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "core/log.h"
+#include "core/masternode_tier.h"
+#include "ledger/block_builder.h"
+
+namespace tc::node {
+
+Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistry& registry,
+                                                 std::uint64_t height) {
+  std::vector<consensus::Validator> validators;
+  for (const ledger::MasternodeRecord& record : registry.active_at(height)) {
+    const std::uint64_t power = tier_rules(record.tier).voting_power;
+    if (power == 0) continue;  // free tier: relays and earns, does not vote
+    validators.push_back(consensus::Validator{record.consensus_pubkey, power});
+  }
+  auto set = consensus::ValidatorSet::create(std::move(validators));
+  if (!set.is_ok()) {
+    return set.status().with_context("validator set at height " + std::to_string(height));
+  }
+  return set;
+}
+
+LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer,
+                                     std::uint64_t tip_timestamp_ms,
+                                     std::function<std::uint64_t()> wall_clock_ms,
+                                     CommitObserver on_commit)
+    : ledger_(ledger),
+      proposer_(proposer),
+      tip_timestamp_ms_(tip_timestamp_ms),
+      wall_clock_ms_(std::move(wall_clock_ms)),
+      on_commit_(std::move(on_commit)) {}
+
+consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
+                                                         std::uint32_t round) {
+  const auto tip = ledger_.tip();
+  assert(tip.has_value() && tip->height + 1 == height && "the engine builds on the tip");
+  ledger::BlockTemplate tmpl;
+  tmpl.height = height;
+  tmpl.prev_hash = tip->hash;
+  tmpl.timestamp_ms = std::max(wall_clock_ms_(), tip_timestamp_ms_ + 1);
+  tmpl.proposer = proposer_;
+  tmpl.round = round;
+
+  Result<ledger::ExecutedBlock> executed = internal_error("not built");
+  if (auto block = ledger_.build_block(tmpl); block.is_ok()) {
+    executed = ledger_.execute_block(*block);
+  } else {
+    executed = block.status();
+  }
+  if (!executed.is_ok()) {
+    TC_LOG_WARN("block build failed; proposing a coinbase-only block",
+                {{"height", height}, {"round", round}, {"error", executed.status().to_string()}});
+    ++counters_.built_empty;
+    executed = build_empty_block(height, round, tmpl.timestamp_ms);
+    // A coinbase-only block reads no UTXO and pays the active set, which holds this proposer.
+    assert(executed.is_ok() && "a coinbase-only block must execute");
+  }
+  ++counters_.built;
+  consensus::BlockCandidate candidate;
+  candidate.hash = executed->hash;
+  encode(executed->block, &candidate.payload);
+  executed_[executed->hash] = std::make_unique<ledger::ExecutedBlock>(std::move(executed).value());
+  return candidate;
+}
+
+Result<ledger::ExecutedBlock> LedgerApplication::build_empty_block(std::uint64_t height,
+                                                                   std::uint32_t round,
+                                                                   std::uint64_t timestamp_ms) {
+  TC_ASSIGN_OR_RETURN(
+      Transaction coinbase,
+      ledger::make_coinbase(height, proposer_, Amount(0), ledger_.registry(), ledger_.params()));
+  Block block;
+  block.header.chain_id = ledger_.params().chain_id;
+  block.header.height = height;
+  block.header.prev_hash = ledger_.tip()->hash;
+  const Hash256 coinbase_txid = txid(coinbase);
+  block.header.tx_root = merkle_root(std::span<const Hash256>(&coinbase_txid, 1));
+  block.header.timestamp_ms = timestamp_ms;
+  block.header.proposer = proposer_;
+  block.header.round = round;
+  block.header.tx_count = 1;
+  block.transactions.push_back(std::move(coinbase));
+  return ledger_.execute_block(block);
+}
+
+bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash,
+                                       ByteSpan payload) {
+  auto executed = ledger_.execute_block(payload);
+  Status verdict;
+  if (!executed.is_ok()) {
+    verdict = executed.status();
+  } else if (executed->hash != hash) {
+    verdict = invalid_argument("block " + std::to_string(height) +
+                               ": header hash differs from the proposal's block hash");
+  } else if (executed->block.header.timestamp_ms <= tip_timestamp_ms_) {
+    verdict = invalid_argument("block " + std::to_string(height) + ": timestamp " +
+                               std::to_string(executed->block.header.timestamp_ms) +
+                               " not above the parent's " + std::to_string(tip_timestamp_ms_));
+  }
+  if (!verdict.is_ok()) {
+    ++counters_.rejected;
+    TC_LOG_WARN("proposal rejected", {{"height", height}, {"error", verdict.to_string()}});
+    last_rejection_ = std::move(verdict);
+    return false;
+  }
+  ++counters_.validated;
+  executed_[hash] = std::make_unique<ledger::ExecutedBlock>(std::move(executed).value());
+  return true;
+}
+
+void LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                                     const CommitCertificate& certificate) {
+  if (!failure_.is_ok()) return;
+  std::unique_ptr<ledger::ExecutedBlock> executed;
+  if (auto it = executed_.find(hash); it != executed_.end()) {
+    executed = std::move(it->second);
+  } else {
+    auto fresh = ledger_.execute_block(payload);
+    if (!fresh.is_ok()) {
+      failure_ = fresh.status().with_context("commit of block " + std::to_string(height));
+      return;
+    }
+    executed = std::make_unique<ledger::ExecutedBlock>(std::move(fresh).value());
+  }
+  executed_.clear();
+  auto finalized = ledger_.commit_block(*executed, certificate);
+  if (!finalized.is_ok()) {
+    failure_ = finalized.status().with_context("commit of block " + std::to_string(height));
+    return;
+  }
+  tip_timestamp_ms_ = executed->block.header.timestamp_ms;
+  ++counters_.committed;
+  if (on_commit_) on_commit_(CommittedBlockInfo{*executed, certificate, *finalized});
+}
+
+}  // namespace tc::node

@@ -1,0 +1,100 @@
+// LedgerApplication: the consensus engine's Application implemented by the ledger, and the mapping
+// from the ledger's active masternodes to the engine's ValidatorSet.
+//
+// build_block asks the ledger for the next block from the mempool and executes it once (a
+// proposer's own block is never proposed unchecked); validate_block executes a proposal against
+// the tip without writing anything; commit_block writes the decided block with its certificate in
+// one atomic backend commit (Ledger::commit_block). Executed blocks are cached by hash between
+// validate and commit, so a block is executed once per node. Everything runs on the engine's owner
+// thread (DESIGN §2: consensus and execute/commit share that thread here); mempool intake may run
+// concurrently on other threads (ledger/ledger.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+
+#include "consensus/engine.h"
+#include "consensus/validator_set.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "ledger/ledger.h"
+#include "ledger/masternode_registry.h"
+
+namespace tc::node {
+
+// The validator set of `height`: every masternode active at that height with voting power (free
+// tier excluded), power by tier (core/masternode_tier.h), in consensus-key order (the registry's
+// order, which every node shares). Errors from ValidatorSet::create (no voting masternode, ...).
+Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistry& registry,
+                                                 std::uint64_t height);
+
+// What the application reports when a block becomes final on this node.
+struct CommittedBlockInfo {
+  const ledger::ExecutedBlock& executed;
+  const CommitCertificate& certificate;
+  std::span<const Hash256> finalized;  // txids that became final (coinbase included)
+};
+
+struct LedgerApplicationCounters {
+  std::uint64_t built = 0;
+  std::uint64_t built_empty = 0;  // the mempool block failed; a coinbase-only block was proposed
+  std::uint64_t validated = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t committed = 0;
+};
+
+class LedgerApplication final : public consensus::Application {
+ public:
+  using CommitObserver = std::function<void(const CommittedBlockInfo&)>;
+
+  // `ledger` must outlive this object and be at its tip; `proposer` is this validator's consensus
+  // key (named in the headers of the blocks it builds); `tip_timestamp_ms` is the timestamp of the
+  // tip block. `wall_clock_ms` gives Unix milliseconds for new block timestamps. `on_commit` (may
+  // be empty) runs after each successful commit, on this thread.
+  LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t tip_timestamp_ms,
+                    std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit);
+
+  // The ledger's block for (height, round): the highest fee rates of the mempool, timestamp
+  // max(wall clock, parent + 1). When building or executing it fails (a backend read error), the
+  // block carries only the coinbase (counted built_empty). REQUIRES: height == tip + 1.
+  consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override;
+
+  // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
+  // above the parent's, and Ledger::execute_block accepts it (every ledger rule, all signatures in
+  // one batch). Writes nothing; the executed block is kept for commit_block. A rejection is counted
+  // and its reason kept in last_rejection().
+  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
+
+  // Commits the block (executing it first if this node has not) with its certificate. A failure
+  // (backend write error, or a block the ledger refuses, which a > 2/3 certificate over a block
+  // this node validated rules out) is kept in failure(): the node must stop, since its state no
+  // longer follows consensus.
+  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                    const CommitCertificate& certificate) override;
+
+  // OK, or the first commit failure.
+  const Status& failure() const { return failure_; }
+  const Status& last_rejection() const { return last_rejection_; }
+  const LedgerApplicationCounters& counters() const { return counters_; }
+
+ private:
+  // A coinbase-only block on the tip.
+  Result<ledger::ExecutedBlock> build_empty_block(std::uint64_t height, std::uint32_t round,
+                                                  std::uint64_t timestamp_ms);
+
+  ledger::Ledger& ledger_;
+  Pubkey proposer_;
+  std::uint64_t tip_timestamp_ms_;
+  std::function<std::uint64_t()> wall_clock_ms_;
+  CommitObserver on_commit_;
+  // Blocks of the current height executed against the tip, by hash; cleared at each commit.
+  std::map<Hash256, std::unique_ptr<ledger::ExecutedBlock>> executed_;
+  LedgerApplicationCounters counters_;
+  Status failure_;
+  Status last_rejection_;
+};
+
+}  // namespace tc::node
