@@ -186,8 +186,8 @@ TEST(ConfigTest, IngressErrorsNameTheKey) {
   expect_error("[ingress]\nrate_limit_per_s = 100\n",
                "test.toml:2:20: key 'ingress.rate_limit_per_s': a rate limit of 100 per second "
                "needs rate_limit_burst >= 1");
-  expect_error("[ingress]\nqueues = 4\n",
-               "test.toml:2:10: key 'ingress.queues': mbufs 8191 is below the 5248 that 4 queues "
+  expect_error("[ingress]\nqueues = 8\n",
+               "test.toml:2:10: key 'ingress.queues': mbufs 8191 is below the 10496 that 8 queues "
                "hold (rx_descriptors + mbuf_cache + burst_max each)");
   expect_error("[ingress]\nqueues = 8\nmbufs = 4000\n",
                "test.toml:3:9: key 'ingress.mbufs': mbufs 4000 is below the 10496 that 8 queues "
