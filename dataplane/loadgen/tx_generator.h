@@ -22,8 +22,10 @@ struct TxGeneratorConfig {
   std::uint64_t seed = 1;
   std::uint32_t key_count = 16;
   Hash256 funding_txid;  // the transaction whose outputs fund the transfers
-  std::uint64_t funding_value_sat = 10'000'000'000;  // each funding output: 100 TIME
-  std::uint64_t fee_sat = 10'000;
+  // Defaults meet the ledger's fee rule (>= 1,000 sat and >= 0.1 % of the outputs): each funding
+  // output holds 1 TIME and each transfer pays 100,000 sat of it as fee.
+  std::uint64_t funding_value_sat = 100'000'000;
+  std::uint64_t fee_sat = 100'000;
   std::uint32_t outputs = 3;  // 1 input + 3 outputs = 252 bytes
   // Shares of the stream, in parts per thousand (their sum <= 1000); the rest are valid.
   std::uint32_t malformed_per_mille = 0;
