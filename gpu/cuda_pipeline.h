@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -21,6 +22,9 @@ struct CudaPipelineConfig {
   std::size_t batch_size_max = 1 << 16;  // signatures per verify call; sizes all buffers
   int stream_count = 4;                  // the batch is split across this many streams
   int device = 0;
+  // verify gives up on a batch whose streams have not finished this long after it was queued
+  // (kDeadlineExceeded); until those streams drain, later calls return kUnavailable at once.
+  std::uint32_t kernel_timeout_ms = 2000;
 };
 
 class CudaVerifyPipeline {
@@ -38,7 +42,8 @@ class CudaVerifyPipeline {
   // verdicts[i] = verify_single(sigs[i]) for every i, computed on the GPU for 32-byte messages
   // and on this thread for any other shape. Blocks until done. kInvalidArgument when the spans
   // differ in size, kResourceExhausted above batch_size_max, kUnavailable before init,
-  // kInternal when a CUDA call fails (the verdicts are then not valid).
+  // kInternal when a CUDA call fails, kDeadlineExceeded after kernel_timeout_ms, and kUnavailable
+  // while a timed-out batch still occupies the device (the verdicts are then not valid).
   Status verify(std::span<const SignatureRef> sigs, std::span<Verdict> verdicts);
 
  private:

@@ -14,6 +14,7 @@ enum class [[nodiscard]] Status : std::uint8_t{
     kResourceExhausted,  // a batch larger than the capacity sized at initialisation
     kUnavailable,        // no CUDA device / no CUDA build / no OS randomness: use the CPU path
     kInternal,           // a CUDA call failed after the device was found
+    kDeadlineExceeded,   // the GPU did not finish a batch within its kernel timeout
 };
 
 inline const char* status_name(Status status) {
@@ -28,6 +29,8 @@ inline const char* status_name(Status status) {
       return "Unavailable";
     case Status::kInternal:
       return "Internal";
+    case Status::kDeadlineExceeded:
+      return "DeadlineExceeded";
   }
   return "Unknown";
 }

@@ -5,7 +5,9 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace tc::gpu {
 
@@ -25,6 +27,8 @@ struct CudaVerifyPipeline::Impl {
   int slot_count = 0;
   // Indices (into the caller's span) of the signatures staged to the GPU, in submission order.
   std::unique_ptr<std::size_t[]> staged_index;
+  // A batch was abandoned (timeout or error): its streams may still use the staging buffers.
+  bool abandoned = false;
 
   ~Impl() {
     for (int i = 0; i < slot_count; ++i) {
@@ -35,6 +39,30 @@ struct CudaVerifyPipeline::Impl {
     }
   }
 };
+
+namespace {
+
+// Waits for `stream` until `deadline`, polling: kOk when it completed, kInternal when it failed,
+// kDeadlineExceeded when it is still running at the deadline.
+Status wait_for_stream(cudaStream_t stream, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const cudaError_t state = cudaStreamQuery(stream);
+    if (state == cudaSuccess) return Status::kOk;
+    if (state != cudaErrorNotReady) return Status::kInternal;
+    if (std::chrono::steady_clock::now() >= deadline) return Status::kDeadlineExceeded;
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+}
+
+// True when every stream of an abandoned batch has finished (or failed), so the buffers are free.
+bool streams_idle(const StreamSlot* slots, int count) {
+  for (int i = 0; i < count; ++i) {
+    if (cudaStreamQuery(slots[i].stream) == cudaErrorNotReady) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 CudaVerifyPipeline::CudaVerifyPipeline() = default;
 CudaVerifyPipeline::~CudaVerifyPipeline() = default;
@@ -74,6 +102,12 @@ Status CudaVerifyPipeline::verify(std::span<const SignatureRef> sigs, std::span<
   if (!impl_) return Status::kUnavailable;
   if (sigs.size() > impl_->config.batch_size_max) return Status::kResourceExhausted;
   Impl& impl = *impl_;
+  if (impl.abandoned) {
+    if (!streams_idle(impl.slots, impl.slot_count)) return Status::kUnavailable;
+    impl.abandoned = false;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(impl.config.kernel_timeout_ms);
   // Stage the fixed-shape signatures into the slots in submission order; others run on the CPU.
   std::size_t staged = 0;
   for (std::size_t i = 0; i < sigs.size(); ++i) {
@@ -105,6 +139,7 @@ Status CudaVerifyPipeline::verify(std::span<const SignatureRef> sigs, std::span<
     const CudaBatch batch{pubkeys, sig_bytes, msgs, count, slot.host_verdicts};
     if (slot.verifier.initialize(batch, slot.device, slot.stream) != Status::kOk ||
         slot.verifier.run(slot.stream) != Status::kOk) {
+      impl.abandoned = true;
       return Status::kInternal;
     }
   }
@@ -112,7 +147,11 @@ Status CudaVerifyPipeline::verify(std::span<const SignatureRef> sigs, std::span<
   for (int s = 0; s < impl.slot_count; ++s) {
     if (slot_counts[s] == 0) continue;
     StreamSlot& slot = impl.slots[s];
-    if (cudaStreamSynchronize(slot.stream) != cudaSuccess) return Status::kInternal;
+    const Status waited = wait_for_stream(slot.stream, deadline);
+    if (waited != Status::kOk) {
+      impl.abandoned = true;
+      return waited;
+    }
     const std::size_t begin = per_slot * s;
     for (std::size_t j = 0; j < slot_counts[s]; ++j) {
       verdicts[impl.staged_index[begin + j]] = slot.host_verdicts[j];

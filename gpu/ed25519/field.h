@@ -14,9 +14,12 @@
 
 namespace tc::gpu::ed25519 {
 
-// Limb bound convention: "reduced" means every limb < 2^52; fe_mul/fe_sq accept limbs < 2^53 (so
-// the folded top carry times 19 fits 64 bits) and return reduced limbs; fe_add/fe_sub accept
-// reduced limbs and return reduced limbs.
+// Limb bounds. "Tight" limbs are < 2^51 + 2^19: what fe_mul, fe_sq, fe_sub, fe_carry,
+// fe_from_bytes and the constants return. fe_add does not carry (as in ref10): from limbs < 2^53
+// it returns limbs < 2^54. fe_mul and fe_sq accept limbs < 2^54 (column sums stay below 2^115, so
+// every carry, and the top carry times 19, fits 64 bits) and return tight limbs. fe_sub accepts
+// a < 2^54 and b < 2^53 - 76 (so a + 4p - b never goes negative) and returns tight limbs.
+// tests/gpu/ed25519_arith_test.cpp checks the extremes of these bounds.
 struct Fe {
   std::uint64_t v[5];
 };
@@ -51,13 +54,15 @@ TC_HD Fe fe_carry(Fe a) {
   return a;
 }
 
+// a + b without a carry pass. REQUIRES: limbs < 2^53; the result's limbs are < 2^54.
 TC_HD Fe fe_add(const Fe& a, const Fe& b) {
   Fe r;
   for (int i = 0; i < 5; ++i) r.v[i] = a.v[i] + b.v[i];
-  return fe_carry(r);
+  return r;
 }
 
-// a - b computed as a + 4p - b so no limb goes negative. REQUIRES: b's limbs < 2^53.
+// a - b computed as a + 4p - b so no limb goes negative. REQUIRES: a's limbs < 2^54, b's limbs
+// < 2^53 - 76.
 TC_HD Fe fe_sub(const Fe& a, const Fe& b) {
   Fe r;
   r.v[0] = a.v[0] + 0x1fffffffffffb4ULL - b.v[0];
@@ -70,7 +75,7 @@ TC_HD Fe fe_neg(const Fe& a) {
 }
 
 // Reduces five 128-bit column sums to a reduced Fe.
-TC_HD Fe fe_reduce_wide(Wide t0, Wide t1, Wide t2, Wide t3, Wide t4) {
+TC_HD_FORCE_INLINE Fe fe_reduce_wide(Wide t0, Wide t1, Wide t2, Wide t3, Wide t4) {
   Fe r;
   std::uint64_t c;
   r.v[0] = wide_lo(t0) & kMask51;
@@ -94,7 +99,7 @@ TC_HD Fe fe_reduce_wide(Wide t0, Wide t1, Wide t2, Wide t3, Wide t4) {
   return r;
 }
 
-TC_HD Fe fe_mul(const Fe& a, const Fe& b) {
+TC_HD_FORCE_INLINE Fe fe_mul(const Fe& a, const Fe& b) {
   const std::uint64_t a0 = a.v[0], a1 = a.v[1], a2 = a.v[2], a3 = a.v[3], a4 = a.v[4];
   const std::uint64_t b0 = b.v[0], b1 = b.v[1], b2 = b.v[2], b3 = b.v[3], b4 = b.v[4];
   const std::uint64_t b1_19 = 19 * b1, b2_19 = 19 * b2, b3_19 = 19 * b3, b4_19 = 19 * b4;
@@ -123,7 +128,7 @@ TC_HD Fe fe_mul(const Fe& a, const Fe& b) {
   return fe_reduce_wide(t0, t1, t2, t3, t4);
 }
 
-TC_HD Fe fe_sq(const Fe& a) {
+TC_HD_FORCE_INLINE Fe fe_sq(const Fe& a) {
   const std::uint64_t a0 = a.v[0], a1 = a.v[1], a2 = a.v[2], a3 = a.v[3], a4 = a.v[4];
   const std::uint64_t a0_2 = 2 * a0, a1_2 = 2 * a1, a3_19 = 19 * a3, a4_19 = 19 * a4;
   Wide t0 = wide_mul(a0, a0), t1 = wide_mul(a0_2, a1), t2 = wide_mul(a0_2, a2),

@@ -1,19 +1,31 @@
 // Host/device portability layer for the Ed25519 arithmetic in gpu/ed25519/.
 //
-// Every function of the shared arithmetic is marked TC_HD: g++ compiles it for the CPU path (and
-// CI), nvcc compiles the very same source for kernels. This header also holds the 64x64->128-bit
-// multiply with three paths (unsigned __int128 on the host, __umul64hi on the device, and a
-// portable 32-bit-halves path that tests compare with the native one), and TC_HD_TABLE, which gives
-// a constant table one initializer and a host copy plus a device copy. Stateless; any thread.
+// Every function of the shared arithmetic is marked TC_HD (or one of its inlining variants below):
+// g++ compiles it for the CPU path (and CI), nvcc compiles the very same source for kernels. This
+// header also holds the 64x64->128-bit multiply with three paths (unsigned __int128 on the host,
+// __umul64hi on the device, and a portable 32-bit-halves path that tests compare with the native
+// one), and TC_HD_TABLE, which gives a constant table one initializer and a host copy plus a device
+// copy. Stateless; any thread.
 #pragma once
 
 #include <cstdint>
 
+// Inlining. On the device everything is inlined (calls are costly there). On the host, forcing
+// that made verify_signature_msg32 about 120 KB of code, four times the L1 instruction cache, and
+// single verification about 1.4x slower (issue 3, docs/benchmarks.md). So on the host TC_HD
+// leaves the choice to the compiler, TC_HD_FORCE_INLINE marks the field multiply and square
+// (inlined into each point formula, where registers carry values between them), and
+// TC_HD_HOST_OUTLINE marks the point formulas (one out-of-line copy each, about 2-3 KB, so the
+// scalar-multiplication loop fits in the instruction cache).
 #if defined(__CUDACC__)
 #define TC_HD __host__ __device__ __forceinline__
+#define TC_HD_FORCE_INLINE __host__ __device__ __forceinline__
+#define TC_HD_HOST_OUTLINE __host__ __device__ __forceinline__
 #define TC_HD_NOINLINE __host__ __device__ __noinline__
 #else
-#define TC_HD inline __attribute__((always_inline))
+#define TC_HD inline
+#define TC_HD_FORCE_INLINE inline __attribute__((always_inline))
+#define TC_HD_HOST_OUTLINE inline __attribute__((noinline))
 #define TC_HD_NOINLINE inline
 #endif
 

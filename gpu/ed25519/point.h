@@ -52,11 +52,11 @@ TC_HD PointP2 point_p3_to_p2(const PointP3& p) {
   return PointP2{p.X, p.Y, p.Z};
 }
 
-TC_HD PointP2 point_p1p1_to_p2(const PointP1P1& p) {
+TC_HD_HOST_OUTLINE PointP2 point_p1p1_to_p2(const PointP1P1& p) {
   return PointP2{fe_mul(p.X, p.T), fe_mul(p.Y, p.Z), fe_mul(p.Z, p.T)};
 }
 
-TC_HD PointP3 point_p1p1_to_p3(const PointP1P1& p) {
+TC_HD_HOST_OUTLINE PointP3 point_p1p1_to_p3(const PointP1P1& p) {
   return PointP3{fe_mul(p.X, p.T), fe_mul(p.Y, p.Z), fe_mul(p.Z, p.T), fe_mul(p.X, p.Y)};
 }
 
@@ -69,7 +69,7 @@ TC_HD PointP3 point_neg(const PointP3& p) {
 }
 
 // 2p (dbl-2008-hwcd with a = -1).
-TC_HD PointP1P1 point_dbl(const PointP2& p) {
+TC_HD_HOST_OUTLINE PointP1P1 point_dbl(const PointP2& p) {
   const Fe xx = fe_sq(p.X);
   const Fe yy = fe_sq(p.Y);
   const Fe zz2 = fe_add(fe_sq(p.Z), fe_sq(p.Z));
@@ -87,7 +87,7 @@ TC_HD PointP1P1 point_dbl(const PointP3& p) {
 }
 
 // p + q and p - q (add-2008-hwcd-3 with a = -1).
-TC_HD PointP1P1 point_add(const PointP3& p, const PointCached& q) {
+TC_HD_HOST_OUTLINE PointP1P1 point_add(const PointP3& p, const PointCached& q) {
   const Fe a = fe_mul(fe_sub(p.Y, p.X), q.YminusX);
   const Fe b = fe_mul(fe_add(p.Y, p.X), q.YplusX);
   const Fe c = fe_mul(p.T, q.T2d);
@@ -96,7 +96,7 @@ TC_HD PointP1P1 point_add(const PointP3& p, const PointCached& q) {
   return PointP1P1{fe_sub(b, a), fe_add(b, a), fe_add(d, c), fe_sub(d, c)};
 }
 
-TC_HD PointP1P1 point_sub(const PointP3& p, const PointCached& q) {
+TC_HD_HOST_OUTLINE PointP1P1 point_sub(const PointP3& p, const PointCached& q) {
   const Fe a = fe_mul(fe_sub(p.Y, p.X), q.YplusX);
   const Fe b = fe_mul(fe_add(p.Y, p.X), q.YminusX);
   const Fe c = fe_mul(p.T, q.T2d);
@@ -106,7 +106,7 @@ TC_HD PointP1P1 point_sub(const PointP3& p, const PointCached& q) {
 }
 
 // p + q and p - q for an affine table entry q (Z = 1).
-TC_HD PointP1P1 point_madd(const PointP3& p, const PointPrecomp& q) {
+TC_HD_HOST_OUTLINE PointP1P1 point_madd(const PointP3& p, const PointPrecomp& q) {
   const Fe a = fe_mul(fe_sub(p.Y, p.X), q.yminusx);
   const Fe b = fe_mul(fe_add(p.Y, p.X), q.yplusx);
   const Fe c = fe_mul(p.T, q.xy2d);
@@ -114,7 +114,7 @@ TC_HD PointP1P1 point_madd(const PointP3& p, const PointPrecomp& q) {
   return PointP1P1{fe_sub(b, a), fe_add(b, a), fe_add(d, c), fe_sub(d, c)};
 }
 
-TC_HD PointP1P1 point_msub(const PointP3& p, const PointPrecomp& q) {
+TC_HD_HOST_OUTLINE PointP1P1 point_msub(const PointP3& p, const PointPrecomp& q) {
   const Fe a = fe_mul(fe_sub(p.Y, p.X), q.yplusx);
   const Fe b = fe_mul(fe_add(p.Y, p.X), q.yminusx);
   const Fe c = fe_mul(p.T, q.xy2d);

@@ -1,7 +1,8 @@
 // Goal: the shared host/device arithmetic of gpu/ed25519/ is right on its own, before signatures.
 // Method: known constants (computed independently with Python big integers) and algebraic
 // identities on values from a seeded ChaCha20 stream.
-// Scenarios: portable 64x64->128 multiply equals the native one; field encode/decode round trip,
+// Scenarios: portable 64x64->128 multiply equals the native one; field limb bounds at their
+// extremes (uncarried fe_add inputs to fe_mul/fe_sq/fe_sub); field encode/decode round trip,
 // y >= p reduction, inverse, sqrt(-1), d; scalar reduction of 512-bit values and products mod L,
 // canonical-S boundary; SHA-512 "abc" and the one-block R||A||M shape against the stream;
 // base-point table equals recomputed odd multiples; [L]B = identity; wNAF recomposition;
@@ -44,6 +45,54 @@ TEST(Ed25519Arith, PortableMultiplyMatchesNative) {
     const unsigned __int128 native = static_cast<unsigned __int128>(ab[0]) * ab[1];
     ASSERT_EQ(portable.lo, static_cast<std::uint64_t>(native));
     ASSERT_EQ(portable.hi, static_cast<std::uint64_t>(native >> 64));
+  }
+}
+
+// The limb bounds of gpu/ed25519/field.h at their extremes: fe_mul and fe_sq take limbs up to
+// 2^54 - 1 (what chains of uncarried fe_add reach at most), fe_sub takes a < 2^54 and
+// b < 2^53 - 76, and each returns tight limbs (< 2^51 + 2^19). The reference is the same
+// operation on fe_carry'd inputs, which hold the same value in tight limbs.
+TEST(Ed25519Arith, LimbBoundsAtTheirExtremes) {
+  constexpr std::uint64_t kTight = (std::uint64_t{1} << 51) + (std::uint64_t{1} << 19);
+  auto expect_tight = [&](const ed::Fe& a) {
+    for (int i = 0; i < 5; ++i) ASSERT_LT(a.v[i], kTight) << "limb " << i;
+  };
+  auto carried = [](const ed::Fe& a) { return ed::fe_carry(ed::fe_carry(a)); };
+  const std::uint8_t key[32] = {9};
+  ChaCha20Rng rng(key);
+  auto wide_fe = [&rng](std::uint64_t low, std::uint64_t span) {
+    ed::Fe a;
+    for (int i = 0; i < 5; ++i) {
+      std::uint64_t r;
+      rng.fill(reinterpret_cast<std::uint8_t*>(&r), sizeof r);
+      a.v[i] = low + r % span;
+    }
+    return a;
+  };
+  const std::uint64_t k53 = std::uint64_t{1} << 53, k54 = std::uint64_t{1} << 54;
+  const ed::Fe all_max{{k54 - 1, k54 - 1, k54 - 1, k54 - 1, k54 - 1}};
+  const ed::Fe sub_max{{k53 - 77, k53 - 77, k53 - 77, k53 - 77, k53 - 77}};
+  const ed::Fe zero = ed::fe_zero();
+  for (int i = 0; i < 2000; ++i) {
+    const ed::Fe a = i == 0 ? all_max : wide_fe(k53, k53);     // limbs in [2^53, 2^54)
+    const ed::Fe b = i == 0 ? all_max : wide_fe(0, k54);       // limbs in [0, 2^54)
+    const ed::Fe c = i == 0 ? sub_max : wide_fe(0, k53 - 76);  // fe_sub's b range
+    const ed::Fe small = i == 0 ? zero : wide_fe(0, 1 << 20);  // fe_sub's a near zero
+    const ed::Fe product = ed::fe_mul(a, b), square = ed::fe_sq(a);
+    const ed::Fe difference = ed::fe_sub(a, c), near_zero = ed::fe_sub(small, c);
+    expect_tight(product);
+    expect_tight(square);
+    expect_tight(difference);
+    expect_tight(near_zero);
+    ASSERT_EQ(fe_bytes(product), fe_bytes(ed::fe_mul(carried(a), carried(b)))) << i;
+    ASSERT_EQ(fe_bytes(square), fe_bytes(ed::fe_mul(carried(a), carried(a)))) << i;
+    ASSERT_EQ(fe_bytes(difference), fe_bytes(ed::fe_sub(carried(a), carried(c)))) << i;
+    ASSERT_EQ(fe_bytes(near_zero), fe_bytes(ed::fe_sub(carried(small), carried(c)))) << i;
+    // Two uncarried additions of tight values stay below 2^54 (the point formulas' deepest chain).
+    const ed::Fe t = wide_fe(kTight - 4096, 4096);
+    const ed::Fe sum = ed::fe_add(ed::fe_add(t, t), t);
+    for (int limb = 0; limb < 5; ++limb) ASSERT_LT(sum.v[limb], k54);
+    ASSERT_EQ(fe_bytes(ed::fe_mul(sum, sum)), fe_bytes(ed::fe_sq(carried(sum)))) << i;
   }
 }
 
