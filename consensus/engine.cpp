@@ -31,7 +31,8 @@ Engine::Engine(const EngineConfig& config, ValidatorSet set, std::uint64_t sched
       verifier_(verifier),
       app_(application),
       host_(host),
-      max_round_seen_(set_.size(), 0) {
+      max_round_seen_(set_.size(), 0),
+      next_height_per_validator_(set_.size(), 0) {
   if (signer_ != nullptr) self_ = set_.index_of(signer_->pubkey());
 }
 
@@ -41,7 +42,7 @@ void Engine::start(std::uint64_t height, const SignedState& persisted) {
   signed_ = persisted;
   rounds_.clear();
   blocks_.clear();
-  next_height_.clear();
+  clear_next_height();
   replay_.clear();
   std::fill(max_round_seen_.begin(), max_round_seen_.end(), 0);
   future_power_ = 0;
@@ -50,10 +51,13 @@ void Engine::start(std::uint64_t height, const SignedState& persisted) {
     // Resume the round this validator last signed in, with its locks, so that it neither stalls
     // in rounds the others have left nor forgets a lock (safety rests on honest locks).
     first_round = persisted.round;
-    if (signed_.locked_round >= 0)
-      remember_block(signed_.locked_hash, signed_.locked_payload, false);
+    if (signed_.locked_round >= 0) {
+      remember_block(signed_.locked_hash, signed_.locked_payload,
+                     static_cast<std::uint32_t>(signed_.locked_round), false);
+    }
     if (signed_.valid_round >= 0) {
-      remember_block(signed_.valid_hash, signed_.valid_payload, false);
+      remember_block(signed_.valid_hash, signed_.valid_payload,
+                     static_cast<std::uint32_t>(signed_.valid_round), false);
       for (const Vote& vote : signed_.valid_proof) {
         if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
       }
@@ -118,7 +122,7 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
       proposal.block_hash = candidate.hash;
       proposal.payload = std::move(candidate.payload);
     }
-    remember_block(proposal.block_hash, proposal.payload, true);
+    remember_block(proposal.block_hash, proposal.payload, round, true);
     if (!may_sign(signed_, height, round, SignStep::kProposal, proposal.block_hash,
                   proposal.pol_round)) {
       count(Counter::kSignRefused);
@@ -200,7 +204,7 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
   signed_.valid_payload.clear();
   signed_.valid_proof.clear();
   replay_ = std::move(next_height_);
-  next_height_.clear();
+  clear_next_height();
   if (config_.timeouts.commit_wait_ms == 0) {
     enter_new_round(height_, 0);
   } else {
@@ -383,7 +387,7 @@ void Engine::on_committed_block(const CommittedBlock& block) {
       count(Counter::kCatchUpRejected);
       return;
     }
-    blocks_.push_back(KnownBlock{block.hash, block.payload});
+    blocks_.push_back(KnownBlock{block.hash, block.payload, block.certificate.round});
   }
   count(Counter::kCatchUpCommit);
   finalize_commit(height_, block.certificate.round, block.hash, &block.certificate);
@@ -395,15 +399,8 @@ void Engine::accept_proposal(const Proposal& proposal) {
     count(Counter::kProposalWrongProposer);
     return;
   }
-  if (proposal.height < height_) {
-    count(Counter::kMessageStale);
-    return;
-  }
-  if (proposal.height == height_ + 1) {
-    buffer_next_height(Buffered{false, Vote{}, proposal});
-    return;
-  }
-  if (proposal.height > height_ + 1 || proposal.round > round_ + config_.future_round_window) {
+  if (!for_current_height(proposal)) return;
+  if (proposal.round > round_ + config_.future_round_window) {
     count(Counter::kMessageFuture);
     return;
   }
@@ -419,6 +416,11 @@ void Engine::accept_proposal(const Proposal& proposal) {
   if (data.proposal.has_value() && data.proposal->block_hash == proposal.block_hash &&
       data.proposal->pol_round == proposal.pol_round) {
     count(Counter::kProposalDuplicate);
+    // The signed fields were verified before; a block refused or evicted for room is taken from
+    // the retransmission (the application checks that the payload matches the hash).
+    if (!data.proposal_invalid && known_block(proposal.block_hash) == nullptr) {
+      remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
+    }
     return;
   }
   const SignedDigest item{set_.validator(proposal.proposer_index).pubkey,
@@ -432,7 +434,8 @@ void Engine::accept_proposal(const Proposal& proposal) {
     return;
   }
   note_round_seen(proposal.proposer_index, proposal.round);
-  remember_block(proposal.block_hash, proposal.payload, false);
+  const bool block_valid =
+      remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
   if (data.proposal.has_value()) {
     // The proposer signed two proposals for one round. The first stays the round's proposal; the
     // second block is kept so that a commit for it can still be applied.
@@ -447,6 +450,7 @@ void Engine::accept_proposal(const Proposal& proposal) {
     return;
   }
   count(Counter::kProposalAccepted);
+  data.proposal_invalid = !block_valid;
   Proposal stored = proposal;
   stored.payload.clear();
   data.proposal = std::move(stored);
@@ -464,18 +468,7 @@ void Engine::accept_votes(std::span<const Vote> votes) {
       count(Counter::kVoteUnknownValidator);
       continue;
     }
-    if (vote.height < height_) {
-      count(Counter::kMessageStale);
-      continue;
-    }
-    if (vote.height == height_ + 1) {
-      buffer_next_height(Buffered{true, vote, Proposal{}});
-      continue;
-    }
-    if (vote.height > height_ + 1) {
-      count(Counter::kMessageFuture);
-      continue;
-    }
+    if (!for_current_height(vote)) continue;
     if (vote.round > round_ + config_.future_round_window) {
       if (vote.round <= max_round_seen_[vote.validator_index]) {
         count(Counter::kMessageFuture);
@@ -517,8 +510,8 @@ bool Engine::add_verified_vote(const Vote& vote) {
   RoundData& data = round_data(vote.round);
   RoundVoteSet& set = vote.type == VoteType::kPrevote ? data.prevotes : data.precommits;
   const Vote* first = nullptr;
-  // Conflicting votes count only for nil and known blocks: that bounds what an equivocator can
-  // make this engine store to the blocks_per_height_max proposals of the height.
+  // Conflicting votes count only for nil and blocks known at the time: that bounds what an
+  // equivocator can make this engine store per round by the block bounds.
   const bool count_conflicting = vote.is_nil() || known_block(vote.block_hash) != nullptr;
   switch (set.add(vote, set_.power(vote.validator_index), count_conflicting, &first)) {
     case RoundVoteSet::AddResult::kAdded:
@@ -546,13 +539,60 @@ void Engine::note_round_seen(std::uint32_t validator_index, std::uint32_t round)
   seen = round;
 }
 
-void Engine::buffer_next_height(const Buffered& message) {
-  if (next_height_.size() >= config_.next_height_buffer_max) {
+template <typename Message>
+bool Engine::for_current_height(const Message& message) {
+  if (message.height < height_) {
+    count(Counter::kMessageStale);
+    return false;
+  }
+  if (message.height == height_ + 1) {
+    buffer_next_height(message);
+    return false;
+  }
+  if (message.height > height_ + 1) {
+    count(Counter::kMessageFuture);
+    return false;
+  }
+  return true;
+}
+
+void Engine::buffer_next_height(const Vote& vote) {
+  buffer_next_height(Buffered{true, vote, Proposal{}}, vote.validator_index, sizeof(Buffered));
+}
+
+void Engine::buffer_next_height(const Proposal& proposal) {
+  // One proposal per (proposer, round): an equivocator's variants wait for the height itself.
+  if (!next_height_proposals_.emplace(proposal.proposer_index, proposal.round).second) {
     count(Counter::kNextHeightDropped);
     return;
   }
+  if (!buffer_next_height(Buffered{false, Vote{}, proposal}, proposal.proposer_index,
+                          sizeof(Buffered) + proposal.payload.size())) {
+    next_height_proposals_.erase({proposal.proposer_index, proposal.round});  // a resend may fit
+  }
+}
+
+bool Engine::buffer_next_height(Buffered message, std::uint32_t signer, std::size_t bytes) {
+  // The signature is not checked yet, so a forger can fill a victim's per-index quota; the
+  // victim's retransmissions after the commit recover its messages.
+  if (next_height_.size() >= config_.next_height_buffer_max ||
+      next_height_bytes_ + bytes > config_.next_height_buffer_bytes_max ||
+      next_height_per_validator_[signer] >= config_.next_height_per_validator_max) {
+    count(Counter::kNextHeightDropped);
+    return false;
+  }
   count(Counter::kNextHeightBuffered);
-  next_height_.push_back(message);
+  next_height_bytes_ += bytes;
+  ++next_height_per_validator_[signer];
+  next_height_.push_back(std::move(message));
+  return true;
+}
+
+void Engine::clear_next_height() {
+  next_height_.clear();
+  next_height_bytes_ = 0;
+  std::fill(next_height_per_validator_.begin(), next_height_per_validator_.end(), 0);
+  next_height_proposals_.clear();
 }
 
 Engine::RoundData& Engine::round_data(std::uint32_t round) {
@@ -565,13 +605,60 @@ const Engine::KnownBlock* Engine::known_block(const Hash256& hash) const {
   return nullptr;
 }
 
-void Engine::remember_block(const Hash256& hash, ByteSpan payload, bool trusted) {
-  if (known_block(hash) != nullptr || blocks_.size() >= config_.blocks_per_height_max) return;
+bool Engine::remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t round,
+                            bool trusted) {
+  for (KnownBlock& block : blocks_) {
+    if (block.hash == hash) {
+      block.round = std::max(block.round, round);
+      return true;
+    }
+  }
+  // Bounds first, so that a block refused for room costs no validation.
+  std::size_t in_round = 0;
+  for (const KnownBlock& block : blocks_) in_round += block.round == round ? 1 : 0;
+  if (!trusted && in_round >= config_.blocks_per_round_max) {
+    count(Counter::kBlockRefused);
+    return true;
+  }
+  const bool full = blocks_.size() >= config_.blocks_per_height_max;
+  const std::size_t victim = full ? eviction_victim(round) : blocks_.size();
+  if (full && victim == blocks_.size() && !trusted) {
+    count(Counter::kBlockRefused);
+    return true;
+  }
   if (!trusted && !app_.validate_block(height_, hash, payload)) {
     count(Counter::kProposalInvalidBlock);
-    return;
+    return false;
   }
-  blocks_.push_back(KnownBlock{hash, Bytes(payload.begin(), payload.end())});
+  if (victim != blocks_.size()) {
+    count(Counter::kBlockEvicted);
+    blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(victim));
+  }
+  blocks_.push_back(KnownBlock{hash, Bytes(payload.begin(), payload.end()), round});
+  return true;
+}
+
+std::size_t Engine::eviction_victim(std::uint32_t round) const {
+  // Rank by how soon a block can matter: the current round first, then later rounds (nearest
+  // first), then earlier rounds (latest first). The locked and valid blocks are never evicted;
+  // neither is anything ranked at or above the incoming block.
+  const auto rank = [this](std::uint32_t r) -> std::uint64_t {
+    return r >= round_ ? r - round_ : (std::uint64_t{1} << 32) + (round_ - r);
+  };
+  std::size_t victim = blocks_.size();
+  std::uint64_t worst = rank(round);
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    const KnownBlock& block = blocks_[i];
+    if ((signed_.locked_round >= 0 && block.hash == signed_.locked_hash) ||
+        (signed_.valid_round >= 0 && block.hash == signed_.valid_hash)) {
+      continue;
+    }
+    if (rank(block.round) > worst) {
+      worst = rank(block.round);
+      victim = i;
+    }
+  }
+  return victim;
 }
 
 void Engine::sign_and_send_vote(VoteType type, const Hash256& block_hash) {

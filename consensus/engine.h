@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "consensus/crypto.h"
@@ -60,11 +62,20 @@ struct EngineConfig {
   // Votes and proposals are stored for rounds up to round + this; later ones only count for the
   // round-skip rule (their sender's highest round), which bounds memory against Byzantine rounds.
   std::uint32_t future_round_window = 16;
-  // Messages for height + 1 are held (unverified) until this height commits; beyond this many the
-  // rest is dropped and counted, and retransmission recovers them.
+  // Messages for height + 1 are held (unverified) until this height commits, within these bounds:
+  // messages, bytes (payloads included), messages per signing validator index, and one proposal
+  // per (proposer, round). The rest is dropped and counted; retransmission recovers it.
   std::size_t next_height_buffer_max = 8192;
-  // Distinct blocks (payloads) held per height: the round's proposals plus an equivocator's extras.
+  std::size_t next_height_buffer_bytes_max = 2 * std::size_t{kMaxProposalPayloadBytes};
+  std::size_t next_height_per_validator_max = 8;
+  // Distinct valid blocks (payloads) held for the current height, and per round (the round's
+  // proposal plus one equivocating variant, so that a commit for the other block of an equivocator
+  // can still be applied). When the height's bound is reached, blocks of rounds below the current
+  // one that are neither the locked nor the valid block are evicted, oldest round first, then
+  // those of the furthest future rounds. The current round's blocks and the locked and valid
+  // blocks are never evicted; this validator's own proposal is never refused.
   std::size_t blocks_per_height_max = 16;
+  std::size_t blocks_per_round_max = 2;
   // The "> 2/3" rule. Only tests change it (tests/consensus/simulation_test.cpp injects a broken
   // rule to prove the simulator finds the resulting safety violation).
   QuorumRule quorum_rule = is_quorum;
@@ -121,7 +132,8 @@ class Application {
   // A new block for (height, round) that this validator proposes.
   virtual BlockCandidate build_block(std::uint64_t height, std::uint32_t round) = 0;
   // Whether payload is a valid block for height whose hash is `hash` (the application checks the
-  // binding). Called at most once per distinct hash per height; the engine caches the verdict.
+  // binding). Called once per distinct hash per height, again only for a block the engine evicted
+  // under its memory bound (EngineConfig::blocks_per_height_max) and is sent once more.
   virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) = 0;
   // The block is final. Called once per height, in height order, with its > 2/3 certificate.
   virtual void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
@@ -169,7 +181,9 @@ enum class Counter : std::uint8_t {
   kMessageStale,   // for a height already decided
   kMessageFuture,  // beyond height + 1 or beyond the round window
   kNextHeightBuffered,
-  kNextHeightDropped,
+  kNextHeightDropped,  // beyond a next-height buffer bound (count, bytes, per validator, proposal)
+  kBlockRefused,       // a valid-looking block not stored: its round or the height is full
+  kBlockEvicted,       // a stored block dropped to make room (an old or far-future round)
   kSignatureVerified,  // signatures checked through the verifier
   kSigned,
   kSignRefused,  // the restart guard refused a signature
@@ -236,12 +250,14 @@ class Engine {
           precommits(height, round, VoteType::kPrecommit, n) {}
     std::optional<Proposal> proposal;  // the first proposal from the round's proposer (no payload)
     bool proposal_evidence_reported = false;
+    bool proposal_invalid = false;  // the application rejected the proposal's block
     RoundVoteSet prevotes;
     RoundVoteSet precommits;
   };
   struct KnownBlock {  // a block the application judged valid for height_
     Hash256 hash;
     Bytes payload;
+    std::uint32_t round = 0;  // the latest round that proposed it
   };
   struct Buffered {
     bool is_vote = false;
@@ -264,12 +280,25 @@ class Engine {
   void accept_votes(std::span<const Vote> votes);
   void accept_proposal(const Proposal& proposal);
   bool add_verified_vote(const Vote& vote);
-  void buffer_next_height(const Buffered& message);
+  // Sorts a message by height: counts one for a decided height (stale) or beyond height + 1
+  // (future), buffers one for height + 1, and returns true only for the current height.
+  template <typename Message>
+  bool for_current_height(const Message& message);
+  void buffer_next_height(const Vote& vote);
+  void buffer_next_height(const Proposal& proposal);
+  // Appends to next_height_ within its bounds (else counts a drop and returns false); `signer` is
+  // the message's validator index, `bytes` what it holds.
+  bool buffer_next_height(Buffered message, std::uint32_t signer, std::size_t bytes);
+  void clear_next_height();
   RoundData& round_data(std::uint32_t round);
   const KnownBlock* known_block(const Hash256& hash) const;
-  // Stores a block if the application validates it (or `trusted`, for this validator's own block);
-  // invalid blocks are counted, never stored, so a known block is a valid block.
-  void remember_block(const Hash256& hash, ByteSpan payload, bool trusted);
+  // Stores a block proposed in `round` if the application validates it (or `trusted`, for this
+  // validator's own block), within the bounds of EngineConfig::blocks_per_height_max; invalid
+  // blocks are counted, never stored, so a known block is a valid block. Returns false when the
+  // application judged the block invalid.
+  bool remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t round, bool trusted);
+  // The index of the block to evict to make room for one of `round`, or blocks_.size() for none.
+  std::size_t eviction_victim(std::uint32_t round) const;
   void note_round_seen(std::uint32_t validator_index, std::uint32_t round);
   std::uint32_t skip_target_round() const;
   void sign_and_send_vote(VoteType type, const Hash256& block_hash);
@@ -308,6 +337,9 @@ class Engine {
   std::vector<std::uint32_t> max_round_seen_;  // per validator, current height (round skip)
   std::uint64_t future_power_ = 0;             // power of validators seen beyond round_
   std::vector<Buffered> next_height_;
+  std::size_t next_height_bytes_ = 0;
+  std::vector<std::uint32_t> next_height_per_validator_;  // entries per signing index
+  std::set<std::pair<std::uint32_t, std::uint32_t>> next_height_proposals_;  // (proposer, round)
   std::vector<Buffered> replay_;  // next_height_ after a commit, awaiting replay
   EngineMetrics metrics_;
 };

@@ -382,6 +382,9 @@ void Simulation::send(std::uint32_t from, std::uint32_t to, const MessagePtr& me
     if (before_gst && rng_.chance(config_.network.tail_probability)) {
       latency += rng_.uniform(0, config_.network.tail_max_us);
     }
+    if (message->kind == MessageKind::kProposal && now_us_ < config_.late_proposals_ms * 1000) {
+      latency += config_.timeouts.propose_ms(message->proposal.round) * 1000;
+    }
     Event e;
     e.time_us = now_us_ + latency;
     e.kind = EventKind::kDeliver;
@@ -583,6 +586,7 @@ void Simulation::on_commit(Node& node, std::uint64_t height, const Hash256& hash
         short_hash(hash) + " (round " + std::to_string(certificate.round) + ")");
   if (node.byzantine) return;
   node.last_commit_us = now_us_;
+  stats_.max_commit_round = std::max(stats_.max_commit_round, certificate.round);
   auto [it, inserted] = decided_.try_emplace(height, hash);
   if (!inserted && it->second != hash) {
     fail("agreement violated at height " + std::to_string(height) + ": v" +
@@ -730,7 +734,7 @@ SimResult Simulation::run() {
                        std::to_string(set_->total_power()) + " voting power, not < 1/3";
     return result;
   }
-  gst_us_ = config_.network.gst_ms * 1000;
+  gst_us_ = std::max(config_.network.gst_ms, config_.late_proposals_ms) * 1000;
   side_.assign(n, 0);
 
   for (std::uint32_t i = 0; i < n; ++i) {

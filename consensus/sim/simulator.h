@@ -55,6 +55,10 @@ struct SimConfig {
   std::uint32_t byzantine = 0;
   std::uint32_t byzantine_behaviours = kAllBehaviours;
   bool partitions = false;
+  // When non-zero: until this time (and GST no earlier), every proposal arrives only after its
+  // round's propose timeout (a slow link from the proposers), so rounds end nil while each leaves
+  // a new valid block behind: many rounds at one height, more blocks than an engine holds.
+  std::uint64_t late_proposals_ms = 0;
   bool crashes = false;
   std::uint64_t target_height = 8;  // the run ends when every honest validator committed it
   std::uint64_t max_time_ms = 120000;
@@ -78,7 +82,8 @@ struct SimStats {
   std::uint64_t verify_batches = 0;
   std::uint64_t evidence_reported = 0;
   std::uint64_t crashes = 0;
-  std::uint32_t max_round = 0;
+  std::uint32_t max_round = 0;         // of the honest engines when the run ends
+  std::uint32_t max_commit_round = 0;  // the highest round of an honest commit's certificate
   std::vector<std::uint64_t> commit_latencies_us;  // per honest commit: commit time - height start
 };
 

@@ -9,7 +9,9 @@
 // prune the height; bad signatures are dropped; double votes and double proposals become verifiable
 // evidence; the restart guard's ordering; a restarted engine resumes its round, lock and votes and
 // never signs a conflicting vote; a failed persist sends nothing; block sync commits a certified
-// block and refuses a forged certificate.
+// block and refuses a forged certificate; a Byzantine proposer flooding signed block variants, and
+// more rounds at one height than the block bound holds, still let a later honest round commit;
+// the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -393,6 +395,102 @@ TEST_F(EngineTest, BlockSyncCommitsCertifiedBlocksOnly) {
   engine->on_committed_block(block);
   ASSERT_EQ(app.commits.size(), 1u);
   EXPECT_EQ(engine->height(), 2u);
+}
+
+TEST_F(EngineTest, FloodOfProposalVariantsDoesNotStopAnHonestRound) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  // Validator 0, round 0's proposer, signs 20 valid variants: the round keeps two of them.
+  for (std::uint8_t tag = 0; tag < 20; ++tag) {
+    engine->on_proposal(proposal(0, 0, TestApp::make(1, 0, static_cast<std::uint8_t>(0x10 + tag))));
+  }
+  EXPECT_EQ(engine->metrics().get(Counter::kBlockRefused), 18u);
+  nil_round(*engine, 0);
+  ASSERT_EQ(engine->round(), 1u);
+  // Round 1's honest proposer is still heard: validator 3 prevotes its block, and it commits.
+  const BlockCandidate b = TestApp::make(1, 1, 0xB1);
+  engine->on_proposal(proposal(1, 1, b));
+  ASSERT_EQ(last_own(host, VoteType::kPrevote)->round, 1u);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, b.hash);
+  votes_from(*engine, {0, 1}, 1, VoteType::kPrevote, b.hash);
+  votes_from(*engine, {0, 1}, 1, VoteType::kPrecommit, b.hash);
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, b.hash);
+}
+
+TEST_F(EngineTest, ManyRoundsAtOneHeightEvictOldBlocksAndStillCommit) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  // A long partition: 24 rounds, each with a new block from its proposer (validator 3's own in its
+  // rounds), none reaching a quorum.
+  constexpr std::uint32_t kRounds = 24;
+  for (std::uint32_t r = 0; r < kRounds; ++r) {
+    if (engine->proposer(r) != kSelf) {
+      engine->on_proposal(proposal(engine->proposer(r), r, TestApp::make(1, r, 0xC0)));
+    }
+    nil_round(*engine, r);
+  }
+  ASSERT_EQ(engine->round(), kRounds);
+  EXPECT_GT(engine->metrics().get(Counter::kBlockEvicted), 0u);
+  EXPECT_EQ(engine->metrics().get(Counter::kBlockRefused), 0u);
+  const std::uint32_t proposer = engine->proposer(kRounds);
+  BlockCandidate block = app.build_block(1, kRounds);  // validator 3's own block in its round
+  if (proposer != kSelf) {
+    block = TestApp::make(1, kRounds, 0xD0);
+    engine->on_proposal(proposal(proposer, kRounds, block));
+  }
+  ASSERT_EQ(last_own(host, VoteType::kPrevote)->round, kRounds);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, block.hash);
+  votes_from(*engine, {0, 1}, kRounds, VoteType::kPrevote, block.hash);
+  votes_from(*engine, {0, 1}, kRounds, VoteType::kPrecommit, block.hash);
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, block.hash);
+}
+
+TEST_F(EngineTest, NextHeightBufferIsBoundedPerValidatorProposalAndBytes) {
+  config_.next_height_per_validator_max = 3;
+  config_.next_height_buffer_bytes_max = 32 << 10;
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  // One proposal per (proposer, round) for height 2: the second variant of each is dropped.
+  for (std::uint32_t p = 0; p < 3; ++p) {
+    engine->on_proposal(
+        proposal(p, 0, TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + p)), kNoPolRound, 2));
+    engine->on_proposal(
+        proposal(p, 0, TestApp::make(2, 0, static_cast<std::uint8_t>(0xB0 + p)), kNoPolRound, 2));
+  }
+  // A proposal over the byte bound is dropped.
+  BlockCandidate big;
+  big.payload.assign(64 << 10, 0x5A);
+  big.hash = sha256(big.payload);
+  engine->on_proposal(proposal(0, 1, big, kNoPolRound, 2));
+  // Validator 1 already holds one entry (its proposal): two of its five votes fit.
+  std::vector<Vote> burst;
+  for (std::uint32_t r = 0; r < 5; ++r)
+    burst.push_back(vote(1, r, VoteType::kPrevote, Hash256{}, 2));
+  engine->on_votes(burst);
+  EXPECT_EQ(engine->metrics().get(Counter::kNextHeightBuffered), 5u);
+  EXPECT_EQ(engine->metrics().get(Counter::kNextHeightDropped), 7u);
+
+  // Height 1 commits; the buffered round-0 proposal of height 2 is replayed and prevoted.
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, a.hash);
+  ASSERT_EQ(engine->height(), 2u);
+  const std::uint32_t proposer = engine->proposer(0);
+  if (proposer != kSelf) {
+    const Vote* prevote = last_own(host, VoteType::kPrevote);
+    ASSERT_EQ(prevote->height, 2u);
+    EXPECT_EQ(prevote->block_hash,
+              TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + proposer)).hash);
+  }
 }
 
 }  // namespace

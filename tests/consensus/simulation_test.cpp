@@ -8,7 +8,9 @@
 //   maximum number of Byzantine validators running every attack; the same with partitions (one-way
 //   and two-way) and crash/restart of honest validators; a weighted set (100, 10, 10, 10, 1, 1, 1)
 //   with Byzantine power just under 1/3; determinism (one seed, two runs, identical statistics);
-//   the broken quorum rule caught, first by any invariant, then by agreement alone.
+//   the broken quorum rule caught, first by any invariant, then by agreement alone; proposals
+//   that arrive late for many rounds (more rounds, each with a new block, at one height than an
+//   engine holds blocks for), after which every honest validator still commits.
 #include <gtest/gtest.h>
 
 #include "consensus/sim/simulator.h"
@@ -81,6 +83,25 @@ TEST(SimulationTest, SameSeedSameRun) {
   EXPECT_EQ(a.stats.messages_sent, b.stats.messages_sent);
   EXPECT_EQ(a.stats.commit_latencies_us, b.stats.commit_latencies_us);
   EXPECT_GT(a.stats.evidence_reported, 0u);
+}
+
+TEST(SimulationTest, ManyRoundsAtOneHeightStillCommit) {
+  for (const std::uint32_t byzantine : {0u, 2u}) {
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      SimConfig config;
+      config.seed = seed;
+      config.validators = 7;
+      config.byzantine = byzantine;
+      config.late_proposals_ms = 16000;
+      config.target_height = 3;
+      const SimResult result = run_simulation(config);
+      ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.violation << "\ntrace tail:\n"
+                             << result.trace;
+      EXPECT_GE(result.stats.min_height_committed, 3u);
+      EXPECT_GT(result.stats.max_commit_round, EngineConfig{}.blocks_per_height_max)
+          << "seed " << seed;
+    }
+  }
 }
 
 TEST(SimulationTest, RejectsByzantinePowerOfAThirdOrMore) {
