@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/hashing.h"
+#include "core/log.h"
 #include "core/masternode_tier.h"
 
 namespace tc::ledger {
@@ -77,12 +78,12 @@ Status Ledger::commit_genesis(const GenesisConfig& genesis) {
   CommitCertificate certificate;
   certificate.height = 0;
   certificate.block_hash = block_hash(block.header);
-  TC_RETURN_IF_ERROR(
-      backend_->commit(storage::BlockCommit{block, certificate, {}, created, updates})
-          .with_context("genesis"));
+  TC_RETURN_IF_ERROR(backend_
+                         ->commit(storage::BlockCommit{
+                             block, certificate, {}, created, updates, std::span(&coinbase_id, 1)})
+                         .with_context("genesis"));
   registry_.apply(delta, 0);
   mempool_.set_next_height(1);
-  remember_final(std::span(&coinbase_id, 1), 0);
   return Status::ok();
 }
 
@@ -302,33 +303,24 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
 Result<std::vector<Hash256>> Ledger::commit_block(const ExecutedBlock& executed,
                                                   const CommitCertificate& certificate) {
   const std::uint64_t height = executed.block.header.height;
-  TC_RETURN_IF_ERROR(backend_->commit(storage::BlockCommit{
-      executed.block, certificate, executed.spent, executed.created, executed.masternode_updates}));
+  TC_RETURN_IF_ERROR(backend_->commit(
+      storage::BlockCommit{executed.block, certificate, executed.spent, executed.created,
+                           executed.masternode_updates, executed.txids}));
   registry_.apply(executed.registry_delta, height);
   mempool_.on_block_committed(height, executed.txids, executed.claims);
-  remember_final(executed.txids, height);
   return executed.txids;
 }
 
-void Ledger::remember_final(std::span<const Hash256> txids, std::uint64_t height) {
-  std::lock_guard lock(finalized_mutex_);
-  for (const Hash256& id : txids) {
-    if (finalized_.insert_or_assign(id, height).second) finalized_order_.push_back(id);
-  }
-  while (finalized_order_.size() > config_.finalized_index_max) {
-    finalized_.erase(finalized_order_.front());
-    finalized_order_.pop_front();
-  }
-}
-
 TxStatus Ledger::tx_status(const Hash256& txid) const {
-  {
-    std::lock_guard lock(finalized_mutex_);
-    const auto it = finalized_.find(txid);
-    if (it != finalized_.end()) return TxStatus{TxState::kFinalized, it->second};
-  }
   if (mempool_.contains(txid)) return TxStatus{TxState::kPending, 0};
-  return TxStatus{};
+  const auto location = backend_->find_transaction(txid);
+  if (!location.is_ok()) {
+    TC_LOG_WARN("tx status: txid index read failed",
+                {{"txid", to_hex(txid)}, {"error", location.status().to_string()}});
+    return TxStatus{};
+  }
+  if (!location->has_value()) return TxStatus{};
+  return TxStatus{TxState::kFinalized, (*location)->height};
 }
 
 }  // namespace tc::ledger

@@ -10,11 +10,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/bytes.h"
@@ -40,8 +37,6 @@ struct LedgerConfig {
   MempoolConfig mempool;
   SignatureCheck signature_check = SignatureCheck::kBatch;
   gpu::BatchVerifierCpuConfig verifier;
-  // How many finalized txids tx_status remembers (oldest forgotten first).
-  std::size_t finalized_index_max = std::size_t{1} << 20;
 };
 
 // What genesis holds: coinbase allocations and the first masternodes (no collateral needed).
@@ -117,14 +112,19 @@ class Ledger {
   Result<ExecutedBlock> execute_block(const Block& block, ExecuteStats* stats = nullptr);
 
   // Commits an executed block with its certificate as one atomic backend write, then updates the
-  // registry, the mempool (included and invalidated transactions leave, their locks are released)
-  // and the txid status index. Returns the txids that became final. REQUIRES: `executed` came from
-  // execute_block on the current tip. Errors: the backend's (nothing changed in memory then).
+  // registry and the mempool (included and invalidated transactions leave, their locks are
+  // released); the backend's txid index gets the block's txids in the same write. Returns the txids
+  // that became final. REQUIRES: `executed` came from execute_block on the current tip. Errors: the
+  // backend's (nothing changed in memory then).
   Result<std::vector<Hash256>> commit_block(const ExecutedBlock& executed,
                                             const CommitCertificate& certificate);
 
-  // unknown, pending (in the mempool) or finalized with the height of its block (within the last
-  // finalized_index_max txids committed by this process).
+  // Pending while in the mempool; otherwise finalized with the height of its block when the
+  // backend's txid index holds it (every block committed to this store, across restarts; not
+  // blocks before an imported UTXO snapshot); otherwise unknown. The mempool is asked first: a
+  // commit writes the backend before the mempool drops the block's transactions, so a txid that
+  // leaves the mempool concurrently is found in the backend. A backend read error is logged and
+  // reads as unknown. One backend point lookup per call for a txid that is not pending.
   TxStatus tx_status(const Hash256& txid) const;
 
   std::optional<storage::ChainTip> tip() const { return backend_->tip(); }
@@ -137,7 +137,6 @@ class Ledger {
   Ledger(const LedgerConfig& config, LedgerBackend* backend);
   Status verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
                            ExecuteStats* stats);
-  void remember_final(std::span<const Hash256> txids, std::uint64_t height);
 
   const LedgerConfig config_;
   LedgerBackend* backend_;
@@ -146,10 +145,6 @@ class Ledger {
   gpu::BatchVerifierCpu verifier_;                 // execute thread only
   std::vector<gpu::SignatureRef> signature_refs_;  // execute thread only; reused per block
   std::vector<gpu::Verdict> verdicts_;             // execute thread only; reused per block
-
-  mutable std::mutex finalized_mutex_;
-  std::unordered_map<Hash256, std::uint64_t> finalized_;  // GUARDED_BY(finalized_mutex_)
-  std::deque<Hash256> finalized_order_;                   // GUARDED_BY(finalized_mutex_)
 };
 
 }  // namespace tc::ledger

@@ -59,6 +59,15 @@ Status MemoryBackend::commit(const storage::BlockCommit& commit) {
   if (commit.certificate.height != header.height || commit.certificate.block_hash != hash) {
     return invalid_argument(where + ": certificate is for another block");
   }
+  const std::size_t tx_count = commit.block.transactions.size();
+  if (!commit.txids.empty() && commit.txids.size() != tx_count) {
+    return invalid_argument(where + ": " + std::to_string(commit.txids.size()) + " txids for " +
+                            std::to_string(tx_count) + " transactions");
+  }
+  for (std::size_t t = 0; t < tx_count; ++t) {
+    const Hash256 id = commit.txids.empty() ? txid(commit.block.transactions[t]) : commit.txids[t];
+    transactions_[id] = storage::TxLocation{header.height, static_cast<std::uint32_t>(t)};
+  }
   for (const storage::CreatedUtxo& created : commit.created) {
     utxos_[created.outpoint] = created.entry;
   }
@@ -72,6 +81,14 @@ Status MemoryBackend::commit(const storage::BlockCommit& commit) {
   }
   tip_ = storage::ChainTip{header.height, hash};
   return Status::ok();
+}
+
+Result<std::optional<storage::TxLocation>> MemoryBackend::find_transaction(
+    const Hash256& txid) const {
+  std::shared_lock lock(mutex_);
+  const auto it = transactions_.find(txid);
+  if (it == transactions_.end()) return std::optional<storage::TxLocation>();
+  return std::optional<storage::TxLocation>(it->second);
 }
 
 Result<std::vector<std::pair<Bytes, Bytes>>> MemoryBackend::masternode_records() const {

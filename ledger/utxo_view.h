@@ -1,5 +1,6 @@
 // The ledger's seam to durable state: UtxoView (batched UTXO lookups) and LedgerBackend (lookups
-// plus the tip, the atomic block commit, the masternode records and the UTXO set digest), with two
+// plus the tip, the atomic block commit, the txid index, the masternode records and the UTXO set
+// digest), with two
 // implementations: StoreBackend over storage's ChainStore (optionally through its UtxoCache) for
 // the node, and MemoryBackend for tests and benchmarks.
 //
@@ -13,6 +14,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,11 @@ class LedgerBackend : public UtxoView {
   // Writer thread only.
   virtual Status commit(const storage::BlockCommit& commit) = 0;
 
+  // Where the committed transaction `txid` is (height, index in its block); nullopt when no
+  // committed block holds it. Errors: kCorruption, kIoError from the store. Any thread.
+  virtual Result<std::optional<storage::TxLocation>> find_transaction(
+      const Hash256& txid) const = 0;
+
   // Every masternode record (key, value) in key order, as committed. Any thread.
   virtual Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const = 0;
 
@@ -65,6 +72,9 @@ class StoreBackend final : public LedgerBackend {
   Status lookup(std::span<const OutPoint> outpoints, std::span<storage::UtxoLookup> out) override;
   std::optional<storage::ChainTip> tip() const override { return store_->tip(); }
   Status commit(const storage::BlockCommit& commit) override;
+  Result<std::optional<storage::TxLocation>> find_transaction(const Hash256& txid) const override {
+    return store_->find_transaction(txid);
+  }
   Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override {
     return store_->masternodes();
   }
@@ -78,8 +88,9 @@ class StoreBackend final : public LedgerBackend {
 };
 
 // The whole state in memory (ordered maps), with ChainStore's commit preconditions (height and
-// prev_hash extend the tip, certificate names the block). Lookups take a shared lock, commit an
-// exclusive one. Allocates per created output.
+// prev_hash extend the tip, certificate names the block, txids empty or one per transaction).
+// Lookups take a shared lock, commit an exclusive one. Allocates per created output and per
+// transaction.
 class MemoryBackend final : public LedgerBackend {
  public:
   MemoryBackend() = default;
@@ -87,6 +98,7 @@ class MemoryBackend final : public LedgerBackend {
   Status lookup(std::span<const OutPoint> outpoints, std::span<storage::UtxoLookup> out) override;
   std::optional<storage::ChainTip> tip() const override;
   Status commit(const storage::BlockCommit& commit) override;
+  Result<std::optional<storage::TxLocation>> find_transaction(const Hash256& txid) const override;
   Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override;
   Result<storage::UtxoSetDigest> utxo_set_digest() const override;
 
@@ -94,9 +106,10 @@ class MemoryBackend final : public LedgerBackend {
 
  private:
   mutable std::shared_mutex mutex_;
-  std::optional<storage::ChainTip> tip_;          // GUARDED_BY(mutex_)
-  std::map<OutPoint, storage::UtxoEntry> utxos_;  // GUARDED_BY(mutex_)
-  std::map<Bytes, Bytes> masternodes_;            // GUARDED_BY(mutex_)
+  std::optional<storage::ChainTip> tip_;                           // GUARDED_BY(mutex_)
+  std::map<OutPoint, storage::UtxoEntry> utxos_;                   // GUARDED_BY(mutex_)
+  std::map<Bytes, Bytes> masternodes_;                             // GUARDED_BY(mutex_)
+  std::unordered_map<Hash256, storage::TxLocation> transactions_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace tc::ledger

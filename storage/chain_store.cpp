@@ -36,11 +36,12 @@ enum Family : std::size_t {
   kMeta,
   kMasternodes,
   kPeers,
+  kTxIndex,
   kFamilyCount,
 };
 constexpr std::string_view kFamilyNames[kFamilyCount] = {
     "default",           kUtxoFamily, kBlocksFamily,      kHeadersFamily, kHeightIndexFamily,
-    kCertificatesFamily, kMetaFamily, kMasternodesFamily, kPeersFamily,
+    kCertificatesFamily, kMetaFamily, kMasternodesFamily, kPeersFamily,   kTxIndexFamily,
 };
 
 // Snapshot file: magic [8] "TCUTXOS1" | schema version u32 LE | height u64 LE | block hash [32] |
@@ -216,9 +217,9 @@ Result<std::unique_ptr<ChainStore>> ChainStore::open(const StoreOptions& options
     rocksdb::ColumnFamilyOptions cf;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (which == kUtxo) {
+    if (which == kUtxo || which == kTxIndex) {
       // Point lookups: a Bloom filter skips SST files that cannot hold the key. Keys and values
-      // are hashes and checksums, which do not compress.
+      // are hashes, heights and checksums, which do not compress.
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       cf.compression = rocksdb::kNoCompression;
     } else {
@@ -351,6 +352,11 @@ Status ChainStore::commit_block(const BlockCommit& commit) {
     return invalid_argument(where + ": prev_hash " + to_hex(header.prev_hash) + " is not the tip " +
                             to_hex(expected_prev));
   }
+  const std::size_t tx_count = commit.block.transactions.size();
+  if (!commit.txids.empty() && commit.txids.size() != tx_count) {
+    return invalid_argument(where + ": " + std::to_string(commit.txids.size()) + " txids for " +
+                            std::to_string(tx_count) + " transactions");
+  }
   const Hash256 hash = block_hash(header);
   if (commit.certificate.height != height || commit.certificate.block_hash != hash) {
     return invalid_argument(where + ": certificate is for height " +
@@ -386,6 +392,12 @@ Status ChainStore::commit_block(const BlockCommit& commit) {
   Bytes certificate;
   encode(commit.certificate, &certificate);
   put(kCertificates, slice(height_key), slice(certificate));
+  for (std::size_t t = 0; t < tx_count; ++t) {
+    const Hash256 id = commit.txids.empty() ? txid(commit.block.transactions[t]) : commit.txids[t];
+    const TxIndexValue location =
+        encode_tx_index_value(TxLocation{height, static_cast<std::uint32_t>(t)});
+    put(kTxIndex, slice(id), slice(location));
+  }
   std::array<std::uint8_t, kMetaTipBytes> tip_value;
   store_u64_le(tip_value.data(), height);
   std::memcpy(tip_value.data() + 8, hash.data(), 32);
@@ -464,6 +476,17 @@ Result<BlockHeader> ChainStore::header(const Hash256& hash) const {
     return corruption("stored header " + to_hex(hash) + " does not decode to its hash");
   }
   return header;
+}
+
+Result<std::optional<TxLocation>> ChainStore::find_transaction(const Hash256& txid) const {
+  auto value = impl_->get(kTxIndex, slice(txid), "tx index " + to_hex(txid));
+  if (!value.is_ok()) {
+    if (value.status().code() == StatusCode::kNotFound) return std::optional<TxLocation>();
+    return value.status();
+  }
+  auto location = decode_tx_index_value(*value);
+  if (!location.is_ok()) return location.status().with_context("tx index " + to_hex(txid));
+  return std::optional<TxLocation>(*location);
 }
 
 Result<Hash256> ChainStore::block_hash_at(std::uint64_t height) const {

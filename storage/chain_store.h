@@ -1,5 +1,6 @@
 // ChainStore: the ledger's durable state in RocksDB — the UTXO set, blocks, headers, the height
-// index, commit certificates, chain metadata, the masternode registry and the peer table.
+// index, the txid index, commit certificates, chain metadata, the masternode registry and the peer
+// table.
 //
 // It sits at the end of the data path (DESIGN §2): the commit stage hands it each executed block as
 // one BlockCommit, which becomes one synced RocksDB WriteBatch, so after any crash the store opens
@@ -80,12 +81,16 @@ struct RecordUpdate {
 
 // Everything one executed block changes. References borrow the caller's values for the call only.
 // An outpoint both created and spent in the block ends up absent (creations are applied first).
+// `txids` are the txids of block.transactions in block order, as the caller already computed them
+// (the ledger does for tx_root); empty means commit_block hashes the transactions itself. They are
+// not re-checked against the block.
 struct BlockCommit {
   const Block& block;
   const CommitCertificate& certificate;
   std::span<const OutPoint> spent;
   std::span<const CreatedUtxo> created;
   std::span<const RecordUpdate> masternode_updates = {};
+  std::span<const Hash256> txids = {};
 };
 
 // One slot of a batched lookup: found, with its entry, or not found.
@@ -127,13 +132,14 @@ class ChainStore {
   // The last committed block; nullopt before genesis.
   std::optional<ChainTip> tip() const;
 
-  // Writes the block, its header, height index entry and certificate, removes `spent`, adds
-  // `created`, applies masternode updates and moves the tip, as one WriteBatch with the WAL synced.
-  // Errors: kInvalidArgument when the block does not extend the tip (height, prev_hash) or the
-  // certificate is not for this block (height, block_hash) — nothing is written; kIoError when the
-  // write fails, after which every later write is refused with the same error (the database's
-  // state is then unknown until reopened). Does not check that spent outputs exist, tx_root,
-  // signatures or any other ledger rule.
+  // Writes the block, its header, height index entry, certificate and one tx_index entry per
+  // transaction, removes `spent`, adds `created`, applies masternode updates and moves the tip, as
+  // one WriteBatch with the WAL synced. Errors: kInvalidArgument when the block does not extend the
+  // tip (height, prev_hash), the certificate is not for this block (height, block_hash) or a
+  // non-empty commit.txids does not have one txid per transaction — nothing is written; kIoError
+  // when the write fails, after which every later write is refused with the same error (the
+  // database's state is then unknown until reopened). Does not check that spent outputs exist,
+  // tx_root, signatures or any other ledger rule.
   Status commit_block(const BlockCommit& commit);
 
   // Looks up outpoints[i] into out[i] for every i, through one RocksDB MultiGet. A missing output
@@ -147,14 +153,18 @@ class ChainStore {
   Result<BlockHeader> header(const Hash256& hash) const;
   Result<Hash256> block_hash_at(std::uint64_t height) const;
   Result<CommitCertificate> certificate_at(std::uint64_t height) const;
+  // Where the committed transaction `txid` is; nullopt when no committed block holds it (or it was
+  // committed before a UTXO snapshot this store was loaded from). One RocksDB point lookup (Bloom
+  // filtered). Errors: kCorruption (bad value or checksum), kIoError.
+  Result<std::optional<TxLocation>> find_transaction(const Hash256& txid) const;
   // Bodies below this height have been pruned (0 when none).
   std::uint64_t pruned_below() const;
 
   // Reads the whole UTXO set from one RocksDB snapshot. O(set size); for tests and snapshots.
   Result<UtxoSetDigest> utxo_set_digest() const;
 
-  // Deletes the bodies of all blocks except the last `keep_last` (headers, height index and
-  // certificates stay). One synced batch; a writer call. kIoError makes writes sticky as above.
+  // Deletes the bodies of all blocks except the last `keep_last` (headers, height index, tx_index
+  // and certificates stay). One synced batch; a writer call. kIoError makes writes sticky as above.
   Status prune_bodies(std::uint64_t keep_last);
 
   // Writes the UTXO set at the current tip to `file` (atomically: a temporary file renamed into
@@ -162,8 +172,9 @@ class ChainStore {
   Result<SnapshotInfo> export_utxo_snapshot(const std::string& file) const;
   // Loads a snapshot into an empty store (no tip): checks the file's format and that its content
   // hash equals both its trailer and `expected_hash`, then writes the set and sets the tip, with
-  // no block bodies (pruned_below = tip + 1). kMalformed for a damaged file, kInvalidArgument for a
-  // hash mismatch or a non-empty store. A writer call.
+  // no block bodies (pruned_below = tip + 1) and no tx_index entries for blocks up to the tip.
+  // kMalformed for a damaged file, kInvalidArgument for a hash mismatch or a non-empty store. A
+  // writer call.
   Result<SnapshotInfo> import_utxo_snapshot(const std::string& file, const Hash256& expected_hash);
 
   // Masternode registry records (written only through BlockCommit) and the peer table (written by

@@ -54,6 +54,27 @@ Result<UtxoEntry> decode_utxo_value(ByteSpan value) {
   return entry;
 }
 
+TxIndexValue encode_tx_index_value(const TxLocation& location) {
+  TxIndexValue value;
+  store_u64_le(value.data(), location.height);
+  store_u32_le(value.data() + 8, location.index);
+  store_u32_le(value.data() + kTxIndexValueChecksumOffset,
+               crc32c(ByteSpan(value.data(), kTxIndexValueChecksumOffset)));
+  return value;
+}
+
+Result<TxLocation> decode_tx_index_value(ByteSpan value) {
+  if (value.size() != kTxIndexValueBytes) {
+    return corruption("tx index value has " + std::to_string(value.size()) + " bytes, expected " +
+                      std::to_string(kTxIndexValueBytes));
+  }
+  const std::uint32_t stored = load_u32_le(value.data() + kTxIndexValueChecksumOffset);
+  if (stored != crc32c(value.first(kTxIndexValueChecksumOffset))) {
+    return corruption("tx index value checksum mismatch");
+  }
+  return TxLocation{load_u64_le(value.data()), load_u32_le(value.data() + 8)};
+}
+
 HeightKey encode_height_key(std::uint64_t height) {
   HeightKey key;
   for (int i = 0; i < 8; ++i) key[i] = static_cast<std::uint8_t>(height >> (56 - 8 * i));

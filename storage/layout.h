@@ -3,8 +3,8 @@
 //
 // Keys are big-endian where RocksDB's byte order must equal numeric order (vout, height), so an
 // iterator walks UTXOs by (txid, vout) and blocks by height. Values are little-endian like the rest
-// of the protocol. A UTXO value carries its own CRC32C, checked on every read, on top of RocksDB's
-// block checksums. Pure functions over bytes; any thread.
+// of the protocol. UTXO and tx-index values carry their own CRC32C, checked on every read, on top
+// of RocksDB's block checksums. Pure functions over bytes; any thread.
 #pragma once
 
 #include <array>
@@ -19,7 +19,7 @@
 namespace tc::storage {
 
 // Bumped whenever any layout below changes; open() refuses a database written under another one.
-inline constexpr std::uint32_t kSchemaVersion = 1;
+inline constexpr std::uint32_t kSchemaVersion = 2;  // 2: added tx_index
 
 // Column families (RocksDB's "default" family stays empty).
 inline constexpr std::string_view kUtxoFamily = "utxo";                  // outpoint -> UtxoEntry
@@ -30,6 +30,7 @@ inline constexpr std::string_view kCertificatesFamily = "certificates";  // heig
 inline constexpr std::string_view kMetaFamily = "meta";                  // name -> chain metadata
 inline constexpr std::string_view kMasternodesFamily = "masternodes";    // ledger-defined records
 inline constexpr std::string_view kPeersFamily = "peers";                // net-defined records
+inline constexpr std::string_view kTxIndexFamily = "tx_index";           // txid -> TxLocation
 
 // Keys of the meta family and their values.
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";  // u32 LE
@@ -55,6 +56,18 @@ using UtxoKey = std::array<std::uint8_t, kUtxoKeyBytes>;
 inline constexpr std::size_t kUtxoValueBytes = 41;
 inline constexpr std::size_t kUtxoValueChecksumOffset = 37;
 using UtxoValue = std::array<std::uint8_t, kUtxoValueBytes>;
+// Where a committed transaction is: its block's height and its index in the block (0: coinbase).
+struct TxLocation {
+  std::uint64_t height = 0;
+  std::uint32_t index = 0;
+  friend bool operator==(const TxLocation&, const TxLocation&) = default;
+};
+
+// Tx-index key: the txid [32]. Value: height u64 LE | index u32 LE | crc32c u32 LE over the 12
+// bytes before it.
+inline constexpr std::size_t kTxIndexValueBytes = 16;
+inline constexpr std::size_t kTxIndexValueChecksumOffset = 12;
+using TxIndexValue = std::array<std::uint8_t, kTxIndexValueBytes>;
 // Height key (height_index, certificates): height u64 big-endian.
 inline constexpr std::size_t kHeightKeyBytes = 8;
 using HeightKey = std::array<std::uint8_t, kHeightKeyBytes>;
@@ -65,6 +78,10 @@ OutPoint decode_utxo_key(ByteSpan key);
 UtxoValue encode_utxo_value(const UtxoEntry& entry);
 // kCorruption when the size, the checksum or a reserved flag bit is wrong; the message says which.
 Result<UtxoEntry> decode_utxo_value(ByteSpan value);
+
+TxIndexValue encode_tx_index_value(const TxLocation& location);
+// kCorruption when the size or the checksum is wrong; the message says which.
+Result<TxLocation> decode_tx_index_value(ByteSpan value);
 
 HeightKey encode_height_key(std::uint64_t height);
 // REQUIRES: key.size() == kHeightKeyBytes.

@@ -6,6 +6,9 @@
 // Scenarios:
 //   - a produced block includes the highest fee rates within the size limit, its coinbase pays
 //     reward + fees, the txids become final;
+//   - txid status survives a restart: over a RocksDB ChainStore, a finalized txid (and the genesis
+//     coinbase) still reads finalized with its height after the store and ledger are closed and
+//     reopened; an unknown txid stays unknown;
 //   - block limit: a tight proposer limit leaves the lower fee rate out;
 //   - invalid blocks: bad signature (error names block height, tx index and input index), tx_root
 //     mismatch, double spend inside a block, a coinbase that overpays, wrong prev height; the
@@ -18,7 +21,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
 
+#include "storage/chain_store.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace tc::ledger {
@@ -59,6 +66,52 @@ TEST(LedgerTest, ProducedBlockPaysRewardAndFeesAndFinalizes) {
   EXPECT_EQ(coinbase.outputs[0].value, Amount(100 * kSatoshisPerTime + 2'500'000));
   EXPECT_EQ(chain.ledger().tx_status(id).state, TxState::kFinalized);
   EXPECT_EQ(chain.ledger().tip()->height, 1u);
+}
+
+TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
+  char pattern[] = "/tmp/tc_ledger_txindex_XXXXXX";
+  const char* made = mkdtemp(pattern);
+  ASSERT_NE(made, nullptr);
+  const std::string dir = made;
+  storage::StoreOptions store_options;
+  store_options.path = dir + "/db";
+  store_options.read_path = storage::ReadPath::kDefault;
+  Hash256 id;
+  Hash256 genesis_id;
+  {
+    auto store = storage::ChainStore::open(store_options);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    StoreBackend backend(store->get(), nullptr);
+    TestChainOptions options;
+    options.backend = &backend;
+    TestChain chain(options);
+    ASSERT_TRUE(chain.genesis_status().is_ok());
+    genesis_id = chain.coin(0).txid;
+    const Bytes bytes = encode_tx(spend(chain, 0, 1'000'000));
+    ASSERT_EQ(chain.ledger().submit(view_of(bytes), 0, nullptr, &id), RejectReason::kOk);
+    EXPECT_EQ(chain.ledger().tx_status(id).state, TxState::kPending);
+    ASSERT_TRUE(chain.produce_block().is_ok());
+    ASSERT_TRUE(chain.produce_block().is_ok());  // an empty block on top
+    EXPECT_EQ(chain.ledger().tx_status(id).state, TxState::kFinalized);
+  }
+  {
+    auto store = storage::ChainStore::open(store_options);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    StoreBackend backend(store->get(), nullptr);
+    auto ledger = Ledger::open(LedgerConfig{}, &backend);
+    ASSERT_TRUE(ledger.is_ok()) << ledger.status().to_string();
+    const TxStatus status = (*ledger)->tx_status(id);
+    EXPECT_EQ(status.state, TxState::kFinalized);
+    EXPECT_EQ(status.height, 1u);
+    const TxStatus genesis = (*ledger)->tx_status(genesis_id);
+    EXPECT_EQ(genesis.state, TxState::kFinalized);
+    EXPECT_EQ(genesis.height, 0u);
+    Hash256 unknown = id;
+    unknown.bytes[0] ^= 1;
+    EXPECT_EQ((*ledger)->tx_status(unknown).state, TxState::kUnknown);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }
 
 TEST(LedgerTest, BlockSizeLimitKeepsHighestFeeRates) {

@@ -4,16 +4,22 @@
 // Scenarios:
 //   - a fresh store has no tip; committed blocks, headers, height index and certificates read back;
 //   - multi_get: one result per key in order, missing keys not-found in their slot;
+//   - tx_index: every committed txid (given by the caller or hashed by the store) is found at its
+//     height and index after reopening, an unknown txid is nullopt, a txid count that does not
+//     match the block is refused with nothing written;
 //   - the UTXO set digest equals the model's after many blocks and after reopening;
 //   - an output created and spent in the same block ends absent;
 //   - a block that does not extend the tip, or a certificate for another block, is refused and
 //     nothing is written;
 //   - a failed write (injected) makes every later write fail with the original error;
 //   - opening: missing database without create_if_missing, wrong schema version (both named),
-//     a missing column family;
+//     a schema-1 database (no tx_index family) refused as a schema mismatch, a missing column
+//     family;
 //   - masternode updates ride in the block batch; the peer table;
-//   - pruning keeps headers and certificates, drops old bodies, and survives reopen;
-//   - snapshot export/import round trip, and a damaged or unexpected snapshot refused.
+//   - pruning keeps headers, certificates and tx_index entries, drops old bodies, survives reopen;
+//   - snapshot export/import round trip (the imported store has no tx_index entries for blocks up
+//     to the snapshot, and indexes the blocks after it), and a damaged or unexpected snapshot
+//     refused.
 #include "storage/chain_store.h"
 
 #include <gtest/gtest.h>
@@ -114,6 +120,67 @@ TEST(ChainStore, MultiGetFillsOneSlotPerKeyInOrder) {
       EXPECT_EQ(out[i].entry, expected[i]) << i;
     }
   }
+}
+
+// The txids of a generated block, in block order.
+std::vector<Hash256> txids_of(const GeneratedBlock& generated) {
+  std::vector<Hash256> ids;
+  for (const Transaction& tx : generated.block.transactions) ids.push_back(txid(tx));
+  return ids;
+}
+
+TEST(ChainStore, TxIndexFindsCommittedTransactionsAfterReopen) {
+  TempDir dir;
+  ChainModel model(ChainModelOptions{});
+  std::vector<std::vector<Hash256>> ids;
+  {
+    auto store = open_or_die(options_at(dir.sub("db")));
+    ASSERT_NE(store, nullptr);
+    for (int h = 0; h < 12; ++h) {
+      GeneratedBlock block = model.next_block();
+      ids.push_back(txids_of(block));
+      BlockCommit commit = block.commit();
+      if (h % 2 == 0) commit.txids = ids.back();  // odd heights: the store hashes them itself
+      ASSERT_TRUE(store->commit_block(commit).is_ok());
+    }
+  }
+  auto store = open_or_die(options_at(dir.sub("db")));
+  ASSERT_NE(store, nullptr);
+  std::size_t found = 0;
+  for (std::uint64_t h = 0; h < ids.size(); ++h) {
+    for (std::uint32_t t = 0; t < ids[h].size(); ++t) {
+      auto location = store->find_transaction(ids[h][t]);
+      ASSERT_TRUE(location.is_ok()) << location.status().to_string();
+      ASSERT_TRUE(location->has_value()) << h << ":" << t;
+      EXPECT_EQ(**location, (TxLocation{h, t}));
+      ++found;
+    }
+  }
+  EXPECT_GT(found, 12u * 4);  // coinbase plus transfers in every block
+  Hash256 unknown = ids[3][1];
+  unknown.bytes[31] ^= 1;
+  auto missing = store->find_transaction(unknown);
+  ASSERT_TRUE(missing.is_ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST(ChainStore, TxidCountMismatchIsRefused) {
+  TempDir dir;
+  auto store = open_or_die(options_at(dir.sub("db")));
+  ASSERT_NE(store, nullptr);
+  ChainModel model(ChainModelOptions{});
+  ASSERT_TRUE(store->commit_block(model.next_block().commit()).is_ok());
+  GeneratedBlock next = model.next_block();
+  std::vector<Hash256> ids = txids_of(next);
+  ids.pop_back();
+  BlockCommit commit = next.commit();
+  commit.txids = ids;
+  const Status refused = store->commit_block(commit);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << refused.to_string();
+  EXPECT_EQ(store->tip()->height, 0u);
+  auto location = store->find_transaction(ids[0]);
+  ASSERT_TRUE(location.is_ok());
+  EXPECT_FALSE(location->has_value());
 }
 
 TEST(ChainStore, DigestMatchesModelAcrossReopen) {
@@ -254,6 +321,37 @@ TEST(ChainStore, WrongSchemaVersionIsRefusedNamingBoth) {
       << message;
 }
 
+// A database as schema 1 left it: every family but tx_index, schema_version 1.
+TEST(ChainStore, SchemaOneDatabaseIsRefusedAsAVersionMismatch) {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (std::string_view name :
+         {std::string_view("default"), kUtxoFamily, kBlocksFamily, kHeadersFamily,
+          kHeightIndexFamily, kCertificatesFamily, kMetaFamily, kMasternodesFamily, kPeersFamily}) {
+      descriptors.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.sub("db"), descriptors, &handles, &db).ok());
+    std::array<std::uint8_t, 4> value;
+    store_u32_le(value.data(), 1);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[6], std::string(kMetaSchemaVersion),
+                        rocksdb::Slice(reinterpret_cast<const char*>(value.data()), 4))
+                    .ok());
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    delete db;
+  }
+  auto store = ChainStore::open(options_at(dir.sub("db")));
+  ASSERT_FALSE(store.is_ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kConfig) << store.status().to_string();
+  EXPECT_NE(store.status().message().find("database schema version 1,"), std::string_view::npos)
+      << store.status().to_string();
+}
+
 TEST(ChainStore, MissingColumnFamilyIsCorruption) {
   TempDir dir;
   {
@@ -312,16 +410,18 @@ TEST(ChainStore, MasternodeUpdatesAndPeers) {
   EXPECT_TRUE(store->peers()->empty());
 }
 
-TEST(ChainStore, PruningKeepsHeadersAndCertificates) {
+TEST(ChainStore, PruningKeepsHeadersCertificatesAndTxIndex) {
   TempDir dir;
   ChainModel model(ChainModelOptions{});
   std::vector<Hash256> hashes;
+  std::vector<Hash256> last_txids;  // the last transaction of each block
   {
     auto store = open_or_die(options_at(dir.sub("db")));
     ASSERT_NE(store, nullptr);
     for (int h = 0; h < 30; ++h) {
       GeneratedBlock block = model.next_block();
       hashes.push_back(block.certificate.block_hash);
+      last_txids.push_back(txid(block.block.transactions.back()));
       ASSERT_TRUE(store->commit_block(block.commit()).is_ok());
     }
     ASSERT_TRUE(store->prune_bodies(10).is_ok());
@@ -340,6 +440,9 @@ TEST(ChainStore, PruningKeepsHeadersAndCertificates) {
     }
     EXPECT_TRUE(store->header(hashes[h]).is_ok()) << h;
     EXPECT_TRUE(store->certificate_at(h).is_ok()) << h;
+    auto location = store->find_transaction(last_txids[h]);
+    ASSERT_TRUE(location.is_ok() && location->has_value()) << h;
+    EXPECT_EQ((*location)->height, h);
   }
   EXPECT_EQ(*store->utxo_set_digest(), model.digest());
 }
@@ -366,11 +469,19 @@ TEST(ChainStore, SnapshotExportImportRoundTrip) {
   ASSERT_TRUE(imported.is_ok()) << imported.status().to_string();
   EXPECT_EQ(*target->tip(), exported->tip);
   EXPECT_EQ(*target->utxo_set_digest(), model.digest());
-  // The imported store continues the chain.
+  // The snapshot carries no tx index: transactions up to its tip are unknown to the target.
+  const Hash256 before = *source->block_hash_at(exported->tip.height);
+  const Hash256 before_txid = txid(source->block(before)->transactions[0]);
+  ASSERT_TRUE(source->find_transaction(before_txid)->has_value());
+  EXPECT_FALSE(target->find_transaction(before_txid)->has_value());
+  // The imported store continues the chain and indexes the new block.
   GeneratedBlock next = model.next_block();
   ASSERT_TRUE(source->commit_block(next.commit()).is_ok());
   ASSERT_TRUE(target->commit_block(next.commit()).is_ok());
   EXPECT_EQ(*target->utxo_set_digest(), *source->utxo_set_digest());
+  auto after = target->find_transaction(txid(next.block.transactions[0]));
+  ASSERT_TRUE(after.is_ok() && after->has_value());
+  EXPECT_EQ(**after, (TxLocation{exported->tip.height + 1, 0}));
   EXPECT_EQ(
       target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.hash).status().code(),
       StatusCode::kInvalidArgument);  // not empty any more

@@ -5,7 +5,9 @@
 //   - UTXO keys sort by (txid, vout) numerically: vout is big-endian;
 //   - a UTXO value round-trips and its bytes are at the documented offsets;
 //   - a wrong size, a flipped bit, or a reserved flag bit is kCorruption;
-//   - height keys sort numerically and round-trip.
+//   - height keys sort numerically and round-trip;
+//   - a tx index value round-trips at the documented offsets; a wrong size or a flipped bit is
+//     kCorruption.
 #include "storage/layout.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +75,26 @@ TEST(Layout, HeightKeysSortNumerically) {
   EXPECT_LT(encode_height_key(255), encode_height_key(256));
   EXPECT_LT(encode_height_key(1), encode_height_key(1ull << 40));
   EXPECT_EQ(decode_height_key(encode_height_key(0x0102030405060708ull)), 0x0102030405060708ull);
+}
+
+TEST(Layout, TxIndexValueRoundTripsAndChecksItsCrc) {
+  const TxLocation location{0x0102030405060708ull, 0x0a0b0c0du};
+  const TxIndexValue value = encode_tx_index_value(location);
+  EXPECT_EQ(value[0], 0x08);
+  EXPECT_EQ(value[7], 0x01);
+  EXPECT_EQ(load_u32_le(value.data() + 8), 0x0a0b0c0du);
+  EXPECT_EQ(load_u32_le(value.data() + kTxIndexValueChecksumOffset),
+            crc32c(ByteSpan(value.data(), kTxIndexValueChecksumOffset)));
+  auto decoded = decode_tx_index_value(value);
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_EQ(*decoded, location);
+  EXPECT_EQ(decode_tx_index_value(ByteSpan(value.data(), 12)).status().code(),
+            StatusCode::kCorruption);
+  TxIndexValue flipped = value;
+  flipped[9] ^= 0x04;
+  auto bad = decode_tx_index_value(flipped);
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("checksum"), std::string_view::npos);
 }
 
 }  // namespace
