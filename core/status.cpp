@@ -21,7 +21,7 @@ std::string_view status_code_name(StatusCode code) {
 }
 
 Status::Status(StatusCode code, std::string message) {
-  assert(code != StatusCode::kOk && "an OK Status carries no message");
+  TC_CHECK(code != StatusCode::kOk, "an OK Status carries no message");
   state_ = std::make_unique<State>(State{code, std::move(message)});
 }
 

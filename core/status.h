@@ -7,12 +7,25 @@
 // invariants are assertions, not Statuses. Any thread may use them; a Status is not shared state.
 #pragma once
 
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+
+// TC_CHECK(condition, "what broke"): an internal invariant, checked in every build type (an
+// assert() vanishes under NDEBUG, and the default build defines it). A failure is a bug in this
+// program, never a reaction to outside input: it prints the place and stops the process.
+#define TC_CHECK(condition, what)                                                        \
+  do {                                                                                   \
+    if (!(condition)) [[unlikely]] {                                                     \
+      std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__, what, \
+                   #condition);                                                          \
+      std::abort();                                                                      \
+    }                                                                                    \
+  } while (0)
 
 namespace tc {
 
@@ -98,7 +111,7 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-    assert(!status_.is_ok() && "Result constructed from an OK Status");
+    TC_CHECK(!status_.is_ok(), "Result constructed from an OK Status");
   }
 
   bool is_ok() const { return value_.has_value(); }
@@ -107,15 +120,15 @@ class [[nodiscard]] Result {
 
   // REQUIRES: is_ok().
   T& value() & {
-    assert(is_ok());
+    TC_CHECK(is_ok(), "Result::value() on an error");
     return *value_;
   }
   const T& value() const& {
-    assert(is_ok());
+    TC_CHECK(is_ok(), "Result::value() on an error");
     return *value_;
   }
   T&& value() && {
-    assert(is_ok());
+    TC_CHECK(is_ok(), "Result::value() on an error");
     return std::move(*value_);
   }
   T* operator->() { return &value(); }

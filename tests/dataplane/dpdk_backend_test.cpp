@@ -341,7 +341,9 @@ TEST(DpdkBackendTest, AfPacketOnVethAnswersArpAndReceivesKernelSender) {
   });
   sender.join();
   ASSERT_TRUE(sent.is_ok()) << sent.to_string();
-  for (int waited = 0; waited < 300 && accepted.value() < txs.size(); ++waited) {
+  // Up to 20 s: ARP resolution and the lcore's first polls can be slow on a loaded machine; the
+  // loop ends as soon as every datagram is in.
+  for (int waited = 0; waited < 2000 && accepted.value() < txs.size(); ++waited) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   stop = true;

@@ -38,7 +38,7 @@ using dataplane::GeneratedKind;
 using dataplane::IngressOutcome;
 
 constexpr std::uint32_t kFunded = 600;
-constexpr std::uint64_t kRunTimeoutMs = 20'000;
+constexpr std::uint64_t kRunTimeoutMs = 60'000;
 
 dataplane::TxGeneratorConfig load_config() {
   dataplane::TxGeneratorConfig config;
@@ -56,6 +56,11 @@ DevnetConfig devnet_config(const dataplane::TxGeneratorConfig& load) {
   DevnetConfig config;
   config.validators = 4;
   config.consensus.block_interval_ms = 200;
+  // Generous step timeouts: with no faults every round-0 proposal arrives, so they never fire, and a
+  // loaded CI machine that stalls the loop for a while cannot push a height into round 1.
+  config.consensus.timeout_propose_ms = 10'000;
+  config.consensus.timeout_prevote_ms = 10'000;
+  config.consensus.timeout_precommit_ms = 10'000;
   config.bus_delay_ms = 1;
   config.allocations = dataplane::TxGenerator(load).funding_outputs(kFunded);
   return config;
