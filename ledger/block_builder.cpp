@@ -35,8 +35,9 @@ Result<Transaction> make_coinbase(std::uint64_t height, const Pubkey& proposer, 
     recipients.push_back(
         RewardRecipient{record.reward_pubkey_hash, tier_rules(record.tier).reward_weight});
   }
-  TC_ASSIGN_OR_RETURN(std::vector<TxOutput> outputs,
-                      split_reward(*total, recipients, proposer_record->reward_pubkey_hash));
+  TC_ASSIGN_OR_RETURN(
+      std::vector<TxOutput> outputs,
+      split_reward(*total, reward_window(height, recipients), proposer_record->reward_pubkey_hash));
   Transaction coinbase;
   coinbase.kind = TxKind::kCoinbase;
   coinbase.chain_id = params.chain_id;
@@ -53,10 +54,11 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   out = BuildStats{};
   const std::string where = "build block " + std::to_string(tmpl.height);
 
-  // Room for the coinbase at its largest: one output per active masternode and the remainder.
+  // Room for the coinbase at its largest: one output per paid masternode and the remainder.
+  const std::size_t paid_max =
+      std::min(registry.active_at(tmpl.height).size(), kMaxCoinbaseRecipients);
   const std::size_t coinbase_bytes_max =
-      kTransactionHeaderBytes + kOutputBytes * (registry.active_at(tmpl.height).size() + 1) +
-      kCoinbasePayloadBytes;
+      kTransactionHeaderBytes + kOutputBytes * (paid_max + 1) + kCoinbasePayloadBytes;
   const std::size_t limit = std::min(block_bytes_max, params.block_bytes_max);
   const std::size_t fixed = kBlockHeaderBytes + kBlockTxLengthBytes + coinbase_bytes_max;
   if (limit < fixed) {

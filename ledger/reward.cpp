@@ -4,12 +4,27 @@
 
 namespace tc::ledger {
 
+std::vector<RewardRecipient> reward_window(std::uint64_t height,
+                                           std::span<const RewardRecipient> active) {
+  const std::size_t n = active.size();
+  if (n <= kMaxCoinbaseRecipients) return {active.begin(), active.end()};
+  // (height * K) mod n without overflow: 128-bit product.
+  const auto start = static_cast<std::size_t>(
+      (static_cast<unsigned __int128>(height) * kMaxCoinbaseRecipients) % n);
+  std::vector<RewardRecipient> window;
+  window.reserve(kMaxCoinbaseRecipients);
+  for (std::size_t i = 0; i < kMaxCoinbaseRecipients; ++i)
+    window.push_back(active[(start + i) % n]);
+  return window;
+}
+
 Result<std::vector<TxOutput>> split_reward(Amount total,
                                            std::span<const RewardRecipient> recipients,
                                            const PubkeyHash& proposer_reward_pubkey_hash) {
-  if (recipients.size() > 65'534) {
+  if (recipients.size() > kMaxCoinbaseRecipients) {
     return invalid_argument("reward split: " + std::to_string(recipients.size()) +
-                            " recipients, at most 65534 fit a coinbase");
+                            " recipients, at most " + std::to_string(kMaxCoinbaseRecipients) +
+                            " per coinbase");
   }
   std::uint64_t total_weight = 0;
   for (const RewardRecipient& recipient : recipients) {

@@ -351,6 +351,7 @@ Status Devnet::run_until_height(std::uint64_t height, std::uint64_t timeout_ms,
     for (auto& validator : validators_) {
       if (!validator->inbox.empty()) process_inbox(*validator);
       if (!validator->failure.is_ok()) return validator->failure;
+      if (!validator->app->failure().is_ok()) return validator->app->failure();
       if (!paused(*validator)) all_done = false;
     }
     if (all_done) return Status::ok();

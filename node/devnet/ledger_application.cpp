@@ -1,7 +1,8 @@
 #include "node/devnet/ledger_application.h"
 
 #include <algorithm>
-#include <cassert>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,14 @@
 #include "ledger/block_builder.h"
 
 namespace tc::node {
+namespace {
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<std::uint64_t>::max() : sum;
+}
+
+}  // namespace
 
 Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistry& registry,
                                                  std::uint64_t height) {
@@ -42,11 +51,17 @@ LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& propo
 consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
                                                          std::uint32_t round) {
   const auto tip = ledger_.tip();
-  assert(tip.has_value() && tip->height + 1 == height && "the engine builds on the tip");
+  if (!tip.has_value() || tip->height + 1 != height) {
+    if (failure_.is_ok()) {
+      failure_ = internal_error("build of block " + std::to_string(height) +
+                                ": the ledger's tip is not the parent");
+    }
+    return consensus::BlockCandidate{};
+  }
   ledger::BlockTemplate tmpl;
   tmpl.height = height;
   tmpl.prev_hash = tip->hash;
-  tmpl.timestamp_ms = std::max(wall_clock_ms_(), tip_timestamp_ms_ + 1);
+  tmpl.timestamp_ms = std::max(wall_clock_ms_(), saturating_add(tip_timestamp_ms_, 1));
   tmpl.proposer = proposer_;
   tmpl.round = round;
 
@@ -61,8 +76,17 @@ consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
                 {{"height", height}, {"round", round}, {"error", executed.status().to_string()}});
     ++counters_.built_empty;
     executed = build_empty_block(height, round, tmpl.timestamp_ms);
-    // A coinbase-only block reads no UTXO and pays the active set, which holds this proposer.
-    assert(executed.is_ok() && "a coinbase-only block must execute");
+    if (!executed.is_ok()) {
+      // A coinbase-only block reads no UTXO and pays the active set, which holds this proposer:
+      // failing it means this node's ledger is broken.
+      TC_LOG_ERROR(
+          "coinbase-only block failed",
+          {{"height", height}, {"round", round}, {"error", executed.status().to_string()}});
+      if (failure_.is_ok()) {
+        failure_ = executed.status().with_context("build of block " + std::to_string(height));
+      }
+      return consensus::BlockCandidate{};
+    }
   }
   ++counters_.built;
   consensus::BlockCandidate candidate;
@@ -105,6 +129,16 @@ bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash
     verdict = invalid_argument("block " + std::to_string(height) + ": timestamp " +
                                std::to_string(executed->block.header.timestamp_ms) +
                                " not above the parent's " + std::to_string(tip_timestamp_ms_));
+  } else if (const std::uint64_t latest = saturating_add(wall_clock_ms_(), kMaxTimestampDriftMs);
+             executed->block.header.timestamp_ms > latest) {
+    verdict =
+        invalid_argument("block " + std::to_string(height) + ": timestamp " +
+                         std::to_string(executed->block.header.timestamp_ms) + " more than " +
+                         std::to_string(kMaxTimestampDriftMs) + " ms ahead of the local clock");
+  } else if (const auto record = ledger_.registry().find(executed->block.header.proposer);
+             !record.has_value() || tier_rules(record->tier).voting_power == 0) {
+    verdict = invalid_argument("block " + std::to_string(height) + ": proposer " +
+                               to_hex(executed->block.header.proposer) + " has no voting power");
   }
   if (!verdict.is_ok()) {
     ++counters_.rejected;

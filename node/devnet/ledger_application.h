@@ -25,6 +25,11 @@
 
 namespace tc::node {
 
+// How far a proposal's timestamp may run ahead of this validator's wall clock. A block further in
+// the future is rejected, so a Byzantine proposer cannot push the chain's time to the end of the
+// u64 range (every later block must be later still).
+inline constexpr std::uint64_t kMaxTimestampDriftMs = 15'000;
+
 // The validator set of `height`: every masternode active at that height with voting power (free
 // tier excluded), power by tier (core/masternode_tier.h), in consensus-key order (the registry's
 // order, which every node shares). Errors from ValidatorSet::create (no voting masternode, ...).
@@ -58,14 +63,20 @@ class LedgerApplication final : public consensus::Application {
                     std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit);
 
   // The ledger's block for (height, round): the highest fee rates of the mempool, timestamp
-  // max(wall clock, parent + 1). When building or executing it fails (a backend read error), the
-  // block carries only the coinbase (counted built_empty). REQUIRES: height == tip + 1.
+  // max(wall clock, parent + 1) (saturating). When building or executing it fails (a backend read
+  // error), the block carries only the coinbase (counted built_empty). When even that fails, or
+  // height is not tip + 1, the failure is kept in failure() (the node must stop) and the candidate
+  // is empty (zero hash, no payload), which every replica rejects, so the round passes to the next
+  // proposer.
   consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override;
 
   // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
-  // above the parent's, and Ledger::execute_block accepts it (every ledger rule, all signatures in
-  // one batch). Writes nothing; the executed block is kept for commit_block. A rejection is counted
-  // and its reason kept in last_rejection().
+  // above the parent's and at most kMaxTimestampDriftMs ahead of the wall clock, its header names a
+  // proposer with voting power (free-tier masternodes never propose), and Ledger::execute_block
+  // accepts it (every ledger rule, all signatures in one batch). The header's round and proposer
+  // are not compared with the proposal's: a proposer re-proposes its valid value (pol_round) with
+  // the header an earlier round's proposer built. Writes nothing; the executed block is kept for
+  // commit_block. A rejection is counted and its reason kept in last_rejection().
   bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
 
   // Commits the block (executing it first if this node has not) with its certificate. A failure
@@ -75,7 +86,7 @@ class LedgerApplication final : public consensus::Application {
   void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
                     const CommitCertificate& certificate) override;
 
-  // OK, or the first commit failure.
+  // OK, or the first commit failure or failure to build any block.
   const Status& failure() const { return failure_; }
   const Status& last_rejection() const { return last_rejection_; }
   const LedgerApplicationCounters& counters() const { return counters_; }

@@ -222,7 +222,7 @@ TEST(RewardSplitTest, OddTotalsOverManyMasternodesSumExactly) {
   proposer.bytes.fill(0xee);
   for (int round = 0; round < 50; ++round) {
     std::vector<RewardRecipient> recipients;
-    const std::size_t count = 1 + (round * 97) % 3000;
+    const std::size_t count = 1 + (round * 97) % kMaxCoinbaseRecipients;
     for (std::size_t i = 0; i < count; ++i) {
       rng = rng * 6364136223846793005ull + 1442695040888963407ull;
       RewardRecipient recipient;

@@ -1,0 +1,101 @@
+// Goal: LedgerApplication refuses proposals whose timestamp would let a Byzantine proposer stall
+// the chain, and reports a failed build instead of proposing undefined data.
+// Method: a TestChain (MemoryBackend, one gold genesis masternode) under a LedgerApplication with a
+// fixed test clock; proposals are blocks built by the ledger with chosen timestamps.
+// Scenarios:
+//   - a proposal exactly kMaxTimestampDriftMs ahead of the clock is accepted; one millisecond more,
+//     or a timestamp of 2^64 - 1, is rejected and counted;
+//   - a proposal not above the parent's timestamp is rejected;
+//   - build_block stamps max(clock, parent + 1), and its block validates and commits;
+//   - build_block for a height that is not tip + 1 returns an empty candidate and sets failure().
+#include "node/devnet/ledger_application.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "tests/ledger/ledger_fixture.h"
+
+namespace tc::node {
+namespace {
+
+constexpr std::uint64_t kGenesisMs = 1'700'000'000'000ull;
+constexpr std::uint64_t kNowMs = kGenesisMs + 60'000;
+
+struct Proposal {
+  Hash256 hash;
+  Bytes payload;
+};
+
+Proposal proposal_at(ledger::testing::TestChain& chain, std::uint64_t timestamp_ms) {
+  ledger::BlockTemplate tmpl = chain.next_template();
+  tmpl.timestamp_ms = timestamp_ms;
+  Block block = chain.ledger().build_block(tmpl).value();
+  Proposal proposal;
+  proposal.hash = block_hash(block.header);
+  encode(block, &proposal.payload);
+  return proposal;
+}
+
+class LedgerApplicationTest : public ::testing::Test {
+ protected:
+  LedgerApplicationTest()
+      : app_(chain_.ledger(), chain_.proposer().pubkey(), kGenesisMs, [] { return kNowMs; }, {}) {}
+
+  ledger::testing::TestChain chain_;
+  LedgerApplication app_;
+};
+
+TEST_F(LedgerApplicationTest, TimestampsFarAheadOfTheClockAreRejected) {
+  const Proposal at_limit = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs);
+  const Proposal beyond = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs + 1);
+  const Proposal end_of_time = proposal_at(chain_, std::numeric_limits<std::uint64_t>::max());
+  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload));
+  EXPECT_NE(app_.last_rejection().message().find("ahead of the local clock"), std::string::npos)
+      << app_.last_rejection().to_string();
+  EXPECT_FALSE(app_.validate_block(1, end_of_time.hash, end_of_time.payload));
+  EXPECT_EQ(app_.counters().rejected, 2u);
+  EXPECT_TRUE(app_.validate_block(1, at_limit.hash, at_limit.payload))
+      << app_.last_rejection().to_string();
+  EXPECT_EQ(app_.counters().validated, 1u);
+}
+
+TEST_F(LedgerApplicationTest, TimestampNotAboveTheParentIsRejected) {
+  const Proposal same = proposal_at(chain_, kGenesisMs);
+  EXPECT_FALSE(app_.validate_block(1, same.hash, same.payload));
+  EXPECT_NE(app_.last_rejection().message().find("not above the parent"), std::string::npos)
+      << app_.last_rejection().to_string();
+}
+
+TEST_F(LedgerApplicationTest, BuiltBlockUsesTheClockAndCommits) {
+  const consensus::BlockCandidate candidate = app_.build_block(1, 0);
+  ASSERT_FALSE(candidate.payload.empty());
+  BlockView view;
+  ASSERT_EQ(decode_block_view(candidate.payload, &view), DecodeError::kOk);
+  const Block block = view.to_block();
+  EXPECT_EQ(block.header.timestamp_ms, kNowMs);
+  EXPECT_EQ(candidate.hash, block_hash(block.header));
+  EXPECT_TRUE(app_.validate_block(1, candidate.hash, candidate.payload))
+      << app_.last_rejection().to_string();
+  CommitCertificate certificate;
+  certificate.height = 1;
+  certificate.block_hash = candidate.hash;
+  app_.commit_block(1, candidate.hash, candidate.payload, certificate);
+  EXPECT_TRUE(app_.failure().is_ok()) << app_.failure().to_string();
+  EXPECT_EQ(chain_.ledger().tip()->height, 1u);
+}
+
+TEST_F(LedgerApplicationTest, BuildOffTheTipFailsWithoutAPayload) {
+  const consensus::BlockCandidate candidate = app_.build_block(5, 0);
+  EXPECT_TRUE(candidate.payload.empty());
+  EXPECT_TRUE(candidate.hash.is_zero());
+  EXPECT_FALSE(app_.failure().is_ok());
+  EXPECT_EQ(app_.counters().built, 0u);
+}
+
+}  // namespace
+}  // namespace tc::node
