@@ -1,7 +1,8 @@
 // Amount: a count of satoshis (1 TIME = 100,000,000 sat) with checked arithmetic.
 //
-// Every sum of amounts in the ledger (inputs, outputs, fees, rewards) goes through these functions so
-// that an overflow is an error the caller sees, never a wrap-around. Plain value type; any thread.
+// Every sum of amounts in the ledger (inputs, outputs, fees, rewards) goes through these functions
+// so that an overflow is an error the caller sees, never a wrap-around. Plain value type; any
+// thread.
 #pragma once
 
 #include <cstdint>

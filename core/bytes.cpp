@@ -30,7 +30,8 @@ Result<Bytes> from_hex(std::string_view hex) {
     const int high = hex_value(hex[2 * i]);
     const int low = hex_value(hex[2 * i + 1]);
     if (high < 0 || low < 0) {
-      return malformed("non-hex character at position " + std::to_string(high < 0 ? 2 * i : 2 * i + 1));
+      return malformed("non-hex character at position " +
+                       std::to_string(high < 0 ? 2 * i : 2 * i + 1));
     }
     bytes[i] = static_cast<std::uint8_t>((high << 4) | low);
   }

@@ -1,9 +1,11 @@
-// Byte spans, fixed-size byte strings (hashes, keys, signatures), hex, and little-endian loads/stores.
+// Byte spans, fixed-size byte strings (hashes, keys, signatures), hex, and little-endian
+// loads/stores.
 //
-// Every byte format of the protocol is little-endian with fixed-width fields (docs/protocol.md); the
-// load/store helpers here are the only place that spells out the byte order. Fixed-size byte strings
-// are plain aggregates (trivially copyable, comparable, hashable) so they can sit in flat arrays and
-// in packet-parsing views without indirection. Everything here is safe to call from any thread.
+// Every byte format of the protocol is little-endian with fixed-width fields (docs/protocol.md);
+// the load/store helpers here are the only place that spells out the byte order. Fixed-size byte
+// strings are plain aggregates (trivially copyable, comparable, hashable) so they can sit in flat
+// arrays and in packet-parsing views without indirection. Everything here is safe to call from any
+// thread.
 #pragma once
 
 #include <array>
@@ -68,7 +70,8 @@ std::string to_hex(const FixedBytes<N>& value) {
 // with its position, as kMalformed.
 Result<Bytes> from_hex(std::string_view hex);
 
-// Decodes exactly N bytes of hex into a FixedBytes; a wrong length is kMalformed naming both lengths.
+// Decodes exactly N bytes of hex into a FixedBytes; a wrong length is kMalformed naming both
+// lengths.
 template <std::size_t N>
 Result<FixedBytes<N>> fixed_from_hex(std::string_view hex) {
   if (hex.size() != 2 * N) {

@@ -1,6 +1,6 @@
 // Masternode tiers and what each one is worth (DESIGN §3): collateral locked, reward weight, voting
-// power. Free nodes relay and earn but do not vote. These numbers are consensus rules; any change is
-// a protocol change recorded in docs/protocol.md.
+// power. Free nodes relay and earn but do not vote. These numbers are consensus rules; any change
+// is a protocol change recorded in docs/protocol.md.
 #pragma once
 
 #include <array>
@@ -22,6 +22,7 @@ struct TierRules {
   std::uint64_t voting_power;
 };
 
+// clang-format off
 inline constexpr std::array<TierRules, 4> kTierRules = {{
     // tier                    name      collateral                        weight   power
     {MasternodeTier::kFree,   "free",   Amount::from_time(0),        100,     0},
@@ -29,6 +30,7 @@ inline constexpr std::array<TierRules, 4> kTierRules = {{
     {MasternodeTier::kSilver, "silver", Amount::from_time(10'000),   10'000,  10},
     {MasternodeTier::kGold,   "gold",   Amount::from_time(100'000),  100'000, 100},
 }};
+// clang-format on
 
 // REQUIRES: tier is one of the four enumerators (checked by tier_from_byte on input from outside).
 inline constexpr const TierRules& tier_rules(MasternodeTier tier) {

@@ -1,10 +1,11 @@
 // Status and Result<T>: how every fallible call in the appliance reports failure.
 //
-// A Status is either OK (one null pointer, free to create, copy and test) or an error that carries a
-// code and a message with context ("block 812: tx_root mismatch", "config.toml:14: key 'cores.verify':
-// expected an array of integers"). Result<T> holds either a T or an error Status. Neither throws.
-// Input from outside (packets, peers, disk, config) is reported through these; broken internal
-// invariants are assertions, not Statuses. Any thread may use them; a Status is not shared state.
+// A Status is either OK (one null pointer, free to create, copy and test) or an error that carries
+// a code and a message with context ("block 812: tx_root mismatch", "config.toml:14: key
+// 'cores.verify': expected an array of integers"). Result<T> holds either a T or an error Status.
+// Neither throws. Input from outside (packets, peers, disk, config) is reported through these;
+// broken internal invariants are assertions, not Statuses. Any thread may use them; a Status is not
+// shared state.
 #pragma once
 
 #include <cstdio>
@@ -18,13 +19,13 @@
 // TC_CHECK(condition, "what broke"): an internal invariant, checked in every build type (an
 // assert() vanishes under NDEBUG, and the default build defines it). A failure is a bug in this
 // program, never a reaction to outside input: it prints the place and stops the process.
-#define TC_CHECK(condition, what)                                                        \
-  do {                                                                                   \
-    if (!(condition)) [[unlikely]] {                                                     \
+#define TC_CHECK(condition, what)                                                          \
+  do {                                                                                     \
+    if (!(condition)) [[unlikely]] {                                                       \
       std::fprintf(stderr, "%s:%d: invariant broken: %s (%s)\n", __FILE__, __LINE__, what, \
-                   #condition);                                                          \
-      std::abort();                                                                      \
-    }                                                                                    \
+                   #condition);                                                            \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (0)
 
 namespace tc {
@@ -35,12 +36,12 @@ enum class StatusCode : unsigned char {
   kMalformed,        // bytes from outside failed to parse
   kNotFound,
   kAlreadyExists,
-  kOutOfRange,       // a value (amount, count, size) left its allowed range
+  kOutOfRange,  // a value (amount, count, size) left its allowed range
   kResourceExhausted,
-  kUnavailable,      // a backend or device is absent or failed; a fallback may apply
-  kCorruption,       // stored data failed a checksum or an invariant of its format
+  kUnavailable,  // a backend or device is absent or failed; a fallback may apply
+  kCorruption,   // stored data failed a checksum or an invariant of its format
   kIoError,
-  kConfig,           // bad setup: the message names the file, line and key
+  kConfig,  // bad setup: the message names the file, line and key
   kInternal,
 };
 
@@ -109,7 +110,7 @@ inline Status internal_error(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     TC_CHECK(!status_.is_ok(), "Result constructed from an OK Status");
   }
@@ -144,17 +145,16 @@ class [[nodiscard]] Result {
 }  // namespace tc
 
 // Returns the Status of `expr` from the enclosing function when it is an error.
-#define TC_RETURN_IF_ERROR(expr)                  \
-  do {                                            \
-    ::tc::Status tc_status_ = (expr);             \
-    if (!tc_status_.is_ok()) return tc_status_;   \
+#define TC_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    ::tc::Status tc_status_ = (expr);           \
+    if (!tc_status_.is_ok()) return tc_status_; \
   } while (0)
 
 #define TC_CONCAT_INNER_(a, b) a##b
 #define TC_CONCAT_(a, b) TC_CONCAT_INNER_(a, b)
 // TC_ASSIGN_OR_RETURN(auto x, f()): binds the value of a Result or returns its Status.
-#define TC_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto TC_CONCAT_(tc_result_, __LINE__) = (expr);                        \
-  if (!TC_CONCAT_(tc_result_, __LINE__).is_ok())                         \
-    return TC_CONCAT_(tc_result_, __LINE__).status();                    \
+#define TC_ASSIGN_OR_RETURN(lhs, expr)                                                             \
+  auto TC_CONCAT_(tc_result_, __LINE__) = (expr);                                                  \
+  if (!TC_CONCAT_(tc_result_, __LINE__).is_ok()) return TC_CONCAT_(tc_result_, __LINE__).status(); \
   lhs = std::move(TC_CONCAT_(tc_result_, __LINE__)).value()

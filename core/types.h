@@ -1,9 +1,9 @@
 // The protocol's value types: outpoints, inputs, outputs, transactions, block headers, blocks and
 // commit certificates, as owned C++ values.
 //
-// These are what tools, tests, the ledger and storage build and inspect. Their one byte encoding is in
-// core/codec.h and docs/protocol.md; the hot receive path does not build these at all but reads the
-// same bytes through the zero-copy views of core/codec.h. Plain values; any thread.
+// These are what tools, tests, the ledger and storage build and inspect. Their one byte encoding is
+// in core/codec.h and docs/protocol.md; the hot receive path does not build these at all but reads
+// the same bytes through the zero-copy views of core/codec.h. Plain values; any thread.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +24,9 @@ inline constexpr std::uint32_t kChainIdTestnet = 2;
 inline constexpr std::uint32_t kChainIdDevnet = 3;
 
 enum class TxKind : std::uint8_t {
-  kTransfer = 0,              // >= 1 input, >= 1 output, no payload
-  kCoinbase = 1,              // no inputs, >= 1 output, payload = block height (u64)
-  kMasternodeRegistration = 2 // >= 1 input, >= 1 output, payload = RegistrationPayload
+  kTransfer = 0,               // >= 1 input, >= 1 output, no payload
+  kCoinbase = 1,               // no inputs, >= 1 output, payload = block height (u64)
+  kMasternodeRegistration = 2  // >= 1 input, >= 1 output, payload = RegistrationPayload
 };
 
 struct OutPoint {
@@ -49,9 +49,9 @@ struct TxOutput {
   friend bool operator==(const TxOutput&, const TxOutput&) = default;
 };
 
-// What a masternode registration declares (docs/protocol.md, "Registration payload"). The collateral
-// is an output the transaction's own signer controls; it must hold exactly the tier's collateral and
-// stays locked while the masternode is registered. Spending it deregisters.
+// What a masternode registration declares (docs/protocol.md, "Registration payload"). The
+// collateral is an output the transaction's own signer controls; it must hold exactly the tier's
+// collateral and stays locked while the masternode is registered. Spending it deregisters.
 struct RegistrationPayload {
   std::uint8_t tier = 0;  // a MasternodeTier value; range-checked by the ledger, not the codec
   OutPoint collateral;

@@ -1,7 +1,8 @@
 // Goal: Status and Result<T> carry errors with their code and context and cost nothing when OK.
 // Method: construct, copy, move and chain them directly.
 // Scenarios: OK is default and has no message; errors keep code and message through copies and
-// moves; with_context prefixes; TC_RETURN_IF_ERROR and TC_ASSIGN_OR_RETURN propagate the first error.
+// moves; with_context prefixes; TC_RETURN_IF_ERROR and TC_ASSIGN_OR_RETURN propagate the first
+// error.
 #include "core/status.h"
 
 #include <gtest/gtest.h>
@@ -35,7 +36,9 @@ TEST(StatusTest, WithContextPrefixesErrorsAndLeavesOkAlone) {
   EXPECT_TRUE(Status::ok().with_context("anything").is_ok());
 }
 
-Status fail_if(bool fail) { return fail ? out_of_range("too big") : Status::ok(); }
+Status fail_if(bool fail) {
+  return fail ? out_of_range("too big") : Status::ok();
+}
 
 Status chain(bool first_fails, bool second_fails) {
   TC_RETURN_IF_ERROR(fail_if(first_fails).with_context("first"));

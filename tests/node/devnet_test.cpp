@@ -56,8 +56,8 @@ DevnetConfig devnet_config(const dataplane::TxGeneratorConfig& load) {
   DevnetConfig config;
   config.validators = 4;
   config.consensus.block_interval_ms = 200;
-  // Generous step timeouts: with no faults every round-0 proposal arrives, so they never fire, and a
-  // loaded CI machine that stalls the loop for a while cannot push a height into round 1.
+  // Generous step timeouts: with no faults every round-0 proposal arrives, so they never fire, and
+  // a loaded CI machine that stalls the loop for a while cannot push a height into round 1.
   config.consensus.timeout_propose_ms = 10'000;
   config.consensus.timeout_prevote_ms = 10'000;
   config.consensus.timeout_precommit_ms = 10'000;
