@@ -6,7 +6,9 @@
 // the same bytes through the zero-copy views of core/codec.h. Plain values; any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "core/amount.h"
@@ -112,3 +114,13 @@ struct CommitCertificate {
 };
 
 }  // namespace tc
+
+// Outpoints in hash tables and shard maps: the txid is already uniform, and the vout is spread by a
+// Fibonacci multiplier so that the outputs of one transaction land apart.
+template <>
+struct std::hash<tc::OutPoint> {
+  std::size_t operator()(const tc::OutPoint& outpoint) const noexcept {
+    return std::hash<tc::Hash256>()(outpoint.txid) ^
+           (std::size_t{outpoint.vout} * 0x9e3779b97f4a7c15ull);
+  }
+};

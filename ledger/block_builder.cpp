@@ -70,7 +70,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
 
   // Highest fee rate first; a transaction that does not fit or conflicts is skipped, not a stop.
   const std::vector<std::shared_ptr<const PendingTx>> candidates = mempool.by_fee_rate();
-  std::unordered_set<OutPoint, OutPointHasher> claimed;
+  std::unordered_set<OutPoint> claimed;
   std::vector<const PendingTx*> chosen;
   for (const auto& candidate : candidates) {
     if (remaining < kBlockTxLengthBytes + kMinTransferBytes) break;

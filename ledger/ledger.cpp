@@ -204,7 +204,7 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
   // Every outpoint the block reads, in one lookup: each transaction's inputs, then a
   // registration's collateral. No output may be spent twice in the block.
   std::vector<OutPoint> outpoints;
-  std::unordered_set<OutPoint, OutPointHasher> spent_in_block;
+  std::unordered_set<OutPoint> spent_in_block;
   for (std::size_t t = 1; t < txs.size(); ++t) {
     for (std::uint32_t i = 0; i < txs[t].input_count(); ++i) {
       const OutPoint prev = txs[t].input(i).prev();

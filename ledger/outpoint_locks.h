@@ -22,13 +22,6 @@
 
 namespace tc::ledger {
 
-struct OutPointHasher {
-  std::size_t operator()(const OutPoint& outpoint) const {
-    return std::hash<Hash256>()(outpoint.txid) ^
-           (std::size_t{outpoint.vout} * 0x9e3779b97f4a7c15ull);
-  }
-};
-
 class OutpointLocks {
  public:
   static constexpr std::size_t kShardCountMax = 64;
@@ -58,10 +51,10 @@ class OutpointLocks {
  private:
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<OutPoint, Hash256, OutPointHasher> owners;  // GUARDED_BY(mutex)
+    std::unordered_map<OutPoint, Hash256> owners;  // GUARDED_BY(mutex)
   };
   std::size_t shard_of(const OutPoint& outpoint) const {
-    return OutPointHasher()(outpoint) >> 7 & shard_mask_;
+    return std::hash<OutPoint>()(outpoint) >> 7 & shard_mask_;
   }
   std::uint64_t shard_set(std::span<const OutPoint> outpoints) const;
 

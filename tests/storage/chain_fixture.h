@@ -51,13 +51,6 @@ inline std::uint64_t splitmix64(std::uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-struct OutPointHash {
-  std::size_t operator()(const OutPoint& outpoint) const {
-    return std::hash<Hash256>()(outpoint.txid) ^
-           (std::size_t{outpoint.vout} * 0x9e3779b97f4a7c15ull);
-  }
-};
-
 // A block with everything BlockCommit borrows.
 struct GeneratedBlock {
   Block block;
@@ -78,7 +71,7 @@ class ChainModel {
   explicit ChainModel(const ChainModelOptions& options) : options_(options) {}
 
   std::uint64_t next_height() const { return next_height_; }
-  const std::unordered_map<OutPoint, UtxoEntry, OutPointHash>& utxos() const { return utxos_; }
+  const std::unordered_map<OutPoint, UtxoEntry>& utxos() const { return utxos_; }
 
   // Builds block next_height() on top of the model's state and applies it to the model.
   GeneratedBlock next_block() {
@@ -192,7 +185,7 @@ class ChainModel {
   ChainModelOptions options_;
   std::uint64_t next_height_ = 0;
   Hash256 prev_hash_;
-  std::unordered_map<OutPoint, UtxoEntry, OutPointHash> utxos_;
+  std::unordered_map<OutPoint, UtxoEntry> utxos_;
   std::vector<OutPoint> pool_;          // spendable outputs, in a deterministic order
   std::vector<OutPoint> pending_pool_;  // created by the block being built
 };
