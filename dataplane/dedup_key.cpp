@@ -4,34 +4,42 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace tc::dataplane {
 
 Result<DedupHashKey> DedupHashKey::random() {
   DedupHashKey key;
-  auto* out = reinterpret_cast<std::uint8_t*>(key.words_.data());
-  std::size_t filled = 0;
-  while (filled < sizeof(key.words_)) {
-    const ssize_t got = getrandom(out + filled, sizeof(key.words_) - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return unavailable(std::string("dedup key: getrandom failed: ") + std::strerror(errno));
+  for (auto [out, size] :
+       {std::pair{reinterpret_cast<std::uint8_t*>(key.words_.data()), sizeof(key.words_)},
+        std::pair{reinterpret_cast<std::uint8_t*>(key.fold_.data()), sizeof(key.fold_)}}) {
+    std::size_t filled = 0;
+    while (filled < size) {
+      const ssize_t got = getrandom(out + filled, size - filled, 0);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return unavailable(std::string("dedup key: getrandom failed: ") + std::strerror(errno));
+      }
+      filled += static_cast<std::size_t>(got);
     }
-    filled += static_cast<std::size_t>(got);
   }
+  key.fold_[0] |= 1;
   key.precompute_padding();
   return key;
 }
 
 DedupHashKey DedupHashKey::from_seed(std::uint64_t seed) {
   DedupHashKey key;
-  for (std::uint64_t& word : key.words_) {
+  const auto next = [&seed] {
     seed += 0x9e3779b97f4a7c15ull;
     std::uint64_t z = seed;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    word = z ^ (z >> 31);
-  }
+    return z ^ (z >> 31);
+  };
+  for (std::uint64_t& word : key.words_) word = next();
+  for (std::uint64_t& word : key.fold_) word = next();
+  key.fold_[0] |= 1;
   key.precompute_padding();
   return key;
 }
@@ -78,11 +86,9 @@ DedupKey dedup_key(const DedupHashKey& key, ByteSpan payload) {
   constexpr std::size_t kLength = 2 * DedupHashKey::kPayloadBlocks;
   const Wide sum =
       even + odd + key.padding_[b] + static_cast<Wide>(size + k[kLength]) * k[kLength + 1];
-  DedupKey out{static_cast<std::uint64_t>(sum), static_cast<std::uint64_t>(sum >> 64)};
-  // All-zero marks an empty recent-set slot; mapping it to 1 merges two keys, each with
-  // probability 2^-128 for a given payload.
-  if (out.empty()) out.low = 1;
-  return out;
+  // mod 2^128 by the type's wraparound: one full and two low 64-bit multiplies.
+  const Wide folded = sum * ((static_cast<Wide>(key.fold_[1]) << 64) | key.fold_[0]);
+  return DedupKey{static_cast<std::uint64_t>(folded), static_cast<std::uint64_t>(folded >> 64)};
 }
 
 }  // namespace tc::dataplane

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <new>
@@ -55,35 +56,31 @@ Status RecentSet::init(const RecentSetConfig& config) {
   Bucket* table = static_cast<Bucket*>(memory);
   for (std::size_t b = 0; b < buckets; ++b) {
     new (&table[b]) Bucket;
-    for (Slot& slot : table[b].slots) {
-      slot.high.store(0, std::memory_order_relaxed);
-      slot.low.store(0, std::memory_order_relaxed);
-    }
+    for (std::atomic<std::uint64_t>& tag : table[b].tags) tag.store(0, std::memory_order_relaxed);
   }
   buckets_.reset(table);
   bucket_mask_ = buckets - 1;
+  bucket_shift_ = 64 - static_cast<unsigned>(std::countr_zero(buckets));
   return Status::ok();
 }
 
 bool RecentSet::test_and_insert(const DedupKey& key) {
-  // A slot's high word is its claim: 0 is empty, and a high of 0 is stored as 1 (the key's low
-  // word still tells it apart). Relaxed order throughout: a reader that sees a claimed slot before
-  // its low word lands takes the key for new, which is the documented same-instant race.
-  const std::uint64_t high = key.high == 0 ? 1 : key.high;
+  // Slots fill in order and are never emptied, so a resident tag always sits before the first
+  // empty slot. A tag of 0 is stored as 1, since 0 marks an empty slot. Relaxed order throughout:
+  // a slot holds nothing but its tag, which one compare-and-swap claims whole.
+  const std::uint64_t tag = std::max<std::uint64_t>(key.high, 1);
   Bucket& bucket = buckets_[bucket_index(key)];
-  for (Slot& slot : bucket.slots) {
-    std::uint64_t seen = slot.high.load(std::memory_order_relaxed);
+  for (std::atomic<std::uint64_t>& slot : bucket.tags) {
+    std::uint64_t seen = slot.load(std::memory_order_relaxed);
     if (seen == 0) {
-      if (slot.high.compare_exchange_strong(seen, high, std::memory_order_relaxed)) {
-        slot.low.store(key.low, std::memory_order_relaxed);
-        return false;
-      }
+      if (slot.compare_exchange_strong(seen, tag, std::memory_order_relaxed)) return false;
+      // Another queue claimed it first; `seen` now holds its tag.
     }
-    if (seen == high && slot.low.load(std::memory_order_relaxed) == key.low) return true;
+    if (seen == tag) return true;
   }
-  Slot& victim = bucket.slots[(mix(key) >> 8) % kBucketSlots];
-  victim.high.store(high, std::memory_order_relaxed);
-  victim.low.store(key.low, std::memory_order_relaxed);
+  // Full: evict the slot named by the tag's top bits, which are uniform and unrelated to the
+  // bucket (that comes from the other half of the key).
+  bucket.tags[tag >> 61].store(tag, std::memory_order_relaxed);
   return false;
 }
 

@@ -1,16 +1,21 @@
 // RecentSet: the bounded, concurrent set of recently seen datagrams that ingress dedups against,
 // keyed by the 128-bit DedupKey of each payload (dedup_key.h).
 //
-// A fixed table of 64-byte buckets, each holding four 128-bit keys, allocated once at init together
-// with the process's secret hash key, so that every RX queue sharing the set hashes alike.
-// Lookup-and-insert touches one cache line and is lock-free (a compare-and-swap claims an empty
-// slot), so every queue's polling thread may share one set. When a bucket is full a slot chosen by
-// the new key is overwritten, so the set forgets old keys at random once warm: a duplicate that
-// arrives after its entry was evicted passes to the verify stage and is caught later by the
-// mempool's txid check. Two queues inserting the same new key at the same instant may both see it
-// as new; RSS sends one source to one queue, so that needs the same datagram from two sources. A
-// new datagram is wrongly taken for a duplicate only when its full 128-bit key equals a resident
-// one (docs/decisions/0002-ingress-dedup-key.md bounds that).
+// A fixed table of 64-byte buckets, each holding eight 64-bit tags, allocated once at init together
+// with the process's secret hash key, so that every RX queue sharing the set hashes alike. A key's
+// tag is its top 64 bits (high), which the key's multiply-shift fold makes universal on their own;
+// its bucket comes from the other half (low) through a non-linear mixer. The default 2^20 keys thus
+// take 8 MiB, not the 16 MiB that whole keys would (the cost: a false drop needs a 64-bit tag match
+// in place of a 128-bit key match, see docs/decisions/0002-ingress-dedup-key.md). Why a mixer:
+// transactions that differ in one field give keys in arithmetic progression (NH is linear in each
+// word), and any linear choice of bucket bits then crowds them into a few buckets for some hash
+// keys, which overflow and forget. Lookup-and-insert touches one cache line and is lock-free (a
+// compare-and-swap claims an empty slot), so every queue's polling thread may share one set. When a
+// bucket is full a slot chosen by the tag is overwritten, so the set forgets old keys at random
+// once warm: a duplicate that arrives after its entry was evicted passes to the verify stage and is
+// caught later by the mempool's txid check. Two queues inserting the same new key at the same
+// instant into a full bucket may both see it as new; RSS sends one source to one queue, so that
+// needs the same datagram from two sources.
 #pragma once
 
 #include <atomic>
@@ -25,7 +30,7 @@
 namespace tc::dataplane {
 
 struct RecentSetConfig {
-  std::uint32_t capacity = 1u << 20;  // keys; rounded up to a power of two, >= 8
+  std::uint32_t capacity = 1u << 20;  // keys; rounded up to a power of two, >= 16
   // 0: the hash key comes from getrandom() (a node always). Otherwise a fixed key expanded from
   // this seed, so that tests and benchmarks repeat exactly.
   std::uint64_t test_key_seed = 0;
@@ -33,7 +38,7 @@ struct RecentSetConfig {
 
 class RecentSet {
  public:
-  static constexpr std::size_t kBucketSlots = 4;
+  static constexpr std::size_t kBucketSlots = 8;  // tag >> 61 names a slot
 
   // Bytes init() allocates for `config` (the table; the hash key adds sizeof(DedupHashKey)).
   static std::size_t footprint(const RecentSetConfig& config);
@@ -55,36 +60,41 @@ class RecentSet {
   // Brings the bucket of `key` toward the cache ahead of test_and_insert(). A read prefetch: with
   // -march=x86-64-v2 the compiler drops write prefetches (PREFETCHW is not in the baseline), and a
   // line no other core holds arrives exclusive anyway, so the insert's store costs nothing extra.
+  // On x86 it is written as an instruction because g++ 12 at -O2 and -O3 deleted the
+  // __builtin_prefetch here whenever the bucket index took more than one multiply (seen in the
+  // disassembly of IngressStage::process_burst, and as the set's cost in profiles).
   void prefetch(const DedupKey& key) const {
-    __builtin_prefetch(buckets_.get() + bucket_index(key), 0, 3);
+    const Bucket* bucket = buckets_.get() + bucket_index(key);
+#if defined(__x86_64__)
+    asm volatile("prefetcht0 %0" : : "m"(*reinterpret_cast<const char*>(bucket)));
+#else
+    __builtin_prefetch(bucket, 0, 3);
+#endif
   }
 
-  std::size_t capacity() const { return (bucket_mask_ + 1) * kBucketSlots; }
+  std::size_t capacity() const {
+    return (bucket_mask_ + 1) * kBucketSlots;
+  }
 
  private:
-  struct Slot {
-    std::atomic<std::uint64_t> high;  // 0: empty
-    std::atomic<std::uint64_t> low;
-  };
   struct alignas(64) Bucket {
-    Slot slots[kBucketSlots];
+    std::atomic<std::uint64_t> tags[kBucketSlots];  // 0: empty
   };
   struct FreeBuckets {
     void operator()(Bucket* buckets) const;
   };
 
-  // Fibonacci hashing of both halves (NH's low bits are not uniform for structured payloads); the
-  // bucket comes from the product's high bits. (A second multiply of `high` here made g++ 12 drop
-  // the prefetch below at -O2, so the mix stays this simple.)
-  static std::uint64_t mix(const DedupKey& key) {
-    return (key.low ^ key.high) * 0x9e3779b97f4a7c15ull;
-  }
+  // SplitMix64's finaliser on the low half, whose top bits name the bucket. bucket_shift_ is
+  // 64 - log2(buckets), below 64 since there are at least two buckets.
   std::size_t bucket_index(const DedupKey& key) const {
-    return static_cast<std::size_t>(mix(key) >> 32) & bucket_mask_;
+    std::uint64_t z = key.low;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return static_cast<std::size_t>((z ^ (z >> 31)) >> bucket_shift_);
   }
-
   std::unique_ptr<Bucket[], FreeBuckets> buckets_;
   std::size_t bucket_mask_ = 0;
+  unsigned bucket_shift_ = 63;
   std::unique_ptr<DedupHashKey> hash_key_;
 };
 

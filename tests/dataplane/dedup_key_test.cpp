@@ -1,16 +1,17 @@
 // Goal: dedup_key() is NH over the documented fixed-length encoding of a payload (zero padding to
-// kMaxDatagramTransactionBytes, then a length block), so payloads that differ only by trailing
-// zeros or by length get different keys, and keys depend on the secret.
-// Method: compare dedup_key() with a direct, unoptimised evaluation of NH over the whole encoded
-// string (every block, padding included) for payload lengths 0..kMax in steps that cover every
-// tail length; then check the properties the recent set relies on.
-// Scenarios: equality with the reference for all tail lengths and the maximum length; payloads
-// differing by appended zero bytes; one flipped bit in every position of a 252-byte transfer;
-// different seeds give different keys; from_seed repeats; random() keys differ; never all-zero.
+// kMaxDatagramTransactionBytes, then a length block), times the secret odd multiplier, so payloads
+// that differ only by trailing zeros or by length get different keys, and keys depend on the
+// secret. Method: compare dedup_key() with a direct, unoptimised evaluation of NH over the whole
+// encoded string (every block, padding included) for payload lengths 0..kMax in steps that cover
+// every tail length; then check the properties the recent set relies on. Scenarios: equality with
+// the reference for all tail lengths and the maximum length; payloads differing by appended zero
+// bytes; one flipped bit in every position of a 252-byte transfer; different seeds give different
+// keys; from_seed repeats; random() keys differ; never all-zero.
 #include "dataplane/dedup_key.h"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
 #include <utility>
 #include <vector>
@@ -20,9 +21,10 @@ namespace {
 
 __extension__ typedef unsigned __int128 Wide;
 
-// The expanded key words of from_seed(seed): SplitMix64, as dedup_key.cpp documents.
+// The expanded key words of from_seed(seed): SplitMix64, as dedup_key.cpp documents; the NH words,
+// then the fold multiplier (its low word made odd).
 std::vector<std::uint64_t> seed_words(std::uint64_t seed) {
-  std::vector<std::uint64_t> words(DedupHashKey::kKeyWords);
+  std::vector<std::uint64_t> words(DedupHashKey::kKeyWords + DedupHashKey::kFoldWords);
   for (std::uint64_t& word : words) {
     seed += 0x9e3779b97f4a7c15ull;
     std::uint64_t z = seed;
@@ -30,10 +32,12 @@ std::vector<std::uint64_t> seed_words(std::uint64_t seed) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     word = z ^ (z >> 31);
   }
+  words[DedupHashKey::kKeyWords] |= 1;
   return words;
 }
 
-// NH over the whole encoding, block by block, with no precomputation.
+// NH over the whole encoding, block by block, with no precomputation, then the fold: the product
+// with the odd multiplier, by 32-bit schoolbook multiplication mod 2^128.
 DedupKey reference_key(std::uint64_t seed, ByteSpan payload) {
   const std::vector<std::uint64_t> k = seed_words(seed);
   Bytes encoded(kMaxDatagramTransactionBytes + DedupHashKey::kBlockBytes, 0);
@@ -45,7 +49,21 @@ DedupKey reference_key(std::uint64_t seed, ByteSpan payload) {
     const std::uint64_t b = load_u64_le(encoded.data() + 8 * w + 8) + k[w + 1];
     sum += static_cast<Wide>(a) * b;
   }
-  return DedupKey{static_cast<std::uint64_t>(sum), static_cast<std::uint64_t>(sum >> 64)};
+  const auto limbs = [](std::uint64_t low, std::uint64_t high) {
+    return std::array<std::uint64_t, 4>{low & 0xffffffff, low >> 32, high & 0xffffffff, high >> 32};
+  };
+  const auto x = limbs(static_cast<std::uint64_t>(sum), static_cast<std::uint64_t>(sum >> 64));
+  const auto m = limbs(k[DedupHashKey::kKeyWords], k[DedupHashKey::kKeyWords + 1]);
+  std::array<std::uint64_t, 4> product{};
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::uint64_t carry = 0;
+    for (std::size_t j = 0; i + j < 4; ++j) {
+      const std::uint64_t t = product[i + j] + x[i] * m[j] + carry;  // < 2^64: limbs are 32-bit
+      product[i + j] = t & 0xffffffff;
+      carry = t >> 32;
+    }
+  }
+  return DedupKey{product[0] | (product[1] << 32), product[2] | (product[3] << 32)};
 }
 
 Bytes pattern(std::size_t size) {
@@ -101,7 +119,6 @@ TEST(DedupKeyTest, KeysDependOnTheSecret) {
   Result<DedupHashKey> b = DedupHashKey::random();
   ASSERT_TRUE(a.is_ok() && b.is_ok());
   EXPECT_NE(dedup_key(*a, ByteSpan(payload)), dedup_key(*b, ByteSpan(payload)));
-  EXPECT_FALSE(dedup_key(*a, ByteSpan()).empty());
 }
 
 }  // namespace

@@ -157,9 +157,9 @@ TEST(IngressTest, RecentSetRemembersRecentAndStaysBounded) {
   ASSERT_EQ(set.init(RecentSetConfig{0}).code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE(set.init(RecentSetConfig{1000, /*test_key_seed=*/5}).is_ok());
   EXPECT_EQ(set.capacity(), 1024u);
-  EXPECT_EQ(RecentSet::footprint(RecentSetConfig{1000}), 1024u * 16);
+  EXPECT_EQ(RecentSet::footprint(RecentSetConfig{1000}), 1024u * 8);
   const auto hash_of = [&set](std::uint64_t i) { return key_of(set, i); };
-  // An eighth of the slots: with this seed no bucket of four overflows, so all are remembered.
+  // An eighth of the slots: with this seed no bucket of eight overflows, so all are remembered.
   for (std::uint64_t i = 0; i < 128; ++i) EXPECT_FALSE(set.test_and_insert(hash_of(i)));
   for (std::uint64_t i = 0; i < 128; ++i) EXPECT_TRUE(set.test_and_insert(hash_of(i)));
   // Far more hashes than slots: the set forgets, but never reports a new hash as seen.
@@ -167,6 +167,26 @@ TEST(IngressTest, RecentSetRemembersRecentAndStaysBounded) {
   for (std::uint64_t i = 1000; i < 1000 + 20'000; ++i)
     false_duplicates += set.test_and_insert(hash_of(i));
   EXPECT_EQ(false_duplicates, 0u);
+}
+
+// Payloads that differ in one 8-byte field (a counter where a transfer has its lock_time) give keys
+// in arithmetic progression. Bucketing on the key's middle bits sent them to a handful of buckets
+// that overflowed and forgot; the top bits spread them. An eighth full, nothing may be forgotten.
+TEST(IngressTest, RecentSetSpreadsKeysOfPayloadsThatDifferInOneField) {
+  for (std::uint64_t seed : {5u, 6u, 7u}) {
+    RecentSet set;
+    ASSERT_TRUE(set.init(RecentSetConfig{1u << 15, seed}).is_ok());
+    Bytes payload(252, 0x11);
+    const auto key_at = [&](std::uint64_t counter) {
+      store_u64_le(payload.data() + 200, counter);
+      return set.key_of(ByteSpan(payload));
+    };
+    constexpr std::uint64_t kKeys = (1u << 15) / 8;
+    for (std::uint64_t i = 0; i < kKeys; ++i) ASSERT_FALSE(set.test_and_insert(key_at(i)));
+    std::uint64_t remembered = 0;
+    for (std::uint64_t i = 0; i < kKeys; ++i) remembered += set.test_and_insert(key_at(i));
+    EXPECT_EQ(remembered, kKeys) << "seed " << seed;
+  }
 }
 
 TEST(IngressTest, RecentSetConcurrentInsertsSeeEachHashOnceAsNew) {
