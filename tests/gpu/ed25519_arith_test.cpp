@@ -15,7 +15,7 @@
 #include "gpu/ed25519/point.h"
 #include "gpu/ed25519/scalar.h"
 #include "gpu/ed25519/sha512.h"
-#include "tests/gpu/ed25519_test_support.h"
+#include "gpu/testing/test_files.h"
 
 namespace tc::gpu {
 namespace {

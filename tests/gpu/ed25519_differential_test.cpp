@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "gpu/csprng.h"
+#include "gpu/testing/ed25519_signer.h"
 #include "gpu/verifier.h"
-#include "tests/gpu/ed25519_test_support.h"
 
 namespace tc::gpu {
 namespace {

@@ -15,8 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "gpu/testing/ed25519_signer.h"
+#include "gpu/testing/test_files.h"
 #include "gpu/verifier.h"
-#include "tests/gpu/ed25519_test_support.h"
 
 namespace tc::gpu {
 namespace {

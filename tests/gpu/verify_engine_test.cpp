@@ -1,7 +1,7 @@
 // Goal: the verify engine (gpu/verify_engine.h) delivers, in submission order, exactly the verdict
 // of verify_single for every signature, whichever path verified its batch, and never loses a
 // batch when the GPU fails.
-// Method: a fixed-seed set of valid and mutated signatures (test signer of ed25519_test_support.h)
+// Method: a fixed-seed set of valid and mutated signatures (gpu/testing/ed25519_signer.h)
 // is pushed through engines of different shapes and the delivered verdicts compared with
 // verify_single one by one. The GPU is a fake GpuBatchBackend: there is no GPU on the CI machines,
 // and the failure paths (device error, kernel timeout, device gone) cannot be provoked on real
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "gpu/csprng.h"
-#include "tests/gpu/ed25519_test_support.h"
+#include "gpu/testing/ed25519_signer.h"
 
 namespace tc::gpu {
 namespace {

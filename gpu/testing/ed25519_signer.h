@@ -1,52 +1,24 @@
-// Test-only helpers for the Ed25519 suites in tests/gpu/: hex parsing, file reading, and an
-// Ed25519 signer built on the library's own arithmetic (RFC 8032 5.1.6) to make valid signatures
-// for the differential test. The signer is variable-time and lives here, not in gpu/, because the
-// appliance never signs with this code. Single-threaded test use only.
+// A deterministic RFC 8032 Ed25519 signer (5.1.5 key generation, 5.1.6 signing) built on the
+// verifier's own arithmetic (gpu/ed25519/), to make valid signatures for the test suites in
+// tests/gpu/ and for timecoin-gpu-check, which runs on machines without libsodium.
+//
+// A TEST-DATA GENERATOR, NOT A WALLET SIGNER: it is variable-time (the fixed-base multiplication
+// is the verifier's wNAF double-scalar multiplication, whose timing depends on the secret scalar)
+// and keeps secrets in ordinary memory. The appliance never signs with it: it lives in
+// gpu/testing/, outside the verification library's API, and the node does not link it. It is
+// checked against the published signatures of RFC 8032 7.1 and SUPERCOP sign.input
+// (tests/gpu/ed25519_vectors_test.cpp, timecoin-gpu-check --vectors). Pure functions; any thread.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <vector>
 
 #include "gpu/ed25519/point.h"
 #include "gpu/ed25519/scalar.h"
 #include "gpu/ed25519/sha512.h"
 
 namespace tc::gpu::test {
-
-// Decodes lowercase or uppercase hex; returns false on odd length or a non-hex character.
-inline bool parse_hex(const std::string& text, std::vector<std::uint8_t>* out) {
-  out->clear();
-  if (text.size() % 2 != 0) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-  }
-  return true;
-}
-
-inline std::vector<std::uint8_t> hex(const std::string& text) {
-  std::vector<std::uint8_t> out;
-  parse_hex(text, &out);
-  return out;
-}
-
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 struct KeyPair {
   std::array<std::uint8_t, 32> seed;
@@ -55,6 +27,7 @@ struct KeyPair {
   std::array<std::uint8_t, 32> prefix;  // second half of SHA-512(seed)
 };
 
+// out = the encoding of [scalar]B. REQUIRES: scalar < 2^255 (clamped secrets and values mod L).
 inline void fixed_base_mul(std::uint8_t out[32], const ed25519::Scalar& scalar) {
   const ed25519::Scalar zero{};
   ed25519::point_to_bytes(
@@ -78,7 +51,8 @@ inline KeyPair key_from_seed(const std::uint8_t seed[32]) {
   return key;
 }
 
-// RFC 8032 5.1.6 signing.
+// RFC 8032 5.1.6 signing: r = SHA-512(prefix || M) mod L, R = [r]B, k = SHA-512(R || A || M) mod
+// L, S = (r + k a) mod L. msg may be null when msg_bytes is 0.
 inline std::array<std::uint8_t, 64> sign(const KeyPair& key, const std::uint8_t* msg,
                                          std::size_t msg_bytes) {
   std::uint8_t digest[64];
@@ -96,6 +70,7 @@ inline std::array<std::uint8_t, 64> sign(const KeyPair& key, const std::uint8_t*
   ed25519::sha512_stream_update(&hash, msg, msg_bytes);
   ed25519::sha512_stream_finish(&hash, digest);
   const ed25519::Scalar k = ed25519::sc_reduce64(digest);
+  // sc_mul reduces any 256-bit product, so the clamped (unreduced) secret scalar is fine here.
   const ed25519::Scalar s = ed25519::sc_add(r, ed25519::sc_mul(k, key.secret_scalar));
   ed25519::sc_to_bytes(sig.data() + 32, s);
   return sig;
