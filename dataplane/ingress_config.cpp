@@ -31,6 +31,7 @@ SocketBackendConfig socket_backend_config(const NodeConfig& config) {
   while (buffers < 4 * out.burst_max) buffers *= 2;
   out.buffer_count = buffers;
   out.ingress = ingress_stage_config(config);
+  out.reuse_port = config.ingress.queues > 1;
   return out;
 }
 

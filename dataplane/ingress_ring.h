@@ -6,8 +6,9 @@
 // reserves free slots, writes them in place and publishes; the consumer peeks at published slots
 // and releases them when done, which is what frees them for the producer: the ring is the slab, so
 // no per-transaction allocation or free path exists. Depth and slot size are fixed at init
-// (node/topology.cpp's table names them). Exactly one producer thread and one consumer thread; the
-// producer's and consumer's indices sit on separate cache-line pairs (core's kRingIndexAlign).
+// (node/ingress/ingress_service.h makes one per queue, ingress.ring_depth slots). Exactly one
+// producer thread and one consumer thread; the producer's and consumer's indices sit on separate
+// cache-line pairs (core's kRingIndexAlign).
 //
 // Why not core/spsc_ring.h: SpscRing<T> moves elements by copy (push_burst copies T in, pop_burst
 // copies T out). A slot here is 1,280 bytes, so SpscRing<IngressTx> would build each descriptor on

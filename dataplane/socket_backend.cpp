@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <liburing.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -18,6 +19,9 @@ namespace tc::dataplane {
 namespace {
 
 constexpr std::uint16_t kBufferGroup = 7;
+// user_data of the one multishot request and of the cancel that ends it.
+constexpr std::uint64_t kMultishotTag = 1;
+constexpr std::uint64_t kCancelTag = 2;
 // A provided buffer holds io_uring_recvmsg_out, the source sockaddr, and the payload; one byte more
 // than the largest accepted payload so that an oversize datagram is seen as oversize.
 constexpr std::size_t kNameBytes = sizeof(sockaddr_in6);
@@ -39,7 +43,32 @@ SourceAddress source_from_sockaddr(const void* name) {
   return source;
 }
 
+// Attaches to `fd`'s SO_REUSEPORT group the classic-BPF program "return CPU % sockets" (socket(7),
+// SO_ATTACH_REUSEPORT_CBPF; the kernel's tools/testing/selftests/net/reuseport_bpf_cpu.c).
+Status attach_cpu_spread(int fd, std::uint32_t sockets) {
+  sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_CPU)},
+      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, sockets},
+      {BPF_RET | BPF_A, 0, 0, 0},
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof(code) / sizeof(code[0])), code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof(program)) != 0) {
+    return unavailable(std::string("SO_ATTACH_REUSEPORT_CBPF: ") + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
 }  // namespace
+
+std::string_view reuse_port_spread_name(ReusePortSpread spread) {
+  switch (spread) {
+    case ReusePortSpread::kHash:
+      return "hash";
+    case ReusePortSpread::kCpu:
+      return "cpu";
+  }
+  return "unknown";
+}
 
 std::string_view socket_receive_mode_name(SocketReceiveMode mode) {
   switch (mode) {
@@ -68,6 +97,7 @@ struct SocketBackend::State {
   std::size_t buffer_ring_bytes = 0;
   std::vector<std::uint8_t> provided;  // buffer_count x kProvidedBufferBytes
   msghdr multishot_msg{};
+  bool multishot_armed = false;  // a multishot request is live in the kernel
   std::array<std::uint16_t, kMaxBurst> used_buffers{};
 
   // recvmmsg state.
@@ -79,6 +109,7 @@ struct SocketBackend::State {
   Status open_socket();
   Status setup_io_uring();
   void arm_multishot();
+  void cancel_multishot();
   void teardown_io_uring();
   void setup_recvmmsg();
   std::size_t step_io_uring(std::uint32_t burst_max);
@@ -112,8 +143,20 @@ Status SocketBackend::State::open_socket() {
   // A smaller buffer than asked is not an error: the kernel caps it at net.core.rmem_max.
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &config.receive_buffer_bytes,
              sizeof(config.receive_buffer_bytes));
+  if (config.reuse_port) {
+    const int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
+      return io_error("ingress socket " + where + ": SO_REUSEPORT: " + std::strerror(errno));
+    }
+  }
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
-    return config_error("ingress socket: cannot bind " + where + ": " + std::strerror(errno));
+    return config_error("ingress socket: cannot bind " + where +
+                        (config.reuse_port ? " with SO_REUSEPORT: " : ": ") + std::strerror(errno));
+  }
+  // After bind: the group exists then, and each member attaching the same program is harmless.
+  if (config.reuse_port_spread == ReusePortSpread::kCpu) {
+    TC_RETURN_IF_ERROR(
+        attach_cpu_spread(fd, config.reuse_port_sockets).with_context("ingress socket " + where));
   }
   sockaddr_storage bound{};
   socklen_t bound_length = sizeof(bound);
@@ -163,6 +206,7 @@ Status SocketBackend::State::setup_io_uring() {
       cqe->res != -ENOBUFS) {
     const int error = -cqe->res;
     io_uring_cqe_seen(&ring, cqe);
+    multishot_armed = false;
     return unavailable(std::string("multishot recvmsg refused: ") + std::strerror(error));
   }
   return Status::ok();
@@ -173,12 +217,37 @@ void SocketBackend::State::arm_multishot() {
   io_uring_prep_recvmsg_multishot(sqe, fd, &multishot_msg, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kBufferGroup;
+  io_uring_sqe_set_data64(sqe, kMultishotTag);
+  multishot_armed = true;
+}
+
+// The multishot request holds a reference to the socket. io_uring_queue_exit() leaves a live one
+// to a kernel worker that reaps it later, and until then the port stays bound, so a stop followed
+// by a new bind of the same port could fail. Cancelling it and waiting (at most a second per
+// completion) for its last completion lets close() release the port at once.
+void SocketBackend::State::cancel_multishot() {
+  if (!multishot_armed) return;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_cancel64(sqe, kMultishotTag, 0);
+  io_uring_sqe_set_data64(sqe, kCancelTag);
+  io_uring_submit(&ring);
+  __kernel_timespec timeout{1, 0};
+  while (multishot_armed) {
+    io_uring_cqe* cqe = nullptr;
+    if (io_uring_wait_cqe_timeout(&ring, &cqe, &timeout) != 0) break;
+    if (cqe->user_data == kMultishotTag && (cqe->flags & IORING_CQE_F_MORE) == 0) {
+      multishot_armed = false;
+    }
+    io_uring_cqe_seen(&ring, cqe);
+  }
 }
 
 void SocketBackend::State::teardown_io_uring() {
   if (ring_ready) {
+    cancel_multishot();
     io_uring_queue_exit(&ring);
     ring_ready = false;
+    multishot_armed = false;
   }
   if (buffer_ring != nullptr) {
     munmap(buffer_ring, buffer_ring_bytes);
@@ -297,6 +366,12 @@ Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent,
     return config_error("ingress buffer_count " + std::to_string(config.buffer_count) +
                         " must be a power of two in [burst_max, 32768]");
   }
+  if (config.reuse_port_spread == ReusePortSpread::kCpu &&
+      (!config.reuse_port || config.reuse_port_sockets == 0)) {
+    return config_error(
+        "ingress socket: reuse_port_spread \"cpu\" needs reuse_port and "
+        "reuse_port_sockets >= 1");
+  }
   TC_RETURN_IF_ERROR(s.stage.init(config.ingress, recent, ring, metrics));
   TC_RETURN_IF_ERROR(s.open_socket());
   if (config.mode != SocketReceiveMode::kRecvmmsg) {
@@ -313,9 +388,13 @@ Status SocketBackend::init(const SocketBackendConfig& config, RecentSet* recent,
     }
   }
   if (s.mode == SocketReceiveMode::kRecvmmsg) s.setup_recvmmsg();
-  TC_LOG_INFO("ingress socket bound", {{"address", config.listen_address},
-                                       {"port", s.bound_port},
-                                       {"mode", socket_receive_mode_name(s.mode)}});
+  TC_LOG_INFO("ingress socket bound",
+              {{"address", config.listen_address},
+               {"port", s.bound_port},
+               {"queue", config.ingress.queue},
+               {"mode", socket_receive_mode_name(s.mode)},
+               {"reuse_port", config.reuse_port ? reuse_port_spread_name(config.reuse_port_spread)
+                                                : std::string_view("off")}});
   return Status::ok();
 }
 

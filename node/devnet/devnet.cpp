@@ -20,8 +20,6 @@
 #include "core/sha2.h"
 #include "core/stage_loop.h"
 #include "dataplane/ingress_ring.h"
-#include "dataplane/recent_set.h"
-#include "dataplane/socket_backend.h"
 #include "ledger/utxo_view.h"
 #include "node/devnet/consensus_crypto.h"
 #include "node/devnet/ledger_application.h"
@@ -135,36 +133,6 @@ void Devnet::Host::report_evidence(const consensus::Evidence& evidence) {
                                         {"round", evidence.round}});
 }
 
-// ---- ingress ------------------------------------------------------------------------------------
-
-// Validator 0's socket ingress as a stage for run_stage_loop on its own thread, publishing what it
-// counted for other threads after every burst.
-struct Devnet::IngressLoop {
-  dataplane::RecentSet recent;
-  dataplane::IngressRing ring;
-  dataplane::SocketBackend backend;
-  std::atomic<bool> stop{false};
-  std::thread thread;
-  std::atomic<std::uint64_t>* frames = nullptr;  // Devnet::ingress_frames_
-  std::array<std::atomic<std::uint64_t>, dataplane::kIngressOutcomeCount> outcomes{};
-  bool running = false;
-
-  std::uint32_t step(std::uint32_t burst_max) {
-    const std::uint32_t handled = backend.step(burst_max);
-    if (handled > 0) {
-      const dataplane::IngressCounters& counters = backend.stage().counters();
-      for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        outcomes[i].store(counters.outcome(static_cast<dataplane::IngressOutcome>(i)),
-                          std::memory_order_relaxed);
-      }
-      // Release: a reader that sees the frame count also sees the outcomes that add up to it.
-      frames->store(counters.frames, std::memory_order_release);
-    }
-    return handled;
-  }
-  void housekeeping(std::uint64_t now_ns) { backend.housekeeping(now_ns); }
-};
-
 // ---- setup --------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Devnet>> Devnet::create(const DevnetConfig& config) {
@@ -268,39 +236,34 @@ Status Devnet::open_validators(const DevnetConfig& config) {
 }
 
 Status Devnet::start_ingress(const DevnetConfig& config) {
-  ingress_ = std::make_unique<IngressLoop>();
-  ingress_->frames = &ingress_frames_;
-  dataplane::RecentSetConfig recent_config;
-  recent_config.capacity = 1u << 16;
-  TC_RETURN_IF_ERROR(ingress_->recent.init(recent_config).with_context("devnet ingress"));
-  TC_RETURN_IF_ERROR(
-      ingress_->ring.init(config.ingress_ring_depth).with_context("devnet ingress ring depth"));
-  dataplane::SocketBackendConfig socket_config;
-  socket_config.listen_address = config.ingress_address;
-  socket_config.port = config.ingress_port;
-  TC_RETURN_IF_ERROR(ingress_->backend.init(socket_config, &ingress_->recent, &ingress_->ring)
-                         .with_context("devnet ingress"));
-  ingress_port_ = ingress_->backend.bound_port();
-  IngressLoop* loop = ingress_.get();
-  loop->running = true;
-  loop->thread = std::thread([loop] {
-    StageLoopOptions options;
-    options.burst_max = 64;
-    options.idle_spin_steps = 64;
-    options.idle_yield_steps = 64;
-    options.idle_sleep_us = 100;
-    const Status status = run_stage_loop(*loop, options, loop->stop);
-    if (!status.is_ok()) TC_LOG_ERROR("devnet ingress", {{"error", status.to_string()}});
-  });
+  // The devnet profile's [ingress] (socket backend, one queue, a 2^16-key recent set) on the
+  // devnet's own address, port and ring depth, with bursts of 64 datagrams.
+  NodeConfig node = default_config(NetworkProfile::kDevnet);
+  node.net.ingress_listen_address = config.ingress_address;
+  node.net.ingress_udp_port = config.ingress_port;
+  node.ingress.backend = IngressBackend::kSocket;
+  node.ingress.queues = 1;
+  node.ingress.burst_max = 64;
+  node.ingress.ring_depth = config.ingress_ring_depth;
+  node.cores.ingress.clear();
+  IngressServiceOptions options;
+  // This machine's cores are shared with every validator's work: sleep soon when idle.
+  options.loop.idle_spin_steps = 64;
+  options.loop.idle_yield_steps = 64;
+  options.loop.idle_sleep_us = 100;
+  auto service = IngressService::start(node, options);
+  if (!service.is_ok()) return service.status().with_context("devnet ingress");
+  ingress_ = std::move(service).value();
+  ingress_port_ = ingress_->udp_port();
   return Status::ok();
 }
 
 void Devnet::stop_ingress() {
-  if (ingress_ == nullptr || !ingress_->running) return;
-  ingress_->stop.store(true, std::memory_order_release);
-  ingress_->thread.join();
-  ingress_->backend.fini();
-  ingress_->running = false;
+  if (ingress_ != nullptr) ingress_->stop();
+}
+
+std::uint64_t Devnet::ingress_frames() const {
+  return ingress_->counters(0).frames;
 }
 
 Devnet::~Devnet() {
@@ -372,7 +335,7 @@ Status Devnet::run_until_height(std::uint64_t height, std::uint64_t timeout_ms,
 }
 
 std::uint32_t Devnet::drain_ingress() {
-  dataplane::IngressRing& ring = ingress_->ring;
+  dataplane::IngressRing& ring = ingress_->ring(0);
   const std::uint32_t n = ring.peek(verify_burst_max_);
   if (n == 0) return 0;
   Validator& v = *validators_[0];
@@ -509,10 +472,9 @@ ledger::Ledger& Devnet::ledger(std::uint32_t index) {
 DevnetCounters Devnet::counters() const {
   DevnetCounters counters = counters_;
   counters.bus = bus_->counters();
-  counters.ingress_frames = ingress_frames();
-  for (std::size_t i = 0; i < dataplane::kIngressOutcomeCount; ++i) {
-    counters.ingress[i] = ingress_->outcomes[i].load(std::memory_order_relaxed);
-  }
+  const IngressQueueCounters ingress = ingress_->counters(0);
+  counters.ingress_frames = ingress.frames;
+  counters.ingress = ingress.outcomes;
   return counters;
 }
 

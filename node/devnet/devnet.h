@@ -4,16 +4,16 @@
 // the appliance in CPU-fallback mode (timecoin-devnet, scripts/demo.sh); docs/devnet.md maps it to
 // DESIGN §2.
 //
-// Threads: the ingress thread runs validator 0's SocketBackend under core/stage_loop.h into the
-// verify ring; everything else — verify stages, mempools, engines, block execution and commits of
-// all validators, the bus and its timers — runs on the thread that calls run_until_height(), one
-// event at a time in (due time, send order). Time is the real steady clock (ingress is real), so a
-// run is reproducible in its outcome (agreement, what is finalized), not in its timings. All other
-// methods are for that same owner thread, between runs, except ingress_frames().
+// Threads: validator 0's IngressService (node/ingress/ingress_service.h: the socket backend, one
+// queue) runs its receive loop on its own thread into the verify ring; everything else — verify
+// stages, mempools, engines, block execution and commits of all validators, the bus and its timers
+// — runs on the thread that calls run_until_height(), one event at a time in (due time, send
+// order). Time is the real steady clock (ingress is real), so a run is reproducible in its outcome
+// (agreement, what is finalized), not in its timings. All other methods are for that same owner
+// thread, between runs, except ingress_frames().
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,6 +28,7 @@
 #include "dataplane/packet.h"
 #include "ledger/ledger.h"
 #include "node/devnet/bus.h"
+#include "node/ingress/ingress_service.h"
 #include "storage/chain_store.h"
 
 namespace tc::node {
@@ -118,13 +119,15 @@ class Devnet {
   Status run_until_height(std::uint64_t height, std::uint64_t timeout_ms,
                           BlockObserver on_block = {});
 
-  // Stops the ingress thread and closes the socket (datagrams sent later are not received).
-  // Called by the destructor; safe to call twice.
+  // Stops the ingress thread and closes the socket (datagrams sent later are not received); what
+  // it put in the verify ring is still verified by later runs. Called by the destructor; safe to
+  // call twice.
   void stop_ingress();
 
   std::uint16_t ingress_port() const { return ingress_port_; }
-  // Datagrams the ingress thread has taken off the socket so far. Any thread.
-  std::uint64_t ingress_frames() const { return ingress_frames_.load(std::memory_order_acquire); }
+  // Datagrams the ingress thread has taken off the socket so far, as its loop last published them
+  // (every millisecond, and exactly once it has stopped). Any thread.
+  std::uint64_t ingress_frames() const;
 
   std::uint32_t validator_count() const { return static_cast<std::uint32_t>(validators_.size()); }
   const Pubkey& validator_pubkey(std::uint32_t index) const;
@@ -141,7 +144,6 @@ class Devnet {
  private:
   struct Validator;
   class Host;
-  struct IngressLoop;
 
   Devnet() = default;
   Status open_validators(const DevnetConfig& config);
@@ -175,9 +177,8 @@ class Devnet {
   BlockObserver on_block_;
   DevnetCounters counters_;
 
-  std::unique_ptr<IngressLoop> ingress_;
+  std::unique_ptr<IngressService> ingress_;
   std::uint16_t ingress_port_ = 0;
-  std::atomic<std::uint64_t> ingress_frames_{0};
 };
 
 }  // namespace tc::node
