@@ -102,11 +102,12 @@ enum class IngressBackend : std::uint8_t { kAuto, kDpdk, kSocket };
 std::string_view ingress_backend_name(IngressBackend backend);
 
 // [ingress]: the transaction ingress stage (dataplane/). "auto" uses DPDK when the node was built
-// with it and the EAL finds the port, and the UDP socket backend otherwise; "dpdk" makes a missing
-// DPDK port a startup error. The listen address and UDP port are net.ingress_listen_address and
-// net.ingress_udp_port (for DPDK the address must be the node's own, since ingress answers ARP for
-// it); the polling cores are cores.ingress, one per queue. dataplane/ingress_config.h maps this
-// section onto the backends' configs.
+// with it, a port is configured (dpdk_port or dpdk_vdevs) and net.ingress_listen_address is
+// specific, and the UDP socket backend otherwise; once chosen, DPDK failing to start is a startup
+// error, as it always is for "dpdk" (node/ingress/ingress_service.h). The listen address and UDP
+// port are net.ingress_listen_address and net.ingress_udp_port (for DPDK the address must be the
+// node's own, since ingress answers ARP for it); the polling cores are cores.ingress, one per
+// queue. dataplane/ingress_config.h maps this section onto the backends' configs.
 struct IngressSection {
   IngressBackend backend = IngressBackend::kAuto;
   std::vector<std::string> eal_args;      // DPDK EAL arguments, without program name and --vdev

@@ -7,7 +7,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <sched.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "core/log.h"
@@ -37,7 +39,13 @@ Status dpdk_eal_init(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (std::string& arg : storage) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  cpu_set_t before;
+  const bool saved = sched_getaffinity(0, sizeof(before), &before) == 0;
   const int rc = rte_eal_init(static_cast<int>(storage.size()), argv.data());
+  if (saved && sched_setaffinity(0, sizeof(before), &before) != 0) {
+    TC_LOG_WARN("DPDK EAL: cannot restore the startup thread's CPU set",
+                {{"error", std::strerror(errno)}});
+  }
   if (rc < 0) {
     return config_error("DPDK EAL init failed: " + dpdk_error(rte_errno));
   }

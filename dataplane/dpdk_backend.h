@@ -33,7 +33,11 @@ namespace tc::dataplane {
 // "--file-prefix=tc123", "-m", "256", "--vdev=net_pcap0,rx_pcap=/tmp/x.pcap", "-l", "0"}. A
 // process may call it once; a second call returns kUnavailable. Errors name the EAL's reason
 // (kConfig: bad arguments, no memory, prefix in use). Call from the main thread before any port
-// use.
+// use. rte_eal_init pins the calling thread to the main lcore's core; this gives the thread back
+// the CPU set it had before, because the node's other stages (verify, consensus, storage) are
+// started from it later and pin themselves to their own cores from that set
+// (core/cpu_affinity.h checks cores against the startup thread's set). The data path runs on the
+// EAL's worker lcores, which stay pinned; only the main lcore's thread is not.
 Status dpdk_eal_init(const std::vector<std::string>& args);
 
 struct DpdkConfig {

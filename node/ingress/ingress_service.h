@@ -9,9 +9,8 @@
 // port is configured (ingress.dpdk_port or ingress.dpdk_vdevs) and the listen address is specific,
 // and the socket backend otherwise. The decision is made from the configuration alone, so once auto
 // has chosen DPDK a failure to start it is an error too, not a silent fall back to sockets: the
-// operator named a port, and rte_eal_init has by then pinned the startup thread to its main lcore,
-// which would leave socket threads unable to take their cores. One log line gives the backend and
-// the reason.
+// operator named a port, and a node that quietly took the slow path would hide it. One log line
+// gives the backend and the reason.
 //
 // Threads, by backend:
 //   socket: one SocketBackend per queue, all on net.ingress_listen_address and the same UDP port,
@@ -21,9 +20,8 @@
 //   dpdk with cores.ingress: DpdkBackend::start_lcores, one EAL worker lcore per queue; the lcore
 //     ids are cores.ingress, so ingress.eal_args must enable them (-l/--lcores) and none may be the
 //     main lcore. The EAL pins them and gives them their mempool caches.
-//   dpdk without cores.ingress: one unpinned thread per queue calling DpdkBackend::step. Threads
-//     made after rte_eal_init share the main lcore's core and have no mempool cache: for tests and
-//     small setups, not for line rate.
+//   dpdk without cores.ingress: one unpinned thread per queue calling DpdkBackend::step. They are
+//     not EAL lcores, so they have no mempool cache: for tests and small setups, not line rate.
 // Shutdown is ordered: stop() sets the loops' stop flag (a loop then receives nothing more, runs a
 // last housekeeping and returns), joins them, and closes the sockets or stops the port; the rings
 // stay readable until the service is destroyed, so the verify stage can drain them.

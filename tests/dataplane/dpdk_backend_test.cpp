@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/cpu_affinity.h"
 #include "dataplane/frame_builder.h"
 #include "dataplane/ingress.h"
 #include "dataplane/loadgen/tx_generator.h"
@@ -54,6 +55,8 @@ struct Shared {
   std::uint32_t veth_local_ipv4 = 0;
   std::uint32_t veth_peer_ipv4 = 0;
   Status eal;
+  std::vector<int> cores_before_eal;  // allowed_cores() around dpdk_eal_init
+  std::vector<int> cores_after_eal;
 };
 Shared* g_shared = nullptr;
 
@@ -162,7 +165,9 @@ class DpdkEnvironment : public ::testing::Environment {
     if (g_shared->have_veth) {
       args.push_back("--vdev=net_af_packet0,iface=" + g_shared->veth_outer);
     }
+    g_shared->cores_before_eal = allowed_cores();
     g_shared->eal = dpdk_eal_init(args);
+    g_shared->cores_after_eal = allowed_cores();
   }
   void TearDown() override {
     run("ip link del " + g_shared->veth_outer);
@@ -210,6 +215,16 @@ std::vector<Bytes> read_capture(const std::string& path) {
     at += length;
   }
   return frames;
+}
+
+// rte_eal_init pins the calling thread to the main lcore (-l 0-1: core 0); the node starts its
+// other stages from that thread and pins each to its own core, so dpdk_eal_init must give the
+// thread its CPU set back.
+TEST(DpdkBackendTest, EalInitLeavesTheStartupThreadItsCpuSet) {
+  ASSERT_TRUE(g_shared->eal.is_ok()) << g_shared->eal.to_string();
+  ASSERT_GT(g_shared->cores_before_eal.size(), 1u) << "needs a process allowed on 2+ cores";
+  EXPECT_EQ(g_shared->cores_after_eal, g_shared->cores_before_eal);
+  EXPECT_TRUE(check_cores_allowed(g_shared->cores_before_eal, "stage").is_ok());
 }
 
 TEST(DpdkBackendTest, PcapReplayCountsEveryOutcomeAndReturnsEveryMbuf) {
