@@ -90,8 +90,8 @@ void IngressStage::process_burst(std::span<const Datagram> datagrams, std::uint6
       counters_.outcomes.add(IngressOutcome::kRateLimited);
       continue;
     }
-    keys_[survivors] = recent_->key_of(datagram.payload);
-    recent_->prefetch(keys_[survivors]);
+    probes_[survivors] = recent_->probe_of(recent_->key_of(datagram.payload));
+    recent_->prefetch(probes_[survivors]);
     survivor_index_[survivors] = static_cast<std::uint16_t>(i);
     ++survivors;
   }
@@ -107,7 +107,7 @@ void IngressStage::process_burst(std::span<const Datagram> datagrams, std::uint6
       counters_.outcomes.add(IngressOutcome::kRingFull, survivors - k);
       break;
     }
-    if (recent_->test_and_insert(keys_[k])) {
+    if (recent_->test_and_insert(probes_[k])) {
       counters_.outcomes.add(IngressOutcome::kDuplicate);
       continue;
     }

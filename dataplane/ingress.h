@@ -122,7 +122,7 @@ class IngressStage {
   std::uint64_t rate_window_frames_ = 0;
 
   // Per-burst scratch, sized for kMaxBurst at compile time.
-  std::array<DedupKey, kMaxBurst> keys_{};
+  std::array<RecentSet::Probe, kMaxBurst> probes_{};
   std::array<std::uint16_t, kMaxBurst> survivor_index_{};
 };
 

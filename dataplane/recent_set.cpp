@@ -64,12 +64,12 @@ Status RecentSet::init(const RecentSetConfig& config) {
   return Status::ok();
 }
 
-bool RecentSet::test_and_insert(const DedupKey& key) {
+bool RecentSet::test_and_insert(const Probe& where) {
   // Slots fill in order and are never emptied, so a resident tag always sits before the first
-  // empty slot. A tag of 0 is stored as 1, since 0 marks an empty slot. Relaxed order throughout:
-  // a slot holds nothing but its tag, which one compare-and-swap claims whole.
-  const std::uint64_t tag = std::max<std::uint64_t>(key.high, 1);
-  Bucket& bucket = buckets_[bucket_index(key)];
+  // empty slot. A tag of 0 is stored as 1 (probe_of), since 0 marks an empty slot. Relaxed order
+  // throughout: a slot holds nothing but its tag, which one compare-and-swap claims whole.
+  const std::uint64_t tag = where.tag;
+  Bucket& bucket = buckets_[where.bucket];
   for (std::atomic<std::uint64_t>& slot : bucket.tags) {
     std::uint64_t seen = slot.load(std::memory_order_relaxed);
     if (seen == 0) {

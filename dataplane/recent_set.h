@@ -53,18 +53,30 @@ class RecentSet {
   DedupKey key_of(ByteSpan payload) const { return dedup_key(*hash_key_, payload); }
   const DedupHashKey& hash_key() const { return *hash_key_; }
 
+  // Where `key` lives in the set: its bucket and its tag, computed once so that prefetch() and
+  // test_and_insert() do not mix the key twice. Any thread.
+  struct Probe {
+    std::uint32_t bucket = 0;
+    std::uint64_t tag = 1;
+  };
+  Probe probe_of(const DedupKey& key) const {
+    return Probe{static_cast<std::uint32_t>(bucket_index(key)),
+                 key.high == 0 ? std::uint64_t{1} : key.high};
+  }
+
   // True when `key` was present (a duplicate); otherwise inserts it and returns false. Any thread,
   // concurrently. REQUIRES: init() succeeded.
-  bool test_and_insert(const DedupKey& key);
+  bool test_and_insert(const DedupKey& key) { return test_and_insert(probe_of(key)); }
+  bool test_and_insert(const Probe& probe);
 
-  // Brings the bucket of `key` toward the cache ahead of test_and_insert(). A read prefetch: with
+  // Brings the bucket of `probe` toward the cache ahead of test_and_insert(). A read prefetch: with
   // -march=x86-64-v2 the compiler drops write prefetches (PREFETCHW is not in the baseline), and a
   // line no other core holds arrives exclusive anyway, so the insert's store costs nothing extra.
   // On x86 it is written as an instruction because g++ 12 at -O2 and -O3 deleted the
   // __builtin_prefetch here whenever the bucket index took more than one multiply (seen in the
   // disassembly of IngressStage::process_burst, and as the set's cost in profiles).
-  void prefetch(const DedupKey& key) const {
-    const Bucket* bucket = buckets_.get() + bucket_index(key);
+  void prefetch(const Probe& probe) const {
+    const Bucket* bucket = buckets_.get() + probe.bucket;
 #if defined(__x86_64__)
     asm volatile("prefetcht0 %0" : : "m"(*reinterpret_cast<const char*>(bucket)));
 #else
