@@ -428,6 +428,14 @@ Result<IngressBackend> parse_ingress_backend(std::string_view name) {
                           "' (expected auto, dpdk or socket)");
 }
 
+Result<SocketSpread> parse_socket_spread(std::string_view name) {
+  for (SocketSpread spread : {SocketSpread::kHash, SocketSpread::kCpu}) {
+    if (name == socket_spread_name(spread)) return spread;
+  }
+  return invalid_argument("unknown socket spread '" + std::string(name) +
+                          "' (expected hash or cpu)");
+}
+
 bool is_unspecified_address(const std::string& address) {
   unsigned char buffer[16] = {};
   static constexpr unsigned char kZero[16] = {};
@@ -443,7 +451,8 @@ Status read_ingress(const ConfigReader& reader, const toml::table* table, const 
       *table, "ingress",
       {"backend", "eal_args", "dpdk_port", "dpdk_vdevs", "queues", "mbufs", "mbuf_cache",
        "rx_descriptors", "tx_descriptors", "burst_max", "ring_depth", "rate_limit_per_s",
-       "rate_limit_burst", "rate_limit_sources", "recent_set_capacity", "udp_checksum"}));
+       "rate_limit_burst", "rate_limit_sources", "recent_set_capacity", "udp_checksum",
+       "socket_spread"}));
   TC_RETURN_IF_ERROR(
       reader.read_word(table, "ingress", "backend", &parse_ingress_backend, &in->backend));
   TC_RETURN_IF_ERROR(reader.read_string_list(table, "ingress", "eal_args", &in->eal_args));
@@ -472,6 +481,8 @@ Status read_ingress(const ConfigReader& reader, const toml::table* table, const 
     TC_RETURN_IF_ERROR(reader.read_uint(table, "ingress", key.name, key.min, key.max, key.field));
   }
   TC_RETURN_IF_ERROR(reader.read_bool(table, "ingress", "udp_checksum", &in->udp_checksum));
+  TC_RETURN_IF_ERROR(reader.read_word(table, "ingress", "socket_spread", &parse_socket_spread,
+                                      &in->socket_spread));
 
   // An error about keys that may come from the profile points at the first of them in the file.
   const auto error = [&](std::initializer_list<std::string_view> names, const std::string& what) {
@@ -564,6 +575,16 @@ std::uint32_t chain_id_for(NetworkProfile profile) {
       return kChainIdDevnet;
   }
   return 0;
+}
+
+std::string_view socket_spread_name(SocketSpread spread) {
+  switch (spread) {
+    case SocketSpread::kHash:
+      return "hash";
+    case SocketSpread::kCpu:
+      return "cpu";
+  }
+  return "?";
 }
 
 std::string_view ingress_backend_name(IngressBackend backend) {

@@ -101,6 +101,12 @@ enum class IngressBackend : std::uint8_t { kAuto, kDpdk, kSocket };
 // "auto", "dpdk", "socket".
 std::string_view ingress_backend_name(IngressBackend backend);
 
+// How the socket backend's SO_REUSEPORT group hands datagrams to its queues when there are several
+// (dataplane/socket_backend.h): by a hash of the 4-tuple, or by the CPU that received the datagram.
+enum class SocketSpread : std::uint8_t { kHash, kCpu };
+// "hash", "cpu".
+std::string_view socket_spread_name(SocketSpread spread);
+
 // [ingress]: the transaction ingress stage (dataplane/). "auto" uses DPDK when the node was built
 // with it, a port is configured (dpdk_port or dpdk_vdevs) and net.ingress_listen_address is
 // specific, and the UDP socket backend otherwise; once chosen, DPDK failing to start is a startup
@@ -125,6 +131,7 @@ struct IngressSection {
   std::uint32_t rate_limit_sources = 0;   // sources tracked per queue
   std::uint32_t recent_set_capacity = 0;  // dedup keys remembered, all queues together
   bool udp_checksum = false;              // verify UDP checksums in software
+  SocketSpread socket_spread = SocketSpread::kHash;  // socket backend, queues > 1
 };
 
 // [log]: the threshold below which records are dropped, and the line format (core/log.h).

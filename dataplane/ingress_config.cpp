@@ -32,6 +32,10 @@ SocketBackendConfig socket_backend_config(const NodeConfig& config) {
   out.buffer_count = buffers;
   out.ingress = ingress_stage_config(config);
   out.reuse_port = config.ingress.queues > 1;
+  if (out.reuse_port && config.ingress.socket_spread == SocketSpread::kCpu) {
+    out.reuse_port_spread = ReusePortSpread::kCpu;
+    out.reuse_port_sockets = config.ingress.queues;
+  }
   return out;
 }
 

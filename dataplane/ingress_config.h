@@ -28,8 +28,9 @@ IngressConfig ingress_stage_config(const NodeConfig& config);
 
 // The socket backend on net.ingress_listen_address and net.ingress_udp_port, mode auto, with
 // ingress.burst_max and the stage settings. Its receive buffers hold at least 4 bursts. With more
-// than one of ingress.queues it sets reuse_port (hash spread), so that one such backend per queue
-// can bind the port; the queue id is the caller's to set, per backend.
+// than one of ingress.queues it sets reuse_port, spread as ingress.socket_spread says (for "cpu",
+// over ingress.queues sockets), so that one such backend per queue can bind the port; the queue id
+// is the caller's to set, per backend, and the backends must bind in queue order.
 SocketBackendConfig socket_backend_config(const NodeConfig& config);
 
 // ingress.eal_args followed by one --vdev=<value> per ingress.dpdk_vdevs entry.

@@ -15,7 +15,8 @@
 // Threads, by backend:
 //   socket: one SocketBackend per queue, all on net.ingress_listen_address and the same UDP port,
 //     with SO_REUSEPORT when there is more than one queue, so the kernel spreads datagrams over
-//     the queues by a hash of their 4-tuple (dataplane/socket_backend.h says why not by CPU). Each
+//     the queues by a hash of their 4-tuple, or by receiving CPU with ingress.socket_spread = "cpu"
+//     (dataplane/socket_backend.h says when that helps); the queues bind in order. Each
 //     queue has a thread pinned to cores.ingress[queue] (unpinned when cores.ingress is empty).
 //   dpdk with cores.ingress: DpdkBackend::start_lcores, one EAL worker lcore per queue; the lcore
 //     ids are cores.ingress, so ingress.eal_args must enable them (-l/--lcores) and none may be the

@@ -127,6 +127,7 @@ TEST(ConfigTest, IngressDefaultsAndOverrides) {
   EXPECT_EQ(mainnet.recent_set_capacity, 1u << 20);
   EXPECT_EQ(mainnet.rate_limit_per_s, 0u);
   EXPECT_FALSE(mainnet.udp_checksum);
+  EXPECT_EQ(mainnet.socket_spread, SocketSpread::kHash);
   EXPECT_EQ(default_config(NetworkProfile::kDevnet).ingress.backend, IngressBackend::kSocket);
 
   Result<NodeConfig> config = parse(R"(
@@ -151,6 +152,7 @@ rate_limit_burst = 50
 rate_limit_sources = 4096
 recent_set_capacity = 4194304
 udp_checksum = true
+socket_spread = "cpu"
 )");
   ASSERT_TRUE(config.is_ok()) << config.status().to_string();
   const IngressSection& in = config->ingress;
@@ -170,12 +172,16 @@ udp_checksum = true
   EXPECT_EQ(in.rate_limit_sources, 4096u);
   EXPECT_EQ(in.recent_set_capacity, 4194304u);
   EXPECT_TRUE(in.udp_checksum);
+  EXPECT_EQ(in.socket_spread, SocketSpread::kCpu);
 }
 
 TEST(ConfigTest, IngressErrorsNameTheKey) {
   expect_error("[ingress]\nbackend = \"xdp\"\n",
                "test.toml:2:11: key 'ingress.backend': unknown backend 'xdp' (expected auto, dpdk "
                "or socket)");
+  expect_error("[ingress]\nsocket_spread = \"rss\"\n",
+               "test.toml:2:17: key 'ingress.socket_spread': unknown socket spread 'rss' "
+               "(expected hash or cpu)");
   expect_error("[ingress]\nudp_checksum = 1\n",
                "test.toml:2:16: key 'ingress.udp_checksum': expected true or false, got an "
                "integer");

@@ -31,6 +31,22 @@ TEST(IngressConfigTest, ProfileDefaultsReachTheSocketBackend) {
   EXPECT_EQ(dpdk_backend_config(config).status().code(), StatusCode::kConfig);
 }
 
+// One socket per queue in an SO_REUSEPORT group; "cpu" spread counts the group's sockets.
+TEST(IngressConfigTest, QueuesAndSpreadReachTheSocketBackend) {
+  const SocketBackendConfig one =
+      socket_backend_config(parse("[ingress]\nsocket_spread = \"cpu\"\n"));
+  EXPECT_FALSE(one.reuse_port);
+  EXPECT_EQ(one.reuse_port_spread, ReusePortSpread::kHash);
+  const SocketBackendConfig hashed = socket_backend_config(parse("[ingress]\nqueues = 3\n"));
+  EXPECT_TRUE(hashed.reuse_port);
+  EXPECT_EQ(hashed.reuse_port_spread, ReusePortSpread::kHash);
+  const SocketBackendConfig by_cpu =
+      socket_backend_config(parse("[ingress]\nqueues = 3\nsocket_spread = \"cpu\"\n"));
+  EXPECT_TRUE(by_cpu.reuse_port);
+  EXPECT_EQ(by_cpu.reuse_port_spread, ReusePortSpread::kCpu);
+  EXPECT_EQ(by_cpu.reuse_port_sockets, 3u);
+}
+
 TEST(IngressConfigTest, FullSectionReachesTheDpdkBackend) {
   const NodeConfig config = parse(R"(
 [net]
