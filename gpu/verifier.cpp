@@ -1,6 +1,7 @@
 #include "gpu/verifier.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tc::gpu {
 namespace {
@@ -14,6 +15,15 @@ using ed25519::Scalar;
 using ed25519::VerifyOutcome;
 
 constexpr int kWindowBitsMax = 10;
+
+// The failure policy's constants, from the per-signature costs measured by bench_ed25519 (batch
+// sizes 8 to 1024) and its mixes of invalid signatures (docs/benchmarks.md). An equation over
+// fewer than 8 signatures costs about as much as their single checks (0.94 of them at 4), so
+// smaller groups are checked singly; groups are sized so that they hold about a quarter of an
+// invalid signature on average, the cheapest expected cost per signature in the model (an eighth
+// to a half give nearly the same).
+constexpr std::size_t kEquationSizeMin = 8;
+constexpr double kInvalidPerGroupTarget = 0.25;
 
 SignatureOutcome to_signature_outcome(VerifyOutcome outcome) {
   switch (outcome) {
@@ -124,6 +134,10 @@ Status BatchVerifierCpu::init_with_key(const BatchVerifierCpuConfig& config,
   if (config.batch_size_max == 0) return Status::kInvalidArgument;
   config_ = config;
   config_.single_check_below = std::max<std::size_t>(config.single_check_below, 1);
+  // A probed group is larger than single_check_below, so probing leaves at least one candidate.
+  config_.probe_signatures = std::min(config.probe_signatures, config_.single_check_below);
+  recent_checked_ = 0;
+  recent_invalid_ = 0;
   const std::size_t n = config.batch_size_max;
   const std::size_t points = 2 * n + 1;
   const int bits = window_bits_for(points);
@@ -152,6 +166,10 @@ Status BatchVerifierCpu::verify(std::span<const SignatureRef> sigs, std::span<Ve
   return Status::kOk;
 }
 
+double BatchVerifierCpu::recent_failure_share() const {
+  return recent_checked_ > 0 ? recent_invalid_ / recent_checked_ : 0.0;
+}
+
 void BatchVerifierCpu::verify_chunk(std::span<const SignatureRef> sigs, std::span<Verdict> verdicts,
                                     BatchVerifyStats* stats) {
   std::size_t candidate_count = 0;
@@ -167,32 +185,94 @@ void BatchVerifierCpu::verify_chunk(std::span<const SignatureRef> sigs, std::spa
     decoded_[i].k = challenge(sig);
     candidates_[candidate_count++] = static_cast<std::uint32_t>(i);
   }
-  verify_group(0, candidate_count, verdicts, stats);
+  // Each group's outcome feeds the history before the next group is sized, so the policy also
+  // adapts within a chunk.
+  for (std::size_t begin = 0; begin < candidate_count;) {
+    const std::size_t end = begin + std::min(group_size_from_history(), candidate_count - begin);
+    record_group(end - begin, resolve_group(begin, end, verdicts, stats));
+    begin = end;
+  }
 }
 
-void BatchVerifierCpu::verify_group(std::size_t begin, std::size_t end, std::span<Verdict> verdicts,
-                                    BatchVerifyStats* stats) {
-  const std::size_t count = end - begin;
-  if (count == 0) return;
-  if (count <= config_.single_check_below) {
-    for (std::size_t c = begin; c < end; ++c) {
-      ++stats->single_checks;
-      const std::uint32_t slot = candidates_[c];
-      verdicts[slot] = ed25519::verify_decoded(decoded_[slot]) == VerifyOutcome::kValid
-                           ? Verdict::kAccept
-                           : Verdict::kReject;
-    }
-    return;
-  }
+std::size_t BatchVerifierCpu::group_size_from_history() const {
+  const double share = recent_failure_share();
+  std::size_t size = config_.batch_size_max;
+  while (size > 1 && static_cast<double>(size) * share > kInvalidPerGroupTarget) size /= 2;
+  return size;
+}
+
+void BatchVerifierCpu::record_group(std::size_t checked, std::size_t invalid) {
+  if (config_.failure_half_life_signatures == 0) return;
+  const double decay = std::exp2(-static_cast<double>(checked) /
+                                 static_cast<double>(config_.failure_half_life_signatures));
+  recent_checked_ = recent_checked_ * decay + static_cast<double>(checked);
+  recent_invalid_ = recent_invalid_ * decay + static_cast<double>(invalid);
+}
+
+std::size_t BatchVerifierCpu::resolve_group(std::size_t begin, std::size_t end,
+                                            std::span<Verdict> verdicts, BatchVerifyStats* stats) {
+  if (end - begin < kEquationSizeMin) return check_singly(begin, end, verdicts, stats);
   ++stats->batch_equations;
   if (batch_equation_holds(begin, end)) {
     for (std::size_t c = begin; c < end; ++c) verdicts[candidates_[c]] = Verdict::kAccept;
-    return;
+    return 0;
   }
   ++stats->batch_equations_failed;
-  const std::size_t middle = begin + count / 2;
-  verify_group(begin, middle, verdicts, stats);
-  verify_group(middle, end, verdicts, stats);
+  return resolve_failed_group(begin, end, verdicts, stats);
+}
+
+std::size_t BatchVerifierCpu::resolve_failed_group(std::size_t begin, std::size_t end,
+                                                   std::span<Verdict> verdicts,
+                                                   BatchVerifyStats* stats) {
+  if (end - begin <= config_.single_check_below) return check_singly(begin, end, verdicts, stats);
+  const std::size_t probes = config_.probe_signatures;
+  if (probes > 0) {
+    // Probes are single checks the group would need anyway when its failures are dense, and at
+    // random positions an attacker cannot place its invalid signatures around them.
+    draw_to_front(begin, end, probes);
+    stats->probe_checks += probes;
+    const std::size_t invalid = check_singly(begin, begin + probes, verdicts, stats);
+    if (invalid > 0) return invalid + check_singly(begin + probes, end, verdicts, stats);
+    begin += probes;  // the invalid signature is still among the rest
+    if (end - begin <= config_.single_check_below) {
+      return check_singly(begin, end, verdicts, stats);
+    }
+  }
+  const std::size_t middle = begin + (end - begin) / 2;
+  ++stats->batch_equations;
+  if (batch_equation_holds(begin, middle)) {
+    for (std::size_t c = begin; c < middle; ++c) verdicts[candidates_[c]] = Verdict::kAccept;
+    // The group failed and its left half holds, so the right half fails: no equation for it.
+    // (Were the right half valid after all, its halving would still end in passing checks.)
+    return resolve_failed_group(middle, end, verdicts, stats);
+  }
+  ++stats->batch_equations_failed;
+  const std::size_t invalid = resolve_failed_group(begin, middle, verdicts, stats);
+  return invalid + resolve_group(middle, end, verdicts, stats);
+}
+
+std::size_t BatchVerifierCpu::check_singly(std::size_t begin, std::size_t end,
+                                           std::span<Verdict> verdicts, BatchVerifyStats* stats) {
+  std::size_t invalid = 0;
+  for (std::size_t c = begin; c < end; ++c) {
+    ++stats->single_checks;
+    const std::uint32_t slot = candidates_[c];
+    const bool valid = ed25519::verify_decoded(decoded_[slot]) == VerifyOutcome::kValid;
+    verdicts[slot] = valid ? Verdict::kAccept : Verdict::kReject;
+    invalid += valid ? 0 : 1;
+  }
+  return invalid;
+}
+
+void BatchVerifierCpu::draw_to_front(std::size_t begin, std::size_t end, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint8_t bytes[4];
+    rng_->fill(bytes, sizeof bytes);
+    const std::uint32_t draw = bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) |
+                               (static_cast<std::uint32_t>(bytes[3]) << 24);
+    const std::size_t pick = begin + i + draw % (end - begin - i);
+    std::swap(candidates_[begin + i], candidates_[pick]);
+  }
 }
 
 // Pippenger's bucket method with signed digits over points_[0, 2 count + 1).

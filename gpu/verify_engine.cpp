@@ -61,8 +61,11 @@ Status VerifyEngine::init(const VerifyEngineConfig& config, std::unique_ptr<GpuB
   }
   config_ = config;
   cpu_verifiers_.resize(static_cast<std::size_t>(config.cpu_threads));
+  // Each worker's verifier keeps its own failure history (gpu/verifier.h) with the default policy.
+  BatchVerifierCpuConfig verifier_config;
+  verifier_config.batch_size_max = config.batch_size_max;
   for (BatchVerifierCpu& verifier : cpu_verifiers_) {
-    const Status status = verifier.init(BatchVerifierCpuConfig{config.batch_size_max, 4});
+    const Status status = verifier.init(verifier_config);
     if (status != Status::kOk) {
       cpu_verifiers_.clear();
       return status;

@@ -3,7 +3,9 @@
 // Method: a seeded ChaCha20 stream (reproducible; the seed is printed on failure) generates
 // TC_ED25519_DIFF_CASES cases (default 100,000) signed by the test signer over a pool of keys, then
 // mutated; they are verified one by one and in batches of random size 1..160 through
-// BatchVerifierCpu (bisection fallback included) and the verdicts compared case by case.
+// BatchVerifierCpu with plain bisection, and the verdicts compared case by case. A sparse mix of
+// the same cases (the accepted ones and 1 in 64 of the rejected) also goes through the default
+// failure policy (probes, failure history), which batches only where failures are rare.
 // Scenarios: valid signatures (32-byte and other message lengths); bit flips in R, A, S, M;
 // S + L (S >= L); small-order A and R (all 8 torsion points); R and A with a torsion component
 // added (accepted only by the cofactored equation); non-canonical y >= p and x = 0 with the sign
@@ -255,8 +257,15 @@ TEST(Ed25519Differential, BatchEqualsSingleOnRandomAndMutatedCases) {
     accepted_by_kind[g.kind] += single[i] == Verdict::kAccept ? 1 : 0;
   }
 
+  // Plain bisection down to groups of 4 (no probes, no failure history), so that the batch
+  // equation itself decides most verdicts even in this mix, where about half fail.
+  BatchVerifierCpuConfig bisection;
+  bisection.batch_size_max = 160;
+  bisection.single_check_below = 4;
+  bisection.probe_signatures = 0;
+  bisection.failure_half_life_signatures = 0;
   BatchVerifierCpu batch;
-  ASSERT_EQ(batch.init_with_key(BatchVerifierCpuConfig{160, 4}, seed), Status::kOk);
+  ASSERT_EQ(batch.init_with_key(bisection, seed), Status::kOk);
   std::vector<Verdict> batched(total, Verdict::kReject);
   BatchVerifyStats stats;
   std::size_t begin = 0;
@@ -281,6 +290,43 @@ TEST(Ed25519Differential, BatchEqualsSingleOnRandomAndMutatedCases) {
   EXPECT_EQ(mismatches, 0u);
   EXPECT_EQ(stats.signatures, total);
   EXPECT_GT(stats.batch_equations_failed, 0u);  // the bisection fallback ran
+
+  // The default failure policy (probes, failure history, group sizes) on a sparse mix of the same
+  // cases, where it batches: every accepted case of the first kPolicyCases and every 64th rejected
+  // one (about 1.6% rejected at the default case count), in calls of random size up to 2048.
+  constexpr std::size_t kPolicyCases = 30000;
+  std::vector<SignatureRef> sparse;
+  std::vector<Verdict> sparse_single;
+  std::size_t rejected_seen = 0;
+  for (std::size_t i = 0; i < std::min(total, kPolicyCases); ++i) {
+    if (single[i] == Verdict::kReject && rejected_seen++ % 64 != 0) continue;
+    sparse.push_back(refs[i]);
+    sparse_single.push_back(single[i]);
+  }
+  BatchVerifierCpuConfig policy;
+  policy.batch_size_max = 1024;
+  BatchVerifierCpu policy_batch;
+  ASSERT_EQ(policy_batch.init_with_key(policy, seed), Status::kOk);
+  std::vector<Verdict> policy_verdicts(sparse.size(), Verdict::kReject);
+  BatchVerifyStats policy_stats;
+  for (begin = 0; begin < sparse.size();) {
+    size_state = size_state * 1103515245 + 12345;
+    const std::size_t size =
+        std::min<std::size_t>(sparse.size() - begin, 1 + (size_state >> 8) % 2048);
+    ASSERT_EQ(policy_batch.verify(std::span(sparse).subspan(begin, size),
+                                  std::span(policy_verdicts).subspan(begin, size), &policy_stats),
+              Status::kOk);
+    begin += size;
+  }
+  std::size_t policy_mismatches = 0;
+  for (std::size_t i = 0; i < sparse.size(); ++i) {
+    policy_mismatches += policy_verdicts[i] != sparse_single[i] ? 1 : 0;
+  }
+  EXPECT_EQ(policy_mismatches, 0u);
+  if (total >= kPolicyCases) {
+    EXPECT_GT(policy_stats.batch_equations_failed, 0u);
+    EXPECT_GT(policy_stats.probe_checks, 0u);
+  }
 
   // Classes whose verdict ZIP-215 fixes.
   EXPECT_EQ(accepted_by_kind[kValid], count_by_kind[kValid]);

@@ -2,11 +2,11 @@
 // Method: load all files of ${TC_TESTDATA_DIR}/ed25519/ (provenance in testdata/README.md), take
 // the expected verdict from the model_zip215 column of derived/ed25519_verdicts.tsv (Wycheproof,
 // RFC, speccheck) or the annotated speccheck file; SUPERCOP and RFC lines are all valid. Run each
-// case through verify_single and through BatchVerifierCpu (one batch per file, and small chunks so
-// the bisection fallback runs), and assert verdicts and case counts. Scenarios: RFC 8032 7.1 (5),
-// SUPERCOP sign.input (1024), Wycheproof v1 (151; tcId 151 is accepted under ZIP-215 though
-// labelled invalid), Wycheproof legacy (145), speccheck (12; 0-5 and 9-11 accepted), the model
-// column agrees with the file label except v1 tcId 151.
+// case through verify_single, through BatchVerifierCpu with plain bisection (one batch per file,
+// and small chunks) and with the default failure policy, and assert verdicts and case counts.
+// Scenarios: RFC 8032 7.1 (5), SUPERCOP sign.input (1024), Wycheproof v1 (151; tcId 151 is accepted
+// under ZIP-215 though labelled invalid), Wycheproof legacy (145), speccheck (12; 0-5 and 9-11
+// accepted), the model column agrees with the file label except v1 tcId 151.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -69,8 +69,15 @@ int check_all_backends(const std::vector<Case>& cases) {
   }
   const std::uint8_t key[32] = {7};
   for (std::size_t chunk : {std::size_t{1024}, std::size_t{16}}) {
+    // Plain bisection down to pairs (no probes, no failure history), so that most verdicts, the
+    // edge cases' included, come from batch equations over small groups.
+    BatchVerifierCpuConfig config;
+    config.batch_size_max = chunk;
+    config.single_check_below = 2;
+    config.probe_signatures = 0;
+    config.failure_half_life_signatures = 0;
     BatchVerifierCpu batch;
-    EXPECT_EQ(batch.init_with_key(BatchVerifierCpuConfig{chunk, 2}, key), Status::kOk);
+    EXPECT_EQ(batch.init_with_key(config, key), Status::kOk);
     std::vector<Verdict> verdicts(cases.size(), Verdict::kAccept);
     BatchVerifyStats stats;
     EXPECT_EQ(batch.verify(refs, verdicts, &stats), Status::kOk);
@@ -80,7 +87,7 @@ int check_all_backends(const std::vector<Case>& cases) {
     }
     EXPECT_EQ(stats.signatures, cases.size());
   }
-  // The seeded production path too.
+  // The seeded production path too, with the default failure policy.
   std::vector<Verdict> verdicts(cases.size(), Verdict::kAccept);
   EXPECT_EQ(verify_batch_cpu(refs, verdicts), Status::kOk);
   for (std::size_t i = 0; i < cases.size(); ++i) {
