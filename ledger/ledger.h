@@ -2,10 +2,10 @@
 // execution for every node (re-check everything, signatures in one batch per block), the atomic
 // commit to the backend, the masternode registry and each txid's status.
 //
-// Threads: submit, tx_status and the read accessors from any thread (the verify stage's threads
-// submit concurrently); build_block from the consensus thread; execute_block and commit_block from
-// one thread at a time (the execute/commit stage, which may be the consensus thread). The backend
-// must outlive the ledger, and every write to it must go through the ledger.
+// Threads: precheck, submit, tx_status and the read accessors from any thread (the verify stage's
+// threads precheck and submit concurrently); build_block from the consensus thread; execute_block
+// and commit_block from one thread at a time (the execute/commit stage, which may be the consensus
+// thread). The backend must outlive the ledger, and every write to it must go through the ledger.
 #pragma once
 
 #include <cstddef>
@@ -86,6 +86,18 @@ class Ledger {
   // or more than 65,535, or two genesis masternodes share a key.
   Status commit_genesis(const GenesisConfig& genesis);
 
+  // The checks of submit() that need no signature (Mempool::precheck): stateless rules, a txid
+  // already pending, inputs missing or spent (a replay of a finalized transaction is kMissingInput,
+  // as submit() says; its spent inputs are found by the UTXO lookup, so no txid-index read is
+  // needed), stateful and registration rules, and outpoints claimed by a pending transaction. For
+  // the verify stage to run before signature verification, so that a transaction submit() would
+  // reject anyway costs a UTXO lookup instead of its signatures. A rejection is submit()'s, with
+  // the same reason, in the same state; kOk means only that signatures are worth checking (submit
+  // re-checks everything, so a concurrent change is harmless). Reads, never changes state or
+  // counters. Any thread, concurrently with submit; allocates nothing on a warm thread.
+  RejectReason precheck(const TransactionView& tx, TxFailure* failure = nullptr) const {
+    return mempool_.precheck(tx, failure);
+  }
   // Mempool intake (Mempool::admit) of a transaction whose signatures were verified.
   RejectReason submit(const TransactionView& tx, std::uint64_t now_ms, TxFailure* failure = nullptr,
                       Hash256* txid_out = nullptr) {

@@ -54,9 +54,30 @@ RejectReason Mempool::admit(const TransactionView& tx, std::uint64_t now_ms, TxF
   return reason;
 }
 
-RejectReason Mempool::admit_checked(const TransactionView& tx, const Hash256& id,
-                                    std::uint64_t now_ms, TxFailure* failure) {
+RejectReason Mempool::precheck(const TransactionView& tx, TxFailure* failure) const {
+  // Scratch reused per thread, so that a warm verify thread allocates nothing per transaction.
+  thread_local std::vector<OutPoint> claims;
+  thread_local std::vector<storage::UtxoLookup> found;
+  TxFailure local;
+  TxFailure* where = failure != nullptr ? failure : &local;
+  RejectReason reason = check_stateless(tx, params_, nullptr, where);
+  if (reason != RejectReason::kOk) return reason;
+  const Hash256 id = txid(tx);
   if (contains(id)) return RejectReason::kDuplicate;
+  Amount fee;
+  reason = check_state(tx, &claims, &found, &fee, where);
+  if (reason != RejectReason::kOk) return reason;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    if (const auto holder = locks_.holder(claims[i])) {
+      return conflict_reason(tx, claims.size(), i, *holder, id, where);
+    }
+  }
+  return RejectReason::kOk;
+}
+
+RejectReason Mempool::check_state(const TransactionView& tx, std::vector<OutPoint>* claims,
+                                  std::vector<storage::UtxoLookup>* found, Amount* fee,
+                                  TxFailure* failure) const {
   const std::size_t input_count = tx.input_count();
   const bool registration = tx.kind() == TxKind::kMasternodeRegistration;
   RegistrationPayload payload;
@@ -65,38 +86,55 @@ RejectReason Mempool::admit_checked(const TransactionView& tx, const Hash256& id
     payload = tx.registration();
     has_collateral = static_cast<MasternodeTier>(payload.tier) != MasternodeTier::kFree;
   }
-
-  std::vector<OutPoint> claims;
-  claims.reserve(input_count + 2);
-  for (std::size_t i = 0; i < input_count; ++i) claims.push_back(tx.input(i).prev());
-  if (has_collateral) claims.push_back(payload.collateral);
-  std::vector<storage::UtxoLookup> found(claims.size());
-  if (!view_->lookup(claims, found).is_ok()) {
+  claims->clear();
+  for (std::size_t i = 0; i < input_count; ++i) claims->push_back(tx.input(i).prev());
+  if (has_collateral) claims->push_back(payload.collateral);
+  found->assign(claims->size(), storage::UtxoLookup{});
+  if (!view_->lookup(*claims, *found).is_ok()) {
     *failure = TxFailure{TxFailure::kNoIndex, TxFailure::kNoIndex, 1, 0};
     return RejectReason::kMissingInput;
   }
-  Amount fee;
   RejectReason reason =
-      check_inputs(tx, std::span(found.data(), input_count), next_height(), params_, &fee, failure);
+      check_inputs(tx, std::span(found->data(), input_count), next_height(), params_, fee, failure);
   if (reason != RejectReason::kOk) return reason;
   if (registration) {
     const RegistrationClaims registered =
         registry_->claims(payload.consensus_pubkey, payload.collateral);
     const storage::UtxoLookup collateral =
-        has_collateral ? found[input_count] : storage::UtxoLookup{};
+        has_collateral ? (*found)[input_count] : storage::UtxoLookup{};
     reason = check_registration(tx, collateral, registered, failure);
     if (reason != RejectReason::kOk) return reason;
-    claims.push_back(consensus_key_claim(payload.consensus_pubkey));
+    claims->push_back(consensus_key_claim(payload.consensus_pubkey));
   }
+  return RejectReason::kOk;
+}
+
+RejectReason Mempool::conflict_reason(const TransactionView& tx, std::size_t claim_count,
+                                      std::size_t conflict, const Hash256& holder,
+                                      const Hash256& id, TxFailure* failure) {
+  if (holder == id) return RejectReason::kDuplicate;
+  if (tx.kind() == TxKind::kMasternodeRegistration) {
+    if (conflict == claim_count - 1) return RejectReason::kDuplicateConsensusKey;
+    if (conflict == tx.input_count()) return RejectReason::kCollateralLocked;
+  }
+  *failure = TxFailure{static_cast<std::uint32_t>(conflict), TxFailure::kNoIndex, 0, 0};
+  return RejectReason::kConflict;
+}
+
+RejectReason Mempool::admit_checked(const TransactionView& tx, const Hash256& id,
+                                    std::uint64_t now_ms, TxFailure* failure) {
+  if (contains(id)) return RejectReason::kDuplicate;
+  std::vector<OutPoint> claims;
+  claims.reserve(tx.input_count() + 2);
+  std::vector<storage::UtxoLookup> found;
+  Amount fee;
+  const RejectReason reason = check_state(tx, &claims, &found, &fee, failure);
+  if (reason != RejectReason::kOk) return reason;
 
   Hash256 holder;
   const std::size_t conflict = locks_.lock_all(claims, id, &holder);
   if (conflict != OutpointLocks::kNoConflict) {
-    if (holder == id) return RejectReason::kDuplicate;
-    if (registration && conflict == claims.size() - 1) return RejectReason::kDuplicateConsensusKey;
-    if (has_collateral && conflict == input_count) return RejectReason::kCollateralLocked;
-    *failure = TxFailure{static_cast<std::uint32_t>(conflict), TxFailure::kNoIndex, 0, 0};
-    return RejectReason::kConflict;
+    return conflict_reason(tx, claims.size(), conflict, holder, id, failure);
   }
 
   auto entry = std::make_shared<PendingTx>();

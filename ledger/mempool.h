@@ -88,6 +88,17 @@ class Mempool {
   RejectReason admit(const TransactionView& tx, std::uint64_t now_ms, TxFailure* failure = nullptr,
                      Hash256* txid_out = nullptr);
 
+  // The checks of admit() that need no signature, in admit()'s order, changing nothing: the
+  // stateless rules, kDuplicate for a pending txid, the UTXO lookup and stateful rules (a spent or
+  // unknown input is kMissingInput, which is how a replay of a finalized transaction fails), the
+  // registration rules, then the pending transactions' claims as admit()'s lock table would judge
+  // them (kDuplicate, kDuplicateConsensusKey, kCollateralLocked, kConflict). Never kMempoolFull:
+  // whether the newcomer beats the lowest fee rate is left to admit(). So in the same state a
+  // rejection here is admit()'s rejection with the same reason; kOk promises nothing, and admit()
+  // re-checks everything. *failure (optional) says where. Counts nothing. Thread-safe; allocates
+  // nothing once the calling thread has seen a transaction with as many inputs.
+  RejectReason precheck(const TransactionView& tx, TxFailure* failure = nullptr) const;
+
   bool contains(const Hash256& txid) const;
   std::size_t size() const { return count_.load(); }
   std::size_t bytes() const { return bytes_.load(); }
@@ -132,6 +143,16 @@ class Mempool {
   Shard& shard_for(const Hash256& txid) const;
   RejectReason admit_checked(const TransactionView& tx, const Hash256& id, std::uint64_t now_ms,
                              TxFailure* failure);
+  // admit()'s checks against the UTXO view and the registry, for a transaction that passed
+  // check_stateless. On kOk *claims holds what it would lock (PendingTx::claims) and *fee its fee;
+  // *found is lookup scratch. Both vectors are cleared first.
+  RejectReason check_state(const TransactionView& tx, std::vector<OutPoint>* claims,
+                           std::vector<storage::UtxoLookup>* found, Amount* fee,
+                           TxFailure* failure) const;
+  // The reason for claim `conflict` of `id` (of claim_count claims) being held by `holder`.
+  static RejectReason conflict_reason(const TransactionView& tx, std::size_t claim_count,
+                                      std::size_t conflict, const Hash256& holder,
+                                      const Hash256& id, TxFailure* failure);
   // Removes `txid` if present, releases its locks, and counts it under `why`.
   bool remove_entry(const Hash256& txid, Removal why);
   void count(RejectReason reason) {

@@ -346,12 +346,16 @@ std::uint32_t Devnet::drain_ingress() {
     const DecodeError decoded = decode_transaction_view(ring.ready(i).transaction(), &view);
     assert(decoded == DecodeError::kOk);
     (void)decoded;
-    views_.push_back(view);
+    // What the ledger would reject anyway (a replayed finalized transaction, a missing input, a
+    // pending duplicate) is dropped before it costs a signature verification.
+    const ledger::RejectReason precheck = v.ledger->precheck(view);
+    ++counters_.prechecked[static_cast<std::size_t>(precheck)];
+    if (precheck == ledger::RejectReason::kOk) views_.push_back(view);
   }
-  valid_.resize(n);
+  valid_.resize(views_.size());
   counters_.signatures_checked += v.tx_verifier.verify(views_, valid_);
   const std::uint64_t now = now_ms();
-  for (std::uint32_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < views_.size(); ++i) {
     if (valid_[i] == 0) {
       ++counters_.bad_signature;
       continue;
@@ -371,7 +375,8 @@ void Devnet::admit_forwarded(Validator& validator, const std::vector<Bytes>& txs
   views_.clear();
   for (const Bytes& bytes : txs) {
     TransactionView view;
-    if (decode_transaction_view(bytes, &view) == DecodeError::kOk) {
+    if (decode_transaction_view(bytes, &view) == DecodeError::kOk &&
+        validator.ledger->precheck(view) == ledger::RejectReason::kOk) {
       views_.push_back(view);
     } else {
       ++counters_.forward_rejected;

@@ -73,13 +73,17 @@ struct DevnetCounters {
   // Validator 0's ingress, by outcome (dataplane/packet.h), and every datagram it received.
   std::array<std::uint64_t, dataplane::kIngressOutcomeCount> ingress{};
   std::uint64_t ingress_frames = 0;
-  // Validator 0's verify stage over ingress transactions: all signatures valid, or not.
+  // Validator 0's pre-check (ledger::Ledger::precheck) of ingress transactions before signature
+  // verification, by ledger::RejectReason: [kOk] went on to verification, the rest were dropped
+  // without a signature checked (and are not counted again below).
+  std::array<std::uint64_t, ledger::kRejectReasonCount> prechecked{};
+  // Validator 0's verify stage over pre-checked ingress transactions: all signatures valid, or not.
   std::uint64_t verified = 0;
   std::uint64_t bad_signature = 0;
   // Validator 0's mempool admission of verified ingress transactions, by ledger::RejectReason.
   std::array<std::uint64_t, ledger::kRejectReasonCount> admitted{};
   // Admitted transactions forwarded over the bus (each once), and (transaction, peer) pairs where
-  // the peer did not admit a forwarded one.
+  // the peer did not admit a forwarded one (its pre-check, signatures or mempool rejected it).
   std::uint64_t forwarded = 0;
   std::uint64_t forward_rejected = 0;
   std::uint64_t signatures_checked = 0;  // by every verify stage (ingress and forwarded)
@@ -149,10 +153,10 @@ class Devnet {
   Status open_validators(const DevnetConfig& config);
   Status start_ingress(const DevnetConfig& config);
   std::uint64_t now_ms() const;
-  // Verifies and admits up to verify_burst_max transactions from the ingress ring at validator 0,
-  // queueing the admitted ones for forwarding. Returns how many it took.
+  // Pre-checks, verifies and admits up to verify_burst_max transactions from the ingress ring at
+  // validator 0, queueing the admitted ones for forwarding. Returns how many it took.
   std::uint32_t drain_ingress();
-  // Verifies and admits transactions forwarded to `validator`.
+  // Pre-checks, verifies and admits transactions forwarded to `validator`.
   void admit_forwarded(Validator& validator, const std::vector<Bytes>& txs);
   // Hands the validator's delivered events to its engine (votes of one delivery in one burst).
   void process_inbox(Validator& validator);

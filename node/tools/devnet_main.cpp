@@ -8,6 +8,7 @@
 //   timecoin-devnet --blocks 50 --tx-rate 2000 --block-interval-ms 200 --bad-sig 20 --duplicate 20
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -198,19 +199,25 @@ int main(int argc, char** argv) {
   std::printf("  lost before ingress %llu (kernel socket buffer)\n",
               static_cast<unsigned long long>(
                   load_result.sent > c.ingress_frames ? load_result.sent - c.ingress_frames : 0));
+  // ", missing_input 3, duplicate 1": the rejections of a counter array indexed by RejectReason.
+  const auto rejections = [](const std::array<std::uint64_t, tc::ledger::kRejectReasonCount>& by) {
+    std::string out;
+    for (std::size_t i = 1; i < by.size(); ++i) {
+      if (by[i] == 0) continue;
+      out += ", " +
+             std::string(tc::ledger::reject_reason_name(static_cast<tc::ledger::RejectReason>(i))) +
+             " " + std::to_string(by[i]);
+    }
+    return out;
+  };
+  std::printf("  pre-checked         %llu passed%s (a rejection here costs no signature check)\n",
+              static_cast<unsigned long long>(c.prechecked[0]), rejections(c.prechecked).c_str());
   std::printf(
       "  verified            %llu valid, %llu bad signature (%llu signatures checked by "
       "all verify stages)\n",
       static_cast<unsigned long long>(c.verified), static_cast<unsigned long long>(c.bad_signature),
       static_cast<unsigned long long>(c.signatures_checked));
-  std::string admissions;
-  for (std::size_t i = 1; i < c.admitted.size(); ++i) {
-    if (c.admitted[i] == 0) continue;
-    admissions +=
-        ", " +
-        std::string(tc::ledger::reject_reason_name(static_cast<tc::ledger::RejectReason>(i))) +
-        " " + std::to_string(c.admitted[i]);
-  }
+  const std::string admissions = rejections(c.admitted);
   std::printf("  mempool admitted    %llu%s; forwarded to peers %llu (%llu not admitted there)\n",
               static_cast<unsigned long long>(c.admitted[0]), admissions.c_str(),
               static_cast<unsigned long long>(c.forwarded),

@@ -14,8 +14,11 @@
 // every validator. Nothing asserts on timings; the only time bound is each run's generous timeout.
 // Scenarios: exact accounting from sent to finalized (valid, malformed, duplicate, bad signature);
 // bad-signature transfers never finalized and their outpoints still unspent; agreement on tip and
-// UTXO set digest across validators; blocks certified in round 0 with proposers rotating; a second
-// devnet on the same non-empty data directory refused with kConfig.
+// UTXO set digest across validators; blocks certified in round 0 with proposers rotating; replays
+// of finalized transfers (one signature bit flipped so that the ingress recent set, which still
+// holds the originals, lets them through as a replay of older history would pass) are dropped by
+// the ledger pre-check as missing_input without a single signature verification; a second devnet
+// on the same non-empty data directory refused with kConfig.
 #include "node/devnet/devnet.h"
 
 #include <gtest/gtest.h>
@@ -70,8 +73,24 @@ struct Sent {
   std::uint64_t by_kind[4] = {};
   std::uint64_t total = 0;
   std::vector<Hash256> valid_txids;
+  std::vector<Bytes> valid;
   std::vector<Bytes> bad_signature;
 };
+
+// Sends one batch, then waits until the ingress thread has taken every datagram sent so far
+// (*total, which grows by the batch) off the socket.
+void send_batch(Devnet& devnet, dataplane::UdpSender& sender, const std::vector<Bytes>& batch,
+                std::uint64_t* total) {
+  auto accepted = sender.send(batch);
+  ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
+  ASSERT_EQ(*accepted, batch.size());
+  *total += batch.size();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (devnet.ingress_frames() < *total && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_EQ(devnet.ingress_frames(), *total) << "ingress did not receive a batch in 10 s";
+}
 
 // Sends `count` datagrams of the generator's stream in batches of 32, each after ingress has taken
 // every earlier one off the socket.
@@ -87,20 +106,14 @@ void send_wave(Devnet& devnet, dataplane::TxGenerator& generator, std::uint32_t 
       ++sent->by_kind[static_cast<int>(kind)];
       if (kind == GeneratedKind::kValid) {
         sent->valid_txids.push_back(txid(*TransactionView::parse(payload)));
+        sent->valid.push_back(payload);
       } else if (kind == GeneratedKind::kBadSignature) {
         sent->bad_signature.push_back(payload);
       }
       batch.push_back(std::move(payload));
     }
-    auto accepted = sender.send(batch);
-    ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
-    ASSERT_EQ(*accepted, batch.size());
-    sent->total += batch.size();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (devnet.ingress_frames() < sent->total && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    ASSERT_EQ(devnet.ingress_frames(), sent->total) << "ingress did not receive a batch in 10 s";
+    send_batch(devnet, sender, batch, &sent->total);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
@@ -139,6 +152,12 @@ TEST(Devnet, FinalizesEveryValidTransferAndAgrees) {
   EXPECT_EQ(c.ingress[static_cast<std::size_t>(IngressOutcome::kDuplicate)], duplicate);
   EXPECT_EQ(c.ingress[static_cast<std::size_t>(IngressOutcome::kAccepted)], valid + bad_signature);
   EXPECT_EQ(c.ingress[static_cast<std::size_t>(IngressOutcome::kRingFull)], 0u);
+  // Every ingress transaction is new and spends an unspent output: all pass the pre-check.
+  EXPECT_EQ(c.prechecked[static_cast<std::size_t>(ledger::RejectReason::kOk)],
+            valid + bad_signature);
+  std::uint64_t prechecked_out = 0;
+  for (std::size_t i = 1; i < c.prechecked.size(); ++i) prechecked_out += c.prechecked[i];
+  EXPECT_EQ(prechecked_out, 0u);
   EXPECT_EQ(c.bad_signature, bad_signature);
   EXPECT_EQ(c.verified, valid);
   EXPECT_EQ(c.admitted[static_cast<std::size_t>(ledger::RejectReason::kOk)], valid);
@@ -188,6 +207,63 @@ TEST(Devnet, FinalizesEveryValidTransferAndAgrees) {
     proposers.insert(devnet.blocks()[k].proposer);
   }
   EXPECT_EQ(proposers.size(), 4u);
+}
+
+TEST(Devnet, PreCheckDropsReplaysOfFinalizedTransfersWithoutVerifying) {
+  dataplane::TxGeneratorConfig load = load_config();
+  load.malformed_per_mille = 0;
+  load.duplicate_per_mille = 0;
+  load.bad_signature_per_mille = 0;
+  auto created = Devnet::create(devnet_config(load));
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  Devnet& devnet = **created;
+  load.funding_txid = devnet.genesis_txid();
+  dataplane::TxGenerator generator(load);
+
+  Sent sent;
+  send_wave(devnet, generator, 64, &sent);
+  ASSERT_TRUE(devnet.run_until_height(3, kRunTimeoutMs).is_ok());
+  ASSERT_EQ(sent.valid.size(), 64u);
+  const DevnetCounters before = devnet.counters();
+  ASSERT_EQ(before.prechecked[static_cast<std::size_t>(ledger::RejectReason::kOk)], 64u);
+  ASSERT_EQ(before.verified, 64u);
+  ASSERT_EQ(before.finalized, 64u);
+  ASSERT_GT(before.signatures_checked, 0u);
+
+  // Replay the finalized history. The ingress recent set still holds these payloads, so one
+  // signature bit is flipped in each: a distinct datagram to ingress (as a replay older than the
+  // recent set is), spending the same spent outputs. Were it verified, it would count as
+  // bad_signature; the pre-check must drop it first, as missing_input (what submit says).
+  std::vector<Bytes> replays = sent.valid;
+  for (Bytes& bytes : replays) {
+    const TransactionView view = *TransactionView::parse(bytes);
+    const std::size_t sig_offset =
+        static_cast<std::size_t>(view.input(0).sig_data() - view.bytes().data());
+    bytes[sig_offset] ^= 0x01;
+  }
+  dataplane::UdpSender sender;
+  ASSERT_TRUE(sender.open("127.0.0.1", devnet.ingress_port()).is_ok());
+  for (std::size_t k = 0; k < replays.size(); k += 32) {
+    const std::vector<Bytes> batch(replays.begin() + k, replays.begin() + k + 32);
+    send_batch(devnet, sender, batch, &sent.total);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  }
+  const Status run = devnet.run_until_height(4, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+  devnet.stop_ingress();
+
+  const DevnetCounters after = devnet.counters();
+  const auto accepted = static_cast<std::size_t>(IngressOutcome::kAccepted);
+  EXPECT_EQ(after.ingress[accepted], before.ingress[accepted] + 64);  // all reached verify stage
+  EXPECT_EQ(after.prechecked[static_cast<std::size_t>(ledger::RejectReason::kMissingInput)], 64u);
+  EXPECT_EQ(after.prechecked[static_cast<std::size_t>(ledger::RejectReason::kOk)], 64u);
+  EXPECT_EQ(after.signatures_checked, before.signatures_checked);
+  EXPECT_EQ(after.bad_signature, 0u);
+  EXPECT_EQ(after.verified, 64u);
+  EXPECT_EQ(after.admitted, before.admitted);
+  EXPECT_EQ(after.forwarded, 64u);
+  EXPECT_EQ(after.forward_rejected, 0u);
+  EXPECT_EQ(after.finalized, 64u);
 }
 
 TEST(Devnet, RefusesANonEmptyDataDirectory) {
