@@ -21,12 +21,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 
 #include "storage/chain_store.h"
 #include "tests/ledger/ledger_fixture.h"
+#include "tests/storage/chain_fixture.h"
 
 namespace tc::ledger {
 namespace {
@@ -69,12 +68,10 @@ TEST(LedgerTest, ProducedBlockPaysRewardAndFeesAndFinalizes) {
 }
 
 TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
-  char pattern[] = "/tmp/tc_ledger_txindex_XXXXXX";
-  const char* made = mkdtemp(pattern);
-  ASSERT_NE(made, nullptr);
-  const std::string dir = made;
+  const storage::testing::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
   storage::StoreOptions store_options;
-  store_options.path = dir + "/db";
+  store_options.path = dir.sub("db");
   store_options.read_path = storage::ReadPath::kDefault;
   Hash256 id;
   Hash256 genesis_id;
@@ -110,8 +107,6 @@ TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
     unknown.bytes[0] ^= 1;
     EXPECT_EQ((*ledger)->tx_status(unknown).state, TxState::kUnknown);
   }
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 TEST(LedgerTest, BlockSizeLimitKeepsHighestFeeRates) {

@@ -18,9 +18,7 @@
 //     chain, duplicate input, dust), with a block produced every 40: precheck gives each its
 //     expected reason, and submit gives the same reason whenever precheck rejects.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,6 +27,7 @@
 #include "ledger/ledger.h"
 #include "storage/chain_store.h"
 #include "tests/ledger/ledger_fixture.h"
+#include "tests/storage/chain_fixture.h"
 
 namespace tc::ledger {
 namespace {
@@ -47,12 +46,9 @@ constexpr std::uint64_t kFee = 1'000'000;
 class PrecheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/tc_ledger_precheck_XXXXXX";
-    const char* made = mkdtemp(pattern);
-    ASSERT_NE(made, nullptr);
-    dir_ = made;
+    ASSERT_FALSE(dir_.path().empty());
     storage::StoreOptions store_options;
-    store_options.path = dir_ + "/db";
+    store_options.path = dir_.sub("db");
     store_options.read_path = storage::ReadPath::kDefault;
     auto store = storage::ChainStore::open(store_options);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
@@ -72,8 +68,6 @@ class PrecheckTest : public ::testing::Test {
     chain_.reset();
     backend_.reset();
     store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   Transaction spend(std::uint32_t coin, std::uint64_t fee = kFee, const KeyPair* signer = nullptr,
@@ -89,7 +83,7 @@ class PrecheckTest : public ::testing::Test {
     return chain_->ledger().precheck(view_of(bytes));
   }
 
-  std::string dir_;
+  storage::testing::TempDir dir_;  // declared first: removed after the store closes
   std::unique_ptr<storage::ChainStore> store_;
   std::unique_ptr<StoreBackend> backend_;
   std::unique_ptr<TestChain> chain_;

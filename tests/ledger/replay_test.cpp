@@ -9,11 +9,11 @@
 // masternode registries.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <vector>
 
 #include "storage/chain_store.h"
 #include "tests/ledger/ledger_fixture.h"
+#include "tests/storage/chain_fixture.h"
 
 namespace tc::ledger {
 namespace {
@@ -40,10 +40,10 @@ TEST(ReplayTest, ThousandBlocksReproduceTheUtxoSetHash) {
   TestChain producer(replay_options(nullptr));
   ASSERT_TRUE(producer.genesis_status().is_ok());
 
-  char pattern[] = "/tmp/tc_ledger_replay_XXXXXX";
-  const std::string dir = mkdtemp(pattern);
+  const storage::testing::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
   storage::StoreOptions store_options;
-  store_options.path = dir + "/db";
+  store_options.path = dir.sub("db");
   store_options.read_path = storage::ReadPath::kDefault;
   auto store = storage::ChainStore::open(store_options);
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();
@@ -100,8 +100,6 @@ TEST(ReplayTest, ThousandBlocksReproduceTheUtxoSetHash) {
   EXPECT_EQ(producer.ledger().registry().size(), 1u);  // the bronze node came and went
   EXPECT_EQ(*producer.ledger().backend().masternode_records(),
             *replayer.ledger().backend().masternode_records());
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
 }
 
 }  // namespace
