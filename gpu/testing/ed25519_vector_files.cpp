@@ -78,6 +78,18 @@ bool hex_member(const JsonValue& object, const char* key, std::vector<std::uint8
   return true;
 }
 
+// Reads `path` into *doc and returns its top-level array `key`, or null with an error.
+const JsonValue* load_top_array(const std::string& path, const char* key, JsonValue* doc,
+                                std::string* error) {
+  if (!load_json(path, doc, error)) return nullptr;
+  const JsonValue* array = doc->find(key);
+  if (array == nullptr || !array->is_array()) {
+    *error = path + ": no \"" + key + "\" array";
+    return nullptr;
+  }
+  return array;
+}
+
 // The verdict of table[suite][id], or false with an error when the row is missing.
 bool verdict_of(const VerdictTable& table, const std::string& suite, const std::string& id,
                 bool* accept, std::string* error) {
@@ -94,12 +106,8 @@ bool load_rfc8032(const std::string& dir, const VerdictTable& table, VectorSuite
                   std::string* error) {
   const std::string path = dir + "/" + suite->file;
   JsonValue doc;
-  if (!load_json(path, &doc, error)) return false;
-  const JsonValue* vectors = doc.find("vectors");
-  if (vectors == nullptr || !vectors->is_array()) {
-    *error = path + ": no \"vectors\" array";
-    return false;
-  }
+  const JsonValue* vectors = load_top_array(path, "vectors", &doc, error);
+  if (vectors == nullptr) return false;
   for (const JsonValue& v : vectors->items()) {
     const JsonValue* name = v.find("name");
     if (name == nullptr || !name->is_string()) {
@@ -159,12 +167,8 @@ bool load_wycheproof(const std::string& dir, const VerdictTable& table, const ch
                      VectorSuite* suite, std::string* error) {
   const std::string path = dir + "/" + suite->file;
   JsonValue doc;
-  if (!load_json(path, &doc, error)) return false;
-  const JsonValue* groups = doc.find("testGroups");
-  if (groups == nullptr || !groups->is_array()) {
-    *error = path + ": no \"testGroups\" array";
-    return false;
-  }
+  const JsonValue* groups = load_top_array(path, "testGroups", &doc, error);
+  if (groups == nullptr) return false;
   for (const JsonValue& group : groups->items()) {
     const JsonValue* key = group.find(key_field);
     const JsonValue* tests = group.find("tests");
@@ -198,12 +202,8 @@ bool load_wycheproof(const std::string& dir, const VerdictTable& table, const ch
 bool load_speccheck(const std::string& dir, VectorSuite* suite, std::string* error) {
   const std::string path = dir + "/" + suite->file;
   JsonValue doc;
-  if (!load_json(path, &doc, error)) return false;
-  const JsonValue* cases = doc.find("cases");
-  if (cases == nullptr || !cases->is_array()) {
-    *error = path + ": no \"cases\" array";
-    return false;
-  }
+  const JsonValue* cases = load_top_array(path, "cases", &doc, error);
+  if (cases == nullptr) return false;
   for (const JsonValue& entry : cases->items()) {
     const JsonValue* index = entry.find("index");
     const JsonValue* expected = entry.find("expected");
