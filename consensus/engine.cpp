@@ -383,7 +383,8 @@ void Engine::on_committed_block(const CommittedBlock& block) {
     return;
   }
   if (known_block(block.hash) == nullptr) {
-    if (!app_.validate_block(height_, block.hash, block.payload)) {
+    if (!app_.payload_binds(block.hash, block.payload) ||
+        !app_.validate_block(height_, block.hash, block.payload)) {
       count(Counter::kCatchUpRejected);
       return;
     }
@@ -417,8 +418,12 @@ void Engine::accept_proposal(const Proposal& proposal) {
       data.proposal->pol_round == proposal.pol_round) {
     count(Counter::kProposalDuplicate);
     // The signed fields were verified before; a block refused or evicted for room is taken from
-    // the retransmission (the application checks that the payload matches the hash).
+    // the retransmission, if its payload is the block.
     if (!data.proposal_invalid && known_block(proposal.block_hash) == nullptr) {
+      if (!app_.payload_binds(proposal.block_hash, proposal.payload)) {
+        count(Counter::kProposalUnbound);
+        return;
+      }
       remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
     }
     return;
@@ -434,11 +439,14 @@ void Engine::accept_proposal(const Proposal& proposal) {
     return;
   }
   note_round_seen(proposal.proposer_index, proposal.round);
-  const bool block_valid =
-      remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
+  // When the proposer signed this hash but someone altered the payload, nothing about the block is
+  // recorded, so that the genuine copy is accepted in full when it arrives.
+  const bool binds = app_.payload_binds(proposal.block_hash, proposal.payload);
+  if (!binds) count(Counter::kProposalUnbound);
   if (data.proposal.has_value()) {
-    // The proposer signed two proposals for one round. The first stays the round's proposal; the
-    // second block is kept so that a commit for it can still be applied.
+    // The proposer signed two proposals for one round (evidence needs no payload). The first stays
+    // the round's proposal; the second block is kept so that a commit for it can still be applied.
+    if (binds) remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
     count(Counter::kProposalConflict);
     if (!data.proposal_evidence_reported) {
       data.proposal_evidence_reported = true;
@@ -449,6 +457,9 @@ void Engine::accept_proposal(const Proposal& proposal) {
     }
     return;
   }
+  if (!binds) return;
+  const bool block_valid =
+      remember_block(proposal.block_hash, proposal.payload, proposal.round, false);
   count(Counter::kProposalAccepted);
   data.proposal_invalid = !block_valid;
   Proposal stored = proposal;
@@ -561,6 +572,11 @@ void Engine::buffer_next_height(const Vote& vote) {
 }
 
 void Engine::buffer_next_height(const Proposal& proposal) {
+  // An altered payload must not take the one slot of its (proposer, round) from the genuine one.
+  if (!app_.payload_binds(proposal.block_hash, proposal.payload)) {
+    count(Counter::kProposalUnbound);
+    return;
+  }
   // One proposal per (proposer, round): an equivocator's variants wait for the height itself.
   if (!next_height_proposals_.emplace(proposal.proposer_index, proposal.round).second) {
     count(Counter::kNextHeightDropped);

@@ -131,9 +131,19 @@ class Application {
   virtual ~Application() = default;
   // A new block for (height, round) that this validator proposes.
   virtual BlockCandidate build_block(std::uint64_t height, std::uint32_t round) = 0;
-  // Whether payload is a valid block for height whose hash is `hash` (the application checks the
-  // binding). Called once per distinct hash per height, again only for a block the engine evicted
-  // under its memory bound (EngineConfig::blocks_per_height_max) and is sent once more.
+  // Whether `payload` is exactly the block that `hash` names: a stateless check of the bytes alone
+  // (for the ledger, the header hashes to `hash` and its roots cover every transaction byte,
+  // signatures included). A proposal is signed over the hash, not the payload, so anyone relaying
+  // it can swap the payload; a payload that does not bind says nothing about the block named by
+  // the hash, and the engine drops the message that carried it without recording anything, so the
+  // genuine payload is still accepted when it arrives. Called before validate_block and before a
+  // next-height proposal is buffered.
+  virtual bool payload_binds(const Hash256& hash, ByteSpan payload) = 0;
+  // Whether the block `hash`, whose payload binds, is valid at `height`. Since the hash fixes every
+  // byte, validity is a property of the hash: the engine asks once per distinct hash per height,
+  // again only for a block it evicted under its memory bound (EngineConfig::blocks_per_height_max)
+  // and is sent once more, and a proposal whose block is invalid makes the round's proposal
+  // invalid for good.
   virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) = 0;
   // The block is final. Called once per height, in height order, with its > 2/3 certificate.
   virtual void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
@@ -171,6 +181,7 @@ enum class Counter : std::uint8_t {
   kProposalWrongProposer,
   kProposalBadSignature,
   kProposalMalformed,  // pol_round >= round
+  kProposalUnbound,    // its payload is not the block its hash names (altered in transit)
   kProposalInvalidBlock,
   kProposalConflict,  // proposer equivocation: evidence reported
   kVoteAccepted,

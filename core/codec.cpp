@@ -62,7 +62,7 @@ const char* payload_field_for(TxKind kind) {
   return "payload_bytes";
 }
 
-// Checks the header rules shared by a standalone header and a block's leading 128 bytes.
+// Checks the header rules shared by a standalone header and a block's leading 192 bytes.
 DecodeError check_block_header(const std::uint8_t* p, std::size_t size, const char* object,
                                DecodeFailure* failure) {
   if (size < kBlockHeaderBytes) {
@@ -88,10 +88,12 @@ BlockHeader block_header_from(const std::uint8_t* p) {
   header.height = load_u64_le(p + 8);
   header.prev_hash = Hash256::from_span(ByteSpan(p + 16, 32));
   header.tx_root = Hash256::from_span(ByteSpan(p + 48, 32));
-  header.timestamp_ms = load_u64_le(p + 80);
-  header.proposer = Pubkey::from_span(ByteSpan(p + 88, 32));
-  header.round = load_u32_le(p + 120);
-  header.tx_count = load_u32_le(p + 124);
+  header.wtx_root = Hash256::from_span(ByteSpan(p + 80, 32));
+  header.utxo_digest = Hash256::from_span(ByteSpan(p + 112, 32));
+  header.timestamp_ms = load_u64_le(p + 144);
+  header.proposer = Pubkey::from_span(ByteSpan(p + 152, 32));
+  header.round = load_u32_le(p + 184);
+  header.tx_count = load_u32_le(p + 188);
   return header;
 }
 
@@ -417,10 +419,12 @@ std::array<std::uint8_t, kBlockHeaderBytes> encode_block_header(const BlockHeade
   store_u64_le(p + 8, header.height);
   std::memcpy(p + 16, header.prev_hash.data(), 32);
   std::memcpy(p + 48, header.tx_root.data(), 32);
-  store_u64_le(p + 80, header.timestamp_ms);
-  std::memcpy(p + 88, header.proposer.data(), 32);
-  store_u32_le(p + 120, header.round);
-  store_u32_le(p + 124, header.tx_count);
+  std::memcpy(p + 80, header.wtx_root.data(), 32);
+  std::memcpy(p + 112, header.utxo_digest.data(), 32);
+  store_u64_le(p + 144, header.timestamp_ms);
+  std::memcpy(p + 152, header.proposer.data(), 32);
+  store_u32_le(p + 184, header.round);
+  store_u32_le(p + 188, header.tx_count);
   return bytes;
 }
 
@@ -453,7 +457,7 @@ DecodeError decode_block_view(ByteSpan bytes, BlockView* out, DecodeFailure* fai
   }
   const DecodeError header_error = check_block_header(p, size, kObject, failure);
   if (header_error != DecodeError::kOk) return header_error;
-  const std::uint32_t tx_count = load_u32_le(p + 124);
+  const std::uint32_t tx_count = load_u32_le(p + 188);
   std::size_t offset = kBlockHeaderBytes;
   const std::uint64_t min_bytes =
       std::uint64_t{tx_count} * (kBlockTxLengthBytes + kMinTransactionBytes);

@@ -51,8 +51,9 @@ inline constexpr std::size_t kMaxTransactionBytes = 100'000;
 // Enforced by the ingress path, not by the codec.
 inline constexpr std::size_t kMaxDatagramTransactionBytes = 1'232;
 // Block header: version u16 | reserved u16 (= 0) | chain_id u32 | height u64 | prev_hash [32] |
-// tx_root [32] | timestamp_ms u64 | proposer [32] | round u32 | tx_count u32.
-inline constexpr std::size_t kBlockHeaderBytes = 128;
+// tx_root [32] | wtx_root [32] | utxo_digest [32] | timestamp_ms u64 | proposer [32] | round u32 |
+// tx_count u32.
+inline constexpr std::size_t kBlockHeaderBytes = 192;
 // Each transaction in a block is preceded by its length: tx_bytes u32.
 inline constexpr std::size_t kBlockTxLengthBytes = 4;
 // Largest block the codec parses: header | tx_count x (tx_bytes u32 | transaction).
@@ -238,10 +239,12 @@ class BlockView {
   std::uint64_t height() const { return load_u64_le(data_ + 8); }
   Hash256 prev_hash() const { return Hash256::from_span(ByteSpan(data_ + 16, 32)); }
   Hash256 tx_root() const { return Hash256::from_span(ByteSpan(data_ + 48, 32)); }
-  std::uint64_t timestamp_ms() const { return load_u64_le(data_ + 80); }
-  Pubkey proposer() const { return Pubkey::from_span(ByteSpan(data_ + 88, 32)); }
-  std::uint32_t round() const { return load_u32_le(data_ + 120); }
-  std::uint32_t tx_count() const { return load_u32_le(data_ + 124); }
+  Hash256 wtx_root() const { return Hash256::from_span(ByteSpan(data_ + 80, 32)); }
+  Hash256 utxo_digest() const { return Hash256::from_span(ByteSpan(data_ + 112, 32)); }
+  std::uint64_t timestamp_ms() const { return load_u64_le(data_ + 144); }
+  Pubkey proposer() const { return Pubkey::from_span(ByteSpan(data_ + 152, 32)); }
+  std::uint32_t round() const { return load_u32_le(data_ + 184); }
+  std::uint32_t tx_count() const { return load_u32_le(data_ + 188); }
 
   // Forward iteration over the transactions in block order: for (TransactionView tx : block) ...
   class Iterator {
@@ -357,13 +360,13 @@ void encode_output(const TxOutput& output, std::uint8_t* out);  // kOutputBytes
 // kRegistrationPayloadBytes) and returns how many bytes it wrote.
 std::size_t encode_payload(const Transaction& tx, std::uint8_t* out);
 
-// The 128-byte header encoding without allocating (what block_hash() hashes).
+// The 192-byte header encoding without allocating (what block_hash() hashes).
 std::array<std::uint8_t, kBlockHeaderBytes> encode_block_header(const BlockHeader& header);
 
 // Each decodes exactly one value filling all of `bytes`, with the rules of the matching view; on
 // failure a kMalformed Status from decode_failure_status(). These allocate (vectors, the Status).
 Result<Transaction> decode_transaction(ByteSpan bytes);
-// kTruncated under 128 bytes, kTrailingBytes over, kUnknownVersion, kNonZeroReserved.
+// kTruncated under 192 bytes, kTrailingBytes over, kUnknownVersion, kNonZeroReserved.
 Result<BlockHeader> decode_block_header(ByteSpan bytes);
 Result<Block> decode_block(ByteSpan bytes);
 Result<CommitCertificate> decode_commit_certificate(ByteSpan bytes);

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <vector>
 
 #include "core/sha2.h"
 
@@ -126,6 +127,18 @@ Hash256 merkle_root(std::span<const Hash256> txids) {
   Hash256 root = stack[--depth].hash;
   while (depth > 0) root = hash_node(stack[--depth].hash, root);
   return root;
+}
+
+BlockRoots block_roots(std::span<const Transaction> transactions) {
+  std::vector<Hash256> txids;
+  std::vector<Hash256> wire_hashes;
+  txids.reserve(transactions.size());
+  wire_hashes.reserve(transactions.size());
+  for (const Transaction& tx : transactions) {
+    txids.push_back(txid(tx));
+    wire_hashes.push_back(wire_hash(tx));
+  }
+  return BlockRoots{merkle_root(txids), merkle_root(wire_hashes)};
 }
 
 Hash256 block_hash(const BlockHeader& header) {

@@ -37,12 +37,21 @@ Hash256 wire_hash(const TransactionView& tx);
 Hash256 sighash(const Transaction& tx, std::uint32_t chain_id);
 Hash256 sighash(const TransactionView& tx, std::uint32_t chain_id);
 
-// RFC 6962 Merkle tree hash over `txids` in order: MTH({}) = SHA-256(""), leaf = SHA-256(0x00 | d),
-// node = SHA-256(0x01 | left | right), split at the largest power of two below n. Uses O(log n)
-// stack space; allocates nothing.
+// RFC 6962 Merkle tree hash over `txids` in order (also over wire hashes: a header's wtx_root):
+// MTH({}) = SHA-256(""), leaf = SHA-256(0x00 | d), node = SHA-256(0x01 | left | right), split at
+// the largest power of two below n. Uses O(log n) stack space; allocates nothing.
 Hash256 merkle_root(std::span<const Hash256> txids);
 
-// block hash = SHA-256 of the 128-byte header encoding.
+// A header's two roots over its transactions in block order: tx_root over the txids (what spends
+// refer to) and wtx_root over the wire hashes (what binds the signatures into the block hash).
+// Allocates the leaf arrays; builders that already hold the leaves call merkle_root directly.
+struct BlockRoots {
+  Hash256 tx_root;
+  Hash256 wtx_root;
+};
+BlockRoots block_roots(std::span<const Transaction> transactions);
+
+// block hash = SHA-256 of the 192-byte header encoding.
 Hash256 block_hash(const BlockHeader& header);
 Hash256 block_hash(const BlockView& block);
 

@@ -17,7 +17,8 @@
 namespace tc {
 
 inline constexpr std::uint16_t kTransactionVersion = 1;
-inline constexpr std::uint16_t kBlockVersion = 1;
+// 2: the header binds every transaction byte (wtx_root) and the UTXO set after the block.
+inline constexpr std::uint16_t kBlockVersion = 2;
 inline constexpr std::uint16_t kCertificateVersion = 1;
 
 // Chain ids distinguish networks inside every signature (sighash) and header.
@@ -83,6 +84,13 @@ struct BlockHeader {
   std::uint64_t height = 0;
   Hash256 prev_hash;
   Hash256 tx_root;  // Merkle root of the txids (core/hashing.h)
+  // Merkle root of the wire hashes: the block hash binds every byte of every transaction,
+  // signatures included, so a payload is either exactly the one the proposer signed or not that
+  // block at all (a relay cannot make a valid block look invalid under its hash).
+  Hash256 wtx_root;
+  // The UTXO set after this block (core/utxo_digest.h): snapshots and replicas are checked
+  // against certified headers.
+  Hash256 utxo_digest;
   std::uint64_t timestamp_ms = 0;
   Pubkey proposer;
   std::uint32_t round = 0;

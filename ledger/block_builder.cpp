@@ -104,6 +104,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
 
   std::vector<Transaction> included;
   std::vector<Hash256> txids(1);
+  std::vector<Hash256> wire_hashes(1);
   Amount fees;
   std::size_t next = 0;
   for (const PendingTx* tx : chosen) {
@@ -130,11 +131,13 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
     fees = *sum;
     included.push_back(tx->view.to_transaction());
     txids.push_back(tx->txid);
+    wire_hashes.push_back(wire_hash(tx->view));
   }
 
   TC_ASSIGN_OR_RETURN(Transaction coinbase,
                       make_coinbase(tmpl.height, tmpl.proposer, fees, registry, params));
   txids[0] = txid(coinbase);
+  wire_hashes[0] = wire_hash(coinbase);
   Block block;
   block.transactions.reserve(included.size() + 1);
   block.transactions.push_back(std::move(coinbase));
@@ -144,6 +147,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   header.height = tmpl.height;
   header.prev_hash = tmpl.prev_hash;
   header.tx_root = merkle_root(txids);
+  header.wtx_root = merkle_root(wire_hashes);
   header.timestamp_ms = tmpl.timestamp_ms;
   header.proposer = tmpl.proposer;
   header.round = tmpl.round;

@@ -16,15 +16,55 @@ Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id) {
   coinbase.chain_id = chain_id;
   coinbase.coinbase_height = 0;
   coinbase.outputs = config.allocations;
-  const Hash256 id = txid(coinbase);
   Block block;
   block.header.chain_id = chain_id;
   block.header.height = 0;
-  block.header.tx_root = merkle_root(std::span(&id, 1));
   block.header.timestamp_ms = config.timestamp_ms;
   block.header.tx_count = 1;
   block.transactions.push_back(std::move(coinbase));
+  const BlockRoots roots = block_roots(block.transactions);
+  block.header.tx_root = roots.tx_root;
+  block.header.wtx_root = roots.wtx_root;
   return block;
+}
+
+namespace {
+
+// The header's roots against the transactions; fills `txids` in block order.
+Status check_roots(const BlockView& block, std::span<const TransactionView> txs,
+                   std::vector<Hash256>* txids) {
+  std::vector<Hash256> wire_hashes;
+  txids->reserve(txs.size());
+  wire_hashes.reserve(txs.size());
+  for (const TransactionView& tx : txs) {
+    txids->push_back(txid(tx));
+    wire_hashes.push_back(wire_hash(tx));
+  }
+  const std::string where = "block " + std::to_string(block.height()) + ": ";
+  if (merkle_root(*txids) != block.tx_root()) return invalid_argument(where + "tx_root mismatch");
+  if (merkle_root(wire_hashes) != block.wtx_root()) {
+    return invalid_argument(where + "wtx_root mismatch");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_block_binding(ByteSpan block_bytes, const Hash256& hash) {
+  BlockView block;
+  DecodeFailure decode_failure;
+  if (decode_block_view(block_bytes, &block, &decode_failure) != DecodeError::kOk) {
+    return decode_failure_status(decode_failure);
+  }
+  if (block_hash(block) != hash) {
+    return invalid_argument("block " + std::to_string(block.height()) +
+                            ": header hash differs from the named hash");
+  }
+  std::vector<TransactionView> txs;
+  txs.reserve(block.tx_count());
+  for (TransactionView tx : block) txs.push_back(tx);
+  std::vector<Hash256> txids;
+  return check_roots(block, txs, &txids);
 }
 
 Ledger::Ledger(const LedgerConfig& config, LedgerBackend* backend)
@@ -182,9 +222,7 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
 
   ExecutedBlock out;
   out.hash = block_hash(block);
-  out.txids.reserve(txs.size());
-  for (const TransactionView& tx : txs) out.txids.push_back(txid(tx));
-  if (merkle_root(out.txids) != block.tx_root()) return reject("tx_root mismatch");
+  TC_RETURN_IF_ERROR(check_roots(block, txs, &out.txids));
 
   // Stateless rules.
   TxFailure failure;

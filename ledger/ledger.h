@@ -50,6 +50,14 @@ struct GenesisConfig {
 // paying the allocations in order, proposer zero.
 Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id);
 
+// Whether `block_bytes` is exactly the block `hash` names: it decodes, its header hashes to `hash`,
+// and tx_root and wtx_root are the Merkle roots of its txids and wire hashes, so every byte of
+// every transaction is bound. Stateless (no tip, no UTXO), so it also runs on blocks of a later
+// height. A relay's altered copy of a proposal fails here, and must then not be mistaken for an
+// invalid block (consensus::Application::payload_binds). Errors: kMalformed (codec) or
+// kInvalidArgument naming the height and the root that differs.
+Status check_block_binding(ByteSpan block_bytes, const Hash256& hash);
+
 // A block that passed every rule, with everything its commit writes. Made by execute_block.
 struct ExecutedBlock {
   Block block;
@@ -113,7 +121,8 @@ class Ledger {
                             BuildStats* stats = nullptr);
 
   // Checks `block_bytes` as the next block against every rule: codec, size limit, chain id, height
-  // and prev_hash extend the tip, exactly one coinbase first with the block's height, tx_root, each
+  // and prev_hash extend the tip, exactly one coinbase first with the block's height, tx_root and
+  // wtx_root, each
   // transaction's stateless rules, every signature (one batch), inputs present and unspent and
   // owned, no output spent twice in the block, amounts and fees, lock times, registrations
   // (collateral, key, no claim twice), and the coinbase paying exactly the reward split. Writes

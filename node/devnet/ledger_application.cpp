@@ -106,14 +106,23 @@ Result<ledger::ExecutedBlock> LedgerApplication::build_empty_block(std::uint64_t
   block.header.chain_id = ledger_.params().chain_id;
   block.header.height = height;
   block.header.prev_hash = ledger_.tip()->hash;
-  const Hash256 coinbase_txid = txid(coinbase);
-  block.header.tx_root = merkle_root(std::span<const Hash256>(&coinbase_txid, 1));
   block.header.timestamp_ms = timestamp_ms;
   block.header.proposer = proposer_;
   block.header.round = round;
   block.header.tx_count = 1;
   block.transactions.push_back(std::move(coinbase));
+  const BlockRoots roots = block_roots(block.transactions);
+  block.header.tx_root = roots.tx_root;
+  block.header.wtx_root = roots.wtx_root;
   return ledger_.execute_block(block);
+}
+
+bool LedgerApplication::payload_binds(const Hash256& hash, ByteSpan payload) {
+  const Status binding = ledger::check_block_binding(payload, hash);
+  if (binding.is_ok()) return true;
+  ++counters_.unbound;
+  TC_LOG_DEBUG("proposal payload does not bind to its hash", {{"error", binding.to_string()}});
+  return false;
 }
 
 bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash,

@@ -48,6 +48,7 @@ struct LedgerApplicationCounters {
   std::uint64_t built_empty = 0;  // the mempool block failed; a coinbase-only block was proposed
   std::uint64_t validated = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t unbound = 0;  // payloads that were not the block their hash names
   std::uint64_t committed = 0;
 };
 
@@ -78,6 +79,9 @@ class LedgerApplication final : public consensus::Application {
   // the header an earlier round's proposer built. Writes nothing; the executed block is kept for
   // commit_block. A rejection is counted and its reason kept in last_rejection().
   bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
+
+  // ledger::check_block_binding; a payload that does not bind is counted (unbound), not rejected.
+  bool payload_binds(const Hash256& hash, ByteSpan payload) override;
 
   // Commits the block (executing it first if this node has not) with its certificate. A failure
   // (backend write error, or a block the ledger refuses, which a > 2/3 certificate over a block

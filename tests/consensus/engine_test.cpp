@@ -11,7 +11,9 @@
 // never signs a conflicting vote; a failed persist sends nothing; block sync commits a certified
 // block and refuses a forged certificate; a Byzantine proposer flooding signed block variants, and
 // more rounds at one height than the block bound holds, still let a later honest round commit;
-// the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds.
+// the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a payload
+// altered in transit (one bit, the proposer's signature intact) delivered before or after the
+// genuine one, at the current height or buffered for the next, never hides the genuine block.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -70,8 +72,11 @@ class TestApp final : public Application {
     c.hash = sha256(c.payload);
     return c;
   }
-  bool validate_block(std::uint64_t, const Hash256& hash, ByteSpan payload) override {
-    return sha256(payload) == hash && payload.size() == 13 && payload[12] != 0xBA;
+  bool payload_binds(const Hash256& hash, ByteSpan payload) override {
+    return sha256(payload) == hash;
+  }
+  bool validate_block(std::uint64_t, const Hash256&, ByteSpan payload) override {
+    return payload.size() == 13 && payload[12] != 0xBA;
   }
   void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
                     const CommitCertificate& certificate) override {
@@ -491,6 +496,93 @@ TEST_F(EngineTest, NextHeightBufferIsBoundedPerValidatorProposalAndBytes) {
     EXPECT_EQ(prevote->block_hash,
               TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + proposer)).hash);
   }
+}
+
+// A relay flips one bit of the payload of a correctly signed proposal. Binding is a property of the
+// bytes, validity of the hash: the altered copy is dropped without a trace, in either order.
+BlockCandidate altered(BlockCandidate block) {
+  block.payload[12] ^= 0x01;
+  return block;
+}
+
+TEST_F(EngineTest, AlteredPayloadFirstDoesNotHideTheGenuineProposal) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate b = TestApp::make(1, 0, 0xB0);
+  engine->on_proposal(proposal(0, 0, altered(b)));
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalUnbound), 1u);
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalInvalidBlock), 0u);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote), nullptr);
+  engine->on_proposal(proposal(0, 0, b));
+  ASSERT_NE(last_own(host, VoteType::kPrevote), nullptr);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, b.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, b.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, b.hash);
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, b.hash);
+  EXPECT_EQ(app.commits[0].certificate.round, 0u);
+}
+
+TEST_F(EngineTest, AlteredPayloadAfterTheGenuineOneChangesNothing) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate b = TestApp::make(1, 0, 0xB0);
+  engine->on_proposal(proposal(0, 0, b));
+  engine->on_proposal(proposal(0, 0, altered(b)));
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalInvalidBlock), 0u);
+  ASSERT_NE(last_own(host, VoteType::kPrevote), nullptr);
+  EXPECT_EQ(last_own(host, VoteType::kPrevote)->block_hash, b.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, b.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, b.hash);
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, b.hash);
+}
+
+TEST_F(EngineTest, AlteredNextHeightPayloadDoesNotTakeTheGenuineOnesBufferSlot) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  // Every other validator's round-0 proposal for height 2 arrives altered first, then genuine.
+  for (std::uint32_t p = 0; p < 3; ++p) {
+    const BlockCandidate next = TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + p));
+    engine->on_proposal(proposal(p, 0, altered(next), kNoPolRound, 2));
+    engine->on_proposal(proposal(p, 0, next, kNoPolRound, 2));
+  }
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalUnbound), 3u);
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, a.hash);
+  ASSERT_EQ(engine->height(), 2u);
+  const std::uint32_t proposer = engine->proposer(0);
+  ASSERT_NE(proposer, kSelf);
+  const Vote* prevote = last_own(host, VoteType::kPrevote);
+  ASSERT_EQ(prevote->height, 2u);
+  EXPECT_EQ(prevote->block_hash,
+            TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + proposer)).hash);
+}
+
+TEST_F(EngineTest, BlockSyncRefusesACertifiedHashWithAnAlteredPayload) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate b = TestApp::make(1, 0, 0xB0);
+  std::vector<Vote> precommits;
+  for (std::uint32_t i : {0u, 1u, 2u})
+    precommits.push_back(vote(i, 0, VoteType::kPrecommit, b.hash));
+  const CommitCertificate certificate = make_certificate(1, 0, b.hash, precommits, *set_);
+  engine->on_committed_block(CommittedBlock{1, b.hash, altered(b).payload, certificate});
+  EXPECT_EQ(engine->metrics().get(Counter::kCatchUpRejected), 1u);
+  EXPECT_TRUE(app.commits.empty());
+  engine->on_committed_block(CommittedBlock{1, b.hash, b.payload, certificate});
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, b.hash);
 }
 
 }  // namespace

@@ -73,6 +73,8 @@ BlockHeader random_header(std::mt19937_64& rng) {
   header.height = rng();
   header.prev_hash = random_fixed<32>(rng);
   header.tx_root = random_fixed<32>(rng);
+  header.wtx_root = random_fixed<32>(rng);
+  header.utxo_digest = random_fixed<32>(rng);
   header.timestamp_ms = rng();
   header.proposer = random_fixed<32>(rng);
   header.round = static_cast<std::uint32_t>(rng());
@@ -467,9 +469,12 @@ TEST(CodecTest, RejectsBlockHeaderProblems) {
   const Bytes short_header(good.begin(), good.begin() + kBlockHeaderBytes - 1);
   expect_block_rejected(short_header, DecodeError::kTruncated, 0);
 
-  Bytes version = good;
-  store_u16_le(version.data(), 2);
-  expect_block_rejected(version, DecodeError::kUnknownVersion, 0);
+  for (const std::uint16_t other :
+       {std::uint16_t{1}, std::uint16_t{3}}) {  // 1: the 128-byte header
+    Bytes version = good;
+    store_u16_le(version.data(), other);
+    expect_block_rejected(version, DecodeError::kUnknownVersion, 0);
+  }
 
   Bytes reserved = good;
   reserved[3] = 1;
@@ -478,7 +483,7 @@ TEST(CodecTest, RejectsBlockHeaderProblems) {
 
 TEST(CodecTest, RejectsTxCountBeyondBuffer) {
   Bytes bytes = encoded(sample_block());
-  store_u32_le(bytes.data() + 124, 0xffffffff);
+  store_u32_le(bytes.data() + 188, 0xffffffff);
   expect_block_rejected(bytes, DecodeError::kCountExceedsBuffer, kBlockHeaderBytes);
 }
 
@@ -499,7 +504,7 @@ TEST(CodecTest, RejectsBadTransactionLengthPrefix) {
   // A third transaction's length prefix is cut short after two bytes. (The tx_count bound,
   // 3 x 68 bytes, passes because the first two transactions are larger than the minimum.)
   Bytes cut = good;
-  store_u32_le(cut.data() + 124, 3);
+  store_u32_le(cut.data() + 188, 3);
   cut.insert(cut.end(), {0x40, 0x00});
   expect_block_rejected(cut, DecodeError::kTruncated, good.size());
 }
@@ -522,7 +527,7 @@ TEST(CodecTest, ReportsInnerTransactionErrorWithIndexAndAbsoluteOffset) {
 
 TEST(CodecTest, RejectsBlockEndingBeforeTxCount) {
   Bytes bytes = encoded(sample_block());
-  store_u32_le(bytes.data() + 124, 3);
+  store_u32_le(bytes.data() + 188, 3);
   expect_block_rejected(bytes, DecodeError::kTxCountMismatch, bytes.size());
 }
 
@@ -533,7 +538,7 @@ TEST(CodecTest, RejectsBlockTrailingBytes) {
   expect_block_rejected(bytes, DecodeError::kTrailingBytes, end);
   // One fewer transaction in tx_count than present: the last one is trailing.
   Bytes fewer = encoded(sample_block());
-  store_u32_le(fewer.data() + 124, 1);
+  store_u32_le(fewer.data() + 188, 1);
   const std::size_t first_end =
       kBlockHeaderBytes + kBlockTxLengthBytes + encoded_size(sample(TxKind::kCoinbase));
   expect_block_rejected(fewer, DecodeError::kTrailingBytes, first_end);
@@ -550,7 +555,7 @@ TEST(CodecTest, StandaloneHeaderRejectsTruncatedAndTrailing) {
   const Result<BlockHeader> long_header = decode_block_header(ByteSpan(longer));
   ASSERT_FALSE(long_header.is_ok());
   EXPECT_EQ(long_header.status().message(),
-            "block header: trailing_bytes: 1 bytes after the end at offset 128");
+            "block header: trailing_bytes: 1 bytes after the end at offset 192");
 }
 
 // ---- Certificate rejections

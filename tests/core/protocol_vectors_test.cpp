@@ -5,15 +5,18 @@
 // hashed, and every result is compared byte for byte with constants. Provenance: the constants were
 // computed by an independent Python 3 implementation of docs/protocol.md written only from the spec
 // (struct.pack + hashlib.sha256), not from this codebase, and agree with it; docs/protocol.md lists
-// the same values.
+// the same values. The block and certificate vectors are printed by
+// scripts/vectors/protocol_vectors.py.
 //
 // Scenarios:
 //   - transfer (2 inputs, 2 outputs): encoding hex, txid, wire hash, sighash
 //   - coinbase (height 812): encoding, txid == wire hash (no signatures), sighash
 //   - registration (silver, ::ffff:192.0.2.1 port 9333): encoding, txid, wire hash, sighash
-//   - merkle roots over 0, 1, 2, 3 and 5 pattern leaves; tx_root of the block's three txids
-//   - block header hex and block hash; 3-transaction block size and SHA-256 of its encoding
+//   - merkle roots over 0, 1, 2, 3 and 5 pattern leaves; tx_root and wtx_root of the block
+//   - block header hex and block hash (version 2, 192 bytes); 3-transaction block size and SHA-256
+//   of its encoding
 //   - commit certificate with two signatures: encoding hex
+//   - one flipped signature bit keeps tx_root and moves wtx_root (so the block hash)
 //   - pubkey_hash of a pattern key
 //   - each vector decodes back through the view and owned paths to the same value
 #include <gtest/gtest.h>
@@ -77,13 +80,14 @@ Transaction registration_vector() {
 Block block_vector() {
   Block block;
   block.transactions = {coinbase_vector(), transfer_vector(), registration_vector()};
-  const Hash256 ids[] = {txid(block.transactions[0]), txid(block.transactions[1]),
-                         txid(block.transactions[2])};
+  const BlockRoots roots = block_roots(block.transactions);
   BlockHeader& header = block.header;
   header.chain_id = kChainIdMainnet;
   header.height = 812;
   header.prev_hash = fill<32>(0xe0);
-  header.tx_root = merkle_root(ids);
+  header.tx_root = roots.tx_root;
+  header.wtx_root = roots.wtx_root;
+  header.utxo_digest = fill<32>(0x70);
   header.timestamp_ms = 1'700'000'000'000;
   header.proposer = fill<32>(0x33);
   header.round = 2;
@@ -128,12 +132,14 @@ const char kRegistrationEncoding[] =
     "b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e300000000000000000000ffffc000020175240000";
 const char kHeaderEncoding[] =
-    "01000000010000002c03000000000000e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfd"
-    "feffb725f7d22501dbde7551f512a48afe7ec9cea566fb3dc7bb1db00723f2bc0e670068e5cf8b01000033343536"
-    "3738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f5051520200000003000000";
+    "02000000010000002c03000000000000e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfd"
+    "feffb725f7d22501dbde7551f512a48afe7ec9cea566fb3dc7bb1db00723f2bc0e673c4680e395ecea92a352e39d"
+    "cf486a536cae01ee6c45be780552afa4cb1d86a8707172737475767778797a7b7c7d7e7f80818283848586878889"
+    "8a8b8c8d8e8f0068e5cf8b010000333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152"
+    "0200000003000000";
 const char kCertificateEncoding[] =
-    "01000200020000002c03000000000000e6c2eca4a6e47a0d777e1aa36ee54d2a50cdeb9ca372c2d124499ff9734c"
-    "3eb8707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b"
+    "01000200020000002c03000000000000e031d84204f392a0f4d43740457a61ddc2eebb26413bb093337c01f83796"
+    "4e69707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b"
     "9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9"
     "cacbcccdcecf7172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798"
     "999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6"
@@ -211,24 +217,37 @@ TEST(ProtocolVectorsTest, BlockHeaderBlockAndHash) {
   const Block block = block_vector();
   EXPECT_EQ(to_hex(block.header.tx_root),
             "b725f7d22501dbde7551f512a48afe7ec9cea566fb3dc7bb1db00723f2bc0e67");
+  EXPECT_EQ(to_hex(block.header.wtx_root),
+            "3c4680e395ecea92a352e39dcf486a536cae01ee6c45be780552afa4cb1d86a8");
   EXPECT_EQ(encoded_hex(block.header), kHeaderEncoding);
   EXPECT_EQ(to_hex(block_hash(block.header)),
-            "e6c2eca4a6e47a0d777e1aa36ee54d2a50cdeb9ca372c2d124499ff9734c3eb8");
+            "e031d84204f392a0f4d43740457a61ddc2eebb26413bb093337c01f837964e69");
 
   Bytes bytes;
   encode(block, &bytes);
-  EXPECT_EQ(bytes.size(), 856u);
+  EXPECT_EQ(bytes.size(), 920u);
   EXPECT_EQ(to_hex(sha256(ByteSpan(bytes))),
-            "ae0f3ab0924e9a3073925e62bc6b4a888d76f6ccfcae89662e9951faf748fac6");
+            "96b13794e214004df87d7d8cb43e6a38fbaee0702e6d15b7a4cc9075b3d62fac");
   BlockView view;
   ASSERT_EQ(decode_block_view(ByteSpan(bytes), &view), DecodeError::kOk);
   EXPECT_EQ(to_hex(block_hash(view)), to_hex(block_hash(block.header)));
   std::vector<Hash256> ids;
   for (const TransactionView tx : view) ids.push_back(txid(tx));
   EXPECT_EQ(merkle_root(ids), view.tx_root());
+  EXPECT_EQ(view.wtx_root(), block.header.wtx_root);
+  EXPECT_EQ(view.utxo_digest(), block.header.utxo_digest);
   const Result<Block> decoded = decode_block(ByteSpan(bytes));
   ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
   EXPECT_EQ(*decoded, block);
+}
+
+TEST(ProtocolVectorsTest, OneSignatureBitMovesTheBlockHashButNotTheTxRoot) {
+  Block block = block_vector();
+  block.transactions[1].inputs[0].sig.bytes[0] ^= 0x01;
+  const BlockRoots roots = block_roots(block.transactions);
+  EXPECT_EQ(roots.tx_root, block_vector().header.tx_root);
+  EXPECT_EQ(to_hex(roots.wtx_root),
+            "100988f8050f6d355605f8e53786b310c6bab7ae6fa8ac8e80bb0e3796328f57");
 }
 
 TEST(ProtocolVectorsTest, CommitCertificate) {

@@ -176,9 +176,9 @@ void write_seed_corpus(const std::string& dir) {
     block.transactions.push_back(seed_transaction(rng, TxKind::kCoinbase));
     for (int t = 0; t < i; ++t) block.transactions.push_back(seed_transaction(rng, kinds[t % 3]));
     block.header.tx_count = static_cast<std::uint32_t>(block.transactions.size());
-    std::vector<Hash256> ids;
-    for (const Transaction& tx : block.transactions) ids.push_back(txid(tx));
-    block.header.tx_root = merkle_root(ids);
+    const BlockRoots roots = block_roots(block.transactions);
+    block.header.tx_root = roots.tx_root;
+    block.header.wtx_root = roots.wtx_root;
     write_seed(dir, "block-" + std::to_string(i), encoded(block));
     write_seed(dir, "header-" + std::to_string(i), encoded(block.header));
     CommitCertificate certificate;

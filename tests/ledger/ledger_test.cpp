@@ -137,9 +137,9 @@ class InvalidBlockTest : public ::testing::Test {
     digest_before_ = *chain_.ledger().backend().utxo_set_digest();
   }
   void refresh_root() {
-    std::vector<Hash256> ids;
-    for (const Transaction& tx : block_.transactions) ids.push_back(txid(tx));
-    block_.header.tx_root = merkle_root(ids);
+    const BlockRoots roots = block_roots(block_.transactions);
+    block_.header.tx_root = roots.tx_root;
+    block_.header.wtx_root = roots.wtx_root;
     block_.header.tx_count = static_cast<std::uint32_t>(block_.transactions.size());
   }
   void expect_rejected(std::string_view fragment) {
@@ -161,7 +161,21 @@ TEST_F(InvalidBlockTest, BuiltBlockIsValid) {
 
 TEST_F(InvalidBlockTest, BadSignatureNamesBlockTxAndInput) {
   block_.transactions[2].inputs[0].sig.bytes[5] ^= 1;  // signatures are outside the txid
+  refresh_root();  // a proposer that signs the altered block commits to it in wtx_root
   expect_rejected("block 1: tx 2: input 0: bad_signature");
+}
+
+TEST_F(InvalidBlockTest, AlteredSignatureUnderTheOriginalHeaderIsUnbound) {
+  // A relay flips a signature bit and keeps the header: tx_root still matches (txids leave
+  // signatures out), wtx_root does not, so the payload is not the block its hash names.
+  const Hash256 hash = block_hash(block_.header);
+  block_.transactions[2].inputs[0].sig.bytes[5] ^= 1;
+  expect_rejected("block 1: wtx_root mismatch");
+  Bytes bytes;
+  encode(block_, &bytes);
+  const Status binding = check_block_binding(bytes, hash);
+  EXPECT_NE(binding.message().find("wtx_root mismatch"), std::string_view::npos)
+      << binding.to_string();
 }
 
 TEST_F(InvalidBlockTest, TxRootMismatch) {

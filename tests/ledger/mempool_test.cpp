@@ -157,8 +157,9 @@ TEST(MempoolTest, CommittedBlockRemovesIncludedAndInvalidatesConflicts) {
   ASSERT_TRUE(coinbase.is_ok());
   other.transactions[0] = *coinbase;
   other.transactions.push_back(x);
-  const std::vector<Hash256> ids{txid(other.transactions[0]), txid(x)};
-  other.header.tx_root = merkle_root(ids);
+  const BlockRoots roots = block_roots(other.transactions);
+  other.header.tx_root = roots.tx_root;
+  other.header.wtx_root = roots.wtx_root;
   other.header.tx_count = 2;
   auto applied = chain.apply_block(other);
   ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();

@@ -7,7 +7,9 @@
 //     or a timestamp of 2^64 - 1, is rejected and counted;
 //   - a proposal not above the parent's timestamp is rejected;
 //   - build_block stamps max(clock, parent + 1), and its block validates and commits;
-//   - build_block for a height that is not tip + 1 returns an empty candidate and sets failure().
+//   - build_block for a height that is not tip + 1 returns an empty candidate and sets failure();
+//   - a payload with one byte altered under the genuine hash does not bind (counted unbound, not
+//     rejected), and the genuine payload still validates.
 #include "node/devnet/ledger_application.h"
 
 #include <gtest/gtest.h>
@@ -95,6 +97,18 @@ TEST_F(LedgerApplicationTest, BuildOffTheTipFailsWithoutAPayload) {
   EXPECT_TRUE(candidate.hash.is_zero());
   EXPECT_FALSE(app_.failure().is_ok());
   EXPECT_EQ(app_.counters().built, 0u);
+}
+
+TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillValidates) {
+  const Proposal genuine = proposal_at(chain_, kNowMs);
+  Bytes altered = genuine.payload;
+  altered.back() ^= 0x01;  // the last byte of the coinbase
+  EXPECT_FALSE(app_.payload_binds(genuine.hash, altered));
+  EXPECT_EQ(app_.counters().unbound, 1u);
+  EXPECT_EQ(app_.counters().rejected, 0u);
+  EXPECT_TRUE(app_.payload_binds(genuine.hash, genuine.payload));
+  EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload))
+      << app_.last_rejection().to_string();
 }
 
 }  // namespace
