@@ -1,7 +1,7 @@
 // UTXO set digest v1. The per-element path is: encode the element beside its tag on the stack,
-// SHA-256 it into the key, run ChaCha20 on kChaCha20WideBlocks blocks at a time and add (or
-// subtract) each group's keystream to the lanes it covers. The state keeps the wide ChaCha20's
-// word-sliced order, so no transpose runs per element; serialize() and parse() map between that
+// SHA-256 it into the key, run the 32 ChaCha20 blocks side by side (chacha20_sliced_blocks) and
+// add (or subtract) the keystream words to the lanes. The state keeps the sliced ChaCha20's
+// word-major order, so no transpose runs per element; serialize() and parse() map between that
 // order and lane order.
 
 #include "core/utxo_digest.h"
@@ -17,20 +17,15 @@
 namespace tc {
 namespace {
 
-constexpr std::size_t kExpansionBlocks = UtxoSetDigest::kStateBytes / kChaCha20BlockBytes;  // 32
-static_assert(kExpansionBlocks % kChaCha20WideBlocks == 0);
-constexpr std::size_t kGroups = kExpansionBlocks / kChaCha20WideBlocks;
-constexpr std::size_t kGroupLanes = UtxoSetDigest::kLanes / kGroups;  // 2 lanes per keystream word
+static_assert(kChaCha20SlicedBlocks * kChaCha20BlockBytes == UtxoSetDigest::kStateBytes);
 
 // Index in the word-sliced state of lane `lane`: lane 2 * (16 * block + word) + half sits at
-// 2 * (kChaCha20WideBlocks * (16 * group + word) + block_in_group) + half.
+// 2 * (32 * word + block) + half, where chacha20_sliced_blocks leaves that keystream word.
 constexpr std::size_t sliced_index(std::size_t lane) {
   const std::size_t half = lane % 2;
   const std::size_t word = (lane / 2) % kChaCha20BlockWords;
   const std::size_t block = lane / (2 * kChaCha20BlockWords);
-  const std::size_t group = block / kChaCha20WideBlocks;
-  const std::size_t block_in_group = block % kChaCha20WideBlocks;
-  return 2 * (kChaCha20WideBlocks * (kChaCha20BlockWords * group + word) + block_in_group) + half;
+  return 2 * (kChaCha20SlicedBlocks * word + block) + half;
 }
 
 // The hot inner loops: lanes[i] += / -= values[i] mod 2^16, vectorised to paddw / psubw.
@@ -45,39 +40,29 @@ void subtract_lanes(std::span<std::uint16_t> lanes, std::span<const std::uint16_
   }
 }
 
-// The keystream words of one wide group as lanes: each word's low half, then its high half.
-void wide_blocks_to_lanes(const ChaCha20WideBlocks& wide, std::uint16_t* values) {
-  static_assert(sizeof(wide.words) == kGroupLanes * sizeof(std::uint16_t));
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(values, wide.words, sizeof(wide.words));
-  } else {
-    const std::uint32_t* words = &wide.words[0][0];
-    for (std::size_t i = 0; i < kGroupLanes / 2; ++i) {
-      values[2 * i] = static_cast<std::uint16_t>(words[i]);
-      values[2 * i + 1] = static_cast<std::uint16_t>(words[i] >> 16);
-    }
-  }
-}
-
 enum class Sign { kAdd, kSubtract };
 
 // Adds or subtracts the expansion of `key` to the word-sliced `lanes`.
 void combine_expansion(std::span<std::uint16_t, UtxoSetDigest::kLanes> lanes, const Hash256& key,
                        Sign sign) {
-  const ChaCha20Key chacha_key{key.bytes};
-  const ChaCha20Nonce zero_nonce{};
-  ChaCha20WideBlocks wide;
-  alignas(64) std::uint16_t values[kGroupLanes];
-  for (std::size_t group = 0; group < kGroups; ++group) {
-    chacha20_wide_blocks(chacha_key, static_cast<std::uint32_t>(group * kChaCha20WideBlocks),
-                         zero_nonce, wide);
-    wide_blocks_to_lanes(wide, values);
-    const auto target = lanes.subspan(group * kGroupLanes, kGroupLanes);
-    if (sign == Sign::kAdd) {
-      add_lanes(target, values);
-    } else {
-      subtract_lanes(target, values);
+  ChaCha20SlicedBlocks sliced;
+  chacha20_sliced_blocks(ChaCha20Key{key.bytes}, 0, ChaCha20Nonce{}, sliced);
+  // Each keystream word as two lanes, its low half first.
+  alignas(64) std::uint16_t values[UtxoSetDigest::kLanes];
+  static_assert(sizeof(sliced.words) == sizeof(values));
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(values, sliced.words, sizeof(values));
+  } else {
+    const std::uint32_t* words = &sliced.words[0][0];
+    for (std::size_t i = 0; i < UtxoSetDigest::kLanes / 2; ++i) {
+      values[2 * i] = static_cast<std::uint16_t>(words[i]);
+      values[2 * i + 1] = static_cast<std::uint16_t>(words[i] >> 16);
     }
+  }
+  if (sign == Sign::kAdd) {
+    add_lanes(lanes, values);
+  } else {
+    subtract_lanes(lanes, values);
   }
 }
 

@@ -11,8 +11,10 @@
 // Scenarios:
 //   - RFC 8439 §2.3.2 block function; §2.4.2 keystream XOR plaintext = ciphertext (114 bytes, so
 //     the last block is cut short)
-//   - chacha20_keystream = chacha20_block per block = libsodium, lengths 0..1100 (wide groups and
-//     tail blocks), random counters
+//   - chacha20_keystream = chacha20_block per block = libsodium, lengths 0..5000 (sliced runs of
+//     32 blocks and single tail blocks), random counters
+//   - chacha20_sliced_blocks on every backend this CPU has (portable, AVX2, AVX-512) = the single
+//     block function, word by word; the dispatched backend is one of them
 //   - element encoding, key, the first 8 lanes of each expansion and the digests of {}, {e1},
 //     {e1,e2,e3}, {e1,e2,e3} minus e2: the Python vectors
 //   - the state of {e} serialises to exactly the 2048 keystream bytes of e's key (all lanes)
@@ -28,6 +30,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -94,7 +97,7 @@ TEST(ChaCha20, KeystreamMatchesSingleBlocksAndLibsodium) {
     const auto key = random_fixed<32>(rng);
     const auto nonce = random_fixed<12>(rng);
     const auto counter = static_cast<std::uint32_t>(rng() % 1'000'000);
-    const std::size_t length = trial < 20 ? static_cast<std::size_t>(trial) : rng() % 1100;
+    const std::size_t length = trial < 20 ? static_cast<std::size_t>(trial) : rng() % 5000;
     Bytes stream(length);
     chacha20_keystream(key, counter, nonce, stream);
 
@@ -112,6 +115,38 @@ TEST(ChaCha20, KeystreamMatchesSingleBlocksAndLibsodium) {
                                        key.data());
     EXPECT_EQ(stream, sodium) << "trial " << trial << " length " << length;
   }
+}
+
+TEST(ChaCha20, SlicedBlocksOnEveryBackend) {
+  std::mt19937_64 rng(32);
+  int backends_run = 0;
+  for (ChaCha20Backend backend :
+       {ChaCha20Backend::kPortable, ChaCha20Backend::kAvx2, ChaCha20Backend::kAvx512}) {
+    if (!chacha20_backend_available(backend)) {
+      std::printf("chacha20 backend %s: not available on this CPU, skipped\n",
+                  std::string(chacha20_backend_name(backend)).c_str());
+      continue;
+    }
+    ++backends_run;
+    SCOPED_TRACE(std::string(chacha20_backend_name(backend)));
+    for (int trial = 0; trial < 50; ++trial) {
+      const auto key = random_fixed<32>(rng);
+      const auto nonce = random_fixed<12>(rng);
+      const auto counter = static_cast<std::uint32_t>(trial == 0 ? 0 : rng() % (1u << 31));
+      ChaCha20SlicedBlocks sliced;
+      chacha20_sliced_blocks(backend, key, counter, nonce, sliced);
+      for (std::size_t b = 0; b < kChaCha20SlicedBlocks; ++b) {
+        std::uint8_t block[64];
+        chacha20_block(key, counter + static_cast<std::uint32_t>(b), nonce, block);
+        for (std::size_t w = 0; w < kChaCha20BlockWords; ++w) {
+          ASSERT_EQ(sliced.words[w][b], load_u32_le(block + 4 * w))
+              << "trial " << trial << " block " << b << " word " << w;
+        }
+      }
+    }
+  }
+  EXPECT_GE(backends_run, 1);
+  EXPECT_TRUE(chacha20_backend_available(chacha20_sliced_backend()));
 }
 
 // ---- UTXO set digest: vectors from scripts/vectors/utxo_digest_vectors.py ----------------------
