@@ -74,7 +74,7 @@ class UtxoSetDigest {
  private:
   // The lanes in the word-sliced order of chacha20_sliced_blocks (core/chacha20.h), not in lane
   // order: lane-wise arithmetic does not care about the order, so the per-element path adds
-  // keystream words where the wide ChaCha20 leaves them and only serialize() and parse() permute.
+  // keystream words where the sliced ChaCha20 leaves them and only serialize() and parse() permute.
   alignas(16) std::uint16_t lanes_[kLanes] = {};
 };
 
