@@ -48,7 +48,8 @@ Result<Transaction> make_coinbase(std::uint64_t height, const Pubkey& proposer, 
 
 Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView& view,
                           const MasternodeRegistry& registry, const LedgerParams& params,
-                          std::size_t block_bytes_max, BuildStats* stats) {
+                          const UtxoSetDigest& tip_utxo_digest, std::size_t block_bytes_max,
+                          BuildStats* stats) {
   BuildStats local;
   BuildStats& out = stats != nullptr ? *stats : local;
   out = BuildStats{};
@@ -105,6 +106,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   std::vector<Transaction> included;
   std::vector<Hash256> txids(1);
   std::vector<Hash256> wire_hashes(1);
+  UtxoSetDigest utxo_after = tip_utxo_digest;
   Amount fees;
   std::size_t next = 0;
   for (const PendingTx* tx : chosen) {
@@ -129,6 +131,14 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
     const auto sum = fees.checked_add(fee);
     if (!sum) return invalid_argument(where + ": fees overflow u64");
     fees = *sum;
+    for (std::size_t i = 0; i < inputs; ++i) {
+      const storage::UtxoEntry& entry = spent[i].entry;
+      utxo_after.remove(tx->view.input(i).prev(), entry.output, entry.height, entry.coinbase);
+    }
+    for (std::uint32_t vout = 0; vout < tx->view.output_count(); ++vout) {
+      utxo_after.add(OutPoint{tx->txid, vout}, tx->view.output(vout).to_output(), tmpl.height,
+                     false);
+    }
     included.push_back(tx->view.to_transaction());
     txids.push_back(tx->txid);
     wire_hashes.push_back(wire_hash(tx->view));
@@ -138,6 +148,9 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
                       make_coinbase(tmpl.height, tmpl.proposer, fees, registry, params));
   txids[0] = txid(coinbase);
   wire_hashes[0] = wire_hash(coinbase);
+  for (std::uint32_t vout = 0; vout < coinbase.outputs.size(); ++vout) {
+    utxo_after.add(OutPoint{txids[0], vout}, coinbase.outputs[vout], tmpl.height, true);
+  }
   Block block;
   block.transactions.reserve(included.size() + 1);
   block.transactions.push_back(std::move(coinbase));
@@ -148,6 +161,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   header.prev_hash = tmpl.prev_hash;
   header.tx_root = merkle_root(txids);
   header.wtx_root = merkle_root(wire_hashes);
+  header.utxo_digest = utxo_after.digest();
   header.timestamp_ms = tmpl.timestamp_ms;
   header.proposer = tmpl.proposer;
   header.round = tmpl.round;

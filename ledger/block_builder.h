@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "core/utxo_digest.h"
 #include "ledger/masternode_registry.h"
 #include "ledger/mempool.h"
 #include "ledger/params.h"
@@ -39,13 +40,15 @@ struct BuildStats {
   Amount fees;
 };
 
-// Builds block `tmpl.height` on the state `view` and `registry` hold. Errors: kInvalidArgument when
-// the proposer is not active at that height or the reward cannot be split; the view's Status when
-// the lookup fails. `block_bytes_max` is the proposer's limit (<= params.block_bytes_max).
-// stats may be null.
+// Builds block `tmpl.height` on the state `view`, `registry` and `tip_utxo_digest` (the UTXO set
+// digest's state at the tip) hold; the header's utxo_digest is that state with the block's spends
+// removed and its outputs added. Errors: kInvalidArgument when the proposer is not active at that
+// height or the reward cannot be split; the view's Status when the lookup fails.
+// `block_bytes_max` is the proposer's limit (<= params.block_bytes_max). stats may be null.
 Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView& view,
                           const MasternodeRegistry& registry, const LedgerParams& params,
-                          std::size_t block_bytes_max, BuildStats* stats);
+                          const UtxoSetDigest& tip_utxo_digest, std::size_t block_bytes_max,
+                          BuildStats* stats);
 
 // The coinbase of block `height`: split_reward(block_reward + fees) over reward_window(height) of
 // the masternodes active at that height, remainder to the proposer's reward address. Block building

@@ -25,6 +25,12 @@ Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id) {
   const BlockRoots roots = block_roots(block.transactions);
   block.header.tx_root = roots.tx_root;
   block.header.wtx_root = roots.wtx_root;
+  const Hash256 coinbase_txid = txid(block.transactions[0]);
+  UtxoSetDigest utxo;
+  for (std::uint32_t vout = 0; vout < config.allocations.size(); ++vout) {
+    utxo.add(OutPoint{coinbase_txid, vout}, config.allocations[vout], 0, true);
+  }
+  block.header.utxo_digest = utxo.digest();
   return block;
 }
 
@@ -80,6 +86,13 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerConfig& config, LedgerB
   std::unique_ptr<Ledger> ledger(new Ledger(config, backend));
   TC_ASSIGN_OR_RETURN(auto records, backend->masternode_records());
   TC_RETURN_IF_ERROR(ledger->registry_.load(records));
+  TC_ASSIGN_OR_RETURN(std::optional<UtxoSetDigest> utxo_digest, backend->utxo_digest_state());
+  if (backend->tip().has_value()) {
+    if (!utxo_digest.has_value()) {
+      return corruption("ledger: the store has a tip but no UTXO set digest state");
+    }
+    ledger->utxo_digest_ = *utxo_digest;
+  }
   if (const auto tip = backend->tip()) ledger->mempool_.set_next_height(tip->height + 1);
   if (config.signature_check == SignatureCheck::kBatch) {
     const gpu::Status verifier = ledger->verifier_.init(config.verifier);
@@ -110,19 +123,23 @@ Status Ledger::commit_genesis(const GenesisConfig& genesis) {
   const Block block = make_genesis_block(genesis, config_.params.chain_id);
   const Hash256 coinbase_id = txid(block.transactions[0]);
   std::vector<storage::CreatedUtxo> created;
+  UtxoSetDigest utxo;
   for (std::uint32_t vout = 0; vout < genesis.allocations.size(); ++vout) {
     created.push_back(storage::CreatedUtxo{OutPoint{coinbase_id, vout},
                                            storage::UtxoEntry{genesis.allocations[vout], 0, true}});
+    utxo.add(created.back().outpoint, genesis.allocations[vout], 0, true);
   }
   const std::vector<storage::RecordUpdate> updates = registry_.storage_updates(delta, 0);
   CommitCertificate certificate;
   certificate.height = 0;
   certificate.block_hash = block_hash(block.header);
-  TC_RETURN_IF_ERROR(backend_
-                         ->commit(storage::BlockCommit{
-                             block, certificate, {}, created, updates, std::span(&coinbase_id, 1)})
-                         .with_context("genesis"));
+  TC_RETURN_IF_ERROR(
+      backend_
+          ->commit(storage::BlockCommit{
+              block, certificate, {}, created, updates, std::span(&coinbase_id, 1), &utxo})
+          .with_context("genesis"));
   registry_.apply(delta, 0);
+  utxo_digest_ = utxo;
   mempool_.set_next_height(1);
   return Status::ok();
 }
@@ -135,8 +152,8 @@ Result<Block> Ledger::build_block(const BlockTemplate& tmpl, std::size_t block_b
                             ": does not extend the tip");
   }
   const std::size_t limit = block_bytes_max == 0 ? config_.params.block_bytes_max : block_bytes_max;
-  return tc::ledger::build_block(tmpl, mempool_, *backend_, registry_, config_.params, limit,
-                                 stats);
+  return tc::ledger::build_block(tmpl, mempool_, *backend_, registry_, config_.params, utxo_digest_,
+                                 limit, stats);
 }
 
 Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
@@ -259,7 +276,8 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
   std::vector<storage::UtxoLookup> found(outpoints.size());
   TC_RETURN_IF_ERROR(backend_->lookup(outpoints, found).with_context(where));
 
-  // Stateful rules, registrations, created outputs.
+  // Stateful rules, registrations, created outputs, and the UTXO set digest after the block.
+  out.utxo_digest = utxo_digest_;
   std::set<Pubkey> keys_in_block;
   std::set<OutPoint> collaterals_in_block;
   std::size_t next = 0;
@@ -276,6 +294,10 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
       out.fees = *fees;
       out.spent.insert(out.spent.end(), outpoints.begin() + next,
                        outpoints.begin() + next + inputs);
+      for (std::size_t i = next; i < next + inputs; ++i) {
+        const storage::UtxoEntry& entry = found[i].entry;
+        out.utxo_digest.remove(outpoints[i], entry.output, entry.height, entry.coinbase);
+      }
       out.claims.insert(out.claims.end(), outpoints.begin() + next,
                         outpoints.begin() + next + inputs);
       next += inputs;
@@ -306,6 +328,8 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
       out.created.push_back(
           storage::CreatedUtxo{OutPoint{out.txids[t], vout},
                                storage::UtxoEntry{tx.output(vout).to_output(), height, t == 0}});
+      out.utxo_digest.add(out.created.back().outpoint, out.created.back().entry.output, height,
+                          t == 0);
     }
   }
 
@@ -332,6 +356,9 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
     coinbase_matches = txs[0].output(i).to_output() == outputs[i];
   }
   if (!coinbase_matches) return reject("tx 0: coinbase outputs differ from the reward split");
+  if (out.utxo_digest.digest() != block.utxo_digest()) {
+    return reject("utxo_digest mismatch: the header commits to another UTXO set");
+  }
 
   out.masternode_updates = registry_.storage_updates(out.registry_delta, height);
   out.block = block.to_block();
@@ -343,8 +370,9 @@ Result<std::vector<Hash256>> Ledger::commit_block(const ExecutedBlock& executed,
   const std::uint64_t height = executed.block.header.height;
   TC_RETURN_IF_ERROR(backend_->commit(
       storage::BlockCommit{executed.block, certificate, executed.spent, executed.created,
-                           executed.masternode_updates, executed.txids}));
+                           executed.masternode_updates, executed.txids, &executed.utxo_digest}));
   registry_.apply(executed.registry_delta, height);
+  utxo_digest_ = executed.utxo_digest;
   mempool_.on_block_committed(height, executed.txids, executed.claims);
   return executed.txids;
 }

@@ -47,7 +47,7 @@ struct GenesisConfig {
 };
 
 // The genesis block of `config` for `chain_id`: height 0, zero prev_hash, one coinbase (height 0)
-// paying the allocations in order, proposer zero.
+// paying the allocations in order, proposer zero, utxo_digest over those allocations.
 Block make_genesis_block(const GenesisConfig& config, std::uint32_t chain_id);
 
 // Whether `block_bytes` is exactly the block `hash` names: it decodes, its header hashes to `hash`,
@@ -67,6 +67,7 @@ struct ExecutedBlock {
   std::vector<storage::CreatedUtxo> created;
   RegistryDelta registry_delta;
   std::vector<storage::RecordUpdate> masternode_updates;
+  UtxoSetDigest utxo_digest;     // the UTXO set digest's state after the block (header.utxo_digest)
   std::vector<OutPoint> claims;  // inputs, registration collaterals and key claims
   Amount fees;
 };
@@ -153,6 +154,8 @@ class Ledger {
   const MasternodeRegistry& registry() const { return registry_; }
   const LedgerParams& params() const { return config_.params; }
   LedgerBackend& backend() { return *backend_; }
+  // The UTXO set digest's state at the tip (the empty set before genesis). Execute thread only.
+  const UtxoSetDigest& utxo_digest() const { return utxo_digest_; }
 
  private:
   Ledger(const LedgerConfig& config, LedgerBackend* backend);
@@ -163,7 +166,8 @@ class Ledger {
   LedgerBackend* backend_;
   MasternodeRegistry registry_;
   Mempool mempool_;
-  gpu::BatchVerifierCpu verifier_;                 // execute thread only
+  UtxoSetDigest utxo_digest_;       // at the tip; execute thread only, replaced at each commit
+  gpu::BatchVerifierCpu verifier_;  // execute thread only
   std::vector<gpu::SignatureRef> signature_refs_;  // execute thread only; reused per block
   std::vector<gpu::Verdict> verdicts_;             // execute thread only; reused per block
 };

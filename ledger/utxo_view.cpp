@@ -79,6 +79,7 @@ Status MemoryBackend::commit(const storage::BlockCommit& commit) {
       masternodes_[update.key] = update.value;
     }
   }
+  if (commit.utxo_digest != nullptr) utxo_digest_ = *commit.utxo_digest;
   tip_ = storage::ChainTip{header.height, hash};
   return Status::ok();
 }
@@ -96,7 +97,7 @@ Result<std::vector<std::pair<Bytes, Bytes>>> MemoryBackend::masternode_records()
   return std::vector<std::pair<Bytes, Bytes>>(masternodes_.begin(), masternodes_.end());
 }
 
-Result<storage::UtxoSetDigest> MemoryBackend::utxo_set_digest() const {
+Result<storage::UtxoSetScan> MemoryBackend::utxo_set_digest() const {
   // OutPoint's order (txid bytes, then vout) equals the order of the big-endian storage keys.
   std::shared_lock lock(mutex_);
   Sha256 hasher;
@@ -105,7 +106,16 @@ Result<storage::UtxoSetDigest> MemoryBackend::utxo_set_digest() const {
     const storage::UtxoValue value = storage::encode_utxo_value(entry);
     hasher.update(ByteSpan(key.data(), key.size())).update(ByteSpan(value.data(), value.size()));
   }
-  return storage::UtxoSetDigest{hasher.finish(), utxos_.size()};
+  UtxoSetDigest set;
+  for (const auto& [outpoint, entry] : utxos_) {
+    set.add(outpoint, entry.output, entry.height, entry.coinbase);
+  }
+  return storage::UtxoSetScan{hasher.finish(), set.digest(), utxos_.size()};
+}
+
+Result<std::optional<UtxoSetDigest>> MemoryBackend::utxo_digest_state() const {
+  std::shared_lock lock(mutex_);
+  return utxo_digest_;
 }
 
 std::size_t MemoryBackend::utxo_count() const {

@@ -57,9 +57,13 @@ class LedgerBackend : public UtxoView {
   // Every masternode record (key, value) in key order, as committed. Any thread.
   virtual Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const = 0;
 
-  // The digest of the whole UTXO set in ChainStore's format (storage::UtxoSetDigest), so that a
+  // The digest of the whole UTXO set in ChainStore's format (storage::UtxoSetScan), so that a
   // MemoryBackend and a StoreBackend holding the same set report the same digest. O(set size).
-  virtual Result<storage::UtxoSetDigest> utxo_set_digest() const = 0;
+  virtual Result<storage::UtxoSetScan> utxo_set_digest() const = 0;
+
+  // The UTXO set digest's state stored with the tip (BlockCommit::utxo_digest); nullopt when no
+  // commit carried one. Errors: kCorruption, kIoError from the store. Any thread.
+  virtual Result<std::optional<UtxoSetDigest>> utxo_digest_state() const = 0;
 };
 
 // Over a ChainStore; when `cache` is non-null every lookup and commit goes through it.
@@ -78,8 +82,11 @@ class StoreBackend final : public LedgerBackend {
   Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override {
     return store_->masternodes();
   }
-  Result<storage::UtxoSetDigest> utxo_set_digest() const override {
+  Result<storage::UtxoSetScan> utxo_set_digest() const override {
     return store_->utxo_set_digest();
+  }
+  Result<std::optional<UtxoSetDigest>> utxo_digest_state() const override {
+    return store_->utxo_digest_state();
   }
 
  private:
@@ -100,7 +107,8 @@ class MemoryBackend final : public LedgerBackend {
   Status commit(const storage::BlockCommit& commit) override;
   Result<std::optional<storage::TxLocation>> find_transaction(const Hash256& txid) const override;
   Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override;
-  Result<storage::UtxoSetDigest> utxo_set_digest() const override;
+  Result<storage::UtxoSetScan> utxo_set_digest() const override;
+  Result<std::optional<UtxoSetDigest>> utxo_digest_state() const override;
 
   std::size_t utxo_count() const;
 
@@ -108,6 +116,7 @@ class MemoryBackend final : public LedgerBackend {
   mutable std::shared_mutex mutex_;
   std::optional<storage::ChainTip> tip_;                           // GUARDED_BY(mutex_)
   std::map<OutPoint, storage::UtxoEntry> utxos_;                   // GUARDED_BY(mutex_)
+  std::optional<UtxoSetDigest> utxo_digest_;                       // GUARDED_BY(mutex_)
   std::map<Bytes, Bytes> masternodes_;                             // GUARDED_BY(mutex_)
   std::unordered_map<Hash256, storage::TxLocation> transactions_;  // GUARDED_BY(mutex_)
 };

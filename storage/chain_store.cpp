@@ -45,7 +45,7 @@ constexpr std::string_view kFamilyNames[kFamilyCount] = {
 };
 
 // Snapshot file: magic [8] "TCUTXOS1" | schema version u32 LE | height u64 LE | block hash [32] |
-// count u64 LE | count x (key [36] | value [41]) | content hash [32] (the UtxoSetDigest hash).
+// count u64 LE | count x (key [36] | value [41]) | content hash [32] (the UtxoSetScan hash).
 constexpr std::string_view kSnapshotMagic = "TCUTXOS1";
 constexpr std::size_t kSnapshotHeaderBytes = 8 + 4 + 8 + 32 + 8;
 constexpr std::size_t kSnapshotRecordBytes = kUtxoKeyBytes + kUtxoValueBytes;
@@ -406,6 +406,11 @@ Status ChainStore::commit_block(const BlockCommit& commit) {
   store_u64_le(finalized.data(), height);
   put(kMeta, slice(kMetaFinalizedHeight), slice(finalized));
   if (height == 0) put(kMeta, slice(kMetaGenesisHash), slice(hash));
+  std::array<std::uint8_t, UtxoSetDigest::kStateBytes> digest_state;
+  if (commit.utxo_digest != nullptr) {
+    commit.utxo_digest->serialize(digest_state.data());
+    put(kMeta, slice(kMetaUtxoDigestState), slice(digest_state));
+  }
   for (const RecordUpdate& update : commit.masternode_updates) {
     if (update.erase) {
       erase(kMasternodes, slice(ByteSpan(update.key)));
@@ -511,12 +516,13 @@ Result<CommitCertificate> ChainStore::certificate_at(std::uint64_t height) const
   return certificate;
 }
 
-Result<UtxoSetDigest> ChainStore::utxo_set_digest() const {
+Result<UtxoSetScan> ChainStore::utxo_set_digest() const {
   const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot;
-  UtxoSetDigest digest;
+  UtxoSetScan digest;
   Sha256 hasher;
+  UtxoSetDigest set;
   Status status;
   {
     std::unique_ptr<rocksdb::Iterator> it(
@@ -534,6 +540,7 @@ Result<UtxoSetDigest> ChainStore::utxo_set_digest() const {
         break;
       }
       hasher.update(key).update(value);
+      set.add(decode_utxo_key(key), entry->output, entry->height, entry->coinbase);
       ++digest.count;
     }
     if (status.is_ok() && !it->status().ok()) status = from_rocksdb(it->status(), "utxo scan");
@@ -541,7 +548,19 @@ Result<UtxoSetDigest> ChainStore::utxo_set_digest() const {
   impl_->db->ReleaseSnapshot(snapshot);
   if (!status.is_ok()) return status;
   digest.hash = hasher.finish();
+  digest.set_digest = set.digest();
   return digest;
+}
+
+Result<std::optional<UtxoSetDigest>> ChainStore::utxo_digest_state() const {
+  auto bytes = impl_->get(kMeta, slice(kMetaUtxoDigestState), "reading meta utxo_digest_state");
+  if (!bytes.is_ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return std::optional<UtxoSetDigest>();
+    return bytes.status();
+  }
+  auto state = UtxoSetDigest::parse(*bytes);
+  if (!state.is_ok()) return corruption("meta utxo_digest_state: " + state.status().to_string());
+  return std::optional<UtxoSetDigest>(*state);
 }
 
 Status ChainStore::prune_bodies(std::uint64_t keep_last) {
@@ -603,22 +622,27 @@ Result<SnapshotInfo> ChainStore::export_utxo_snapshot(const std::string& file) c
   // The count is patched in after the scan.
   out.write(reinterpret_cast<const char*>(header.data()), header.size());
   Sha256 hasher;
+  UtxoSetDigest set;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->family(kUtxo)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ByteSpan key = bytes_of(it->key());
     ByteSpan value = bytes_of(it->value());
-    if (key.size() != kUtxoKeyBytes || !decode_utxo_value(value).is_ok()) {
+    auto entry = key.size() == kUtxoKeyBytes ? decode_utxo_value(value)
+                                             : Result<UtxoEntry>(corruption("bad key"));
+    if (!entry.is_ok()) {
       return corruption("snapshot export: damaged utxo record " +
                         (key.size() == kUtxoKeyBytes ? outpoint_text(decode_utxo_key(key))
                                                      : std::string("(bad key)")));
     }
     hasher.update(key).update(value);
+    set.add(decode_utxo_key(key), entry->output, entry->height, entry->coinbase);
     out.write(it->key().data(), static_cast<std::streamsize>(key.size()));
     out.write(it->value().data(), static_cast<std::streamsize>(value.size()));
     ++info.digest.count;
   }
   if (!it->status().ok()) return from_rocksdb(it->status(), "snapshot export: utxo scan");
   info.digest.hash = hasher.finish();
+  info.digest.set_digest = set.digest();
   out.write(reinterpret_cast<const char*>(info.digest.hash.data()), 32);
   std::array<std::uint8_t, 8> count;
   store_u64_le(count.data(), info.digest.count);
@@ -634,7 +658,7 @@ Result<SnapshotInfo> ChainStore::export_utxo_snapshot(const std::string& file) c
 }
 
 Result<SnapshotInfo> ChainStore::import_utxo_snapshot(const std::string& file,
-                                                      const Hash256& expected_hash) {
+                                                      const Hash256& expected_utxo_digest) {
   TC_RETURN_IF_ERROR(impl_->check_writable());
   {
     std::unique_ptr<rocksdb::Iterator> it(
@@ -664,6 +688,7 @@ Result<SnapshotInfo> ChainStore::import_utxo_snapshot(const std::string& file,
   const std::uint64_t count = load_u64_le(header.data() + 52);
 
   Sha256 hasher;
+  UtxoSetDigest set;
   rocksdb::WriteBatch batch;
   std::array<std::uint8_t, kSnapshotRecordBytes> record;
   UtxoKey previous{};
@@ -678,10 +703,12 @@ Result<SnapshotInfo> ChainStore::import_utxo_snapshot(const std::string& file,
       return malformed(file + ": record " + std::to_string(i) + " is out of key order");
     }
     std::memcpy(previous.data(), key.data(), kUtxoKeyBytes);
-    if (!decode_utxo_value(value).is_ok()) {
+    const auto entry = decode_utxo_value(value);
+    if (!entry.is_ok()) {
       return malformed(file + ": record " + std::to_string(i) + " fails its checksum");
     }
     hasher.update(key).update(value);
+    set.add(decode_utxo_key(key), entry->output, entry->height, entry->coinbase);
     rocksdb::Status s = batch.Put(impl_->family(kUtxo), slice(key), slice(value));
     if (!s.ok()) return from_rocksdb(s, "snapshot import");
     if (batch.Count() >= 65536) {
@@ -696,14 +723,16 @@ Result<SnapshotInfo> ChainStore::import_utxo_snapshot(const std::string& file,
   if (in.peek() != std::char_traits<char>::eof()) {
     return malformed(file + ": trailing bytes after the content hash");
   }
-  info.digest = UtxoSetDigest{hasher.finish(), count};
+  info.digest = UtxoSetScan{hasher.finish(), set.digest(), count};
   if (std::memcmp(trailer.data(), info.digest.hash.data(), 32) != 0) {
     return malformed(file + ": content hash trailer does not match the records");
   }
-  if (info.digest.hash != expected_hash) {
-    return invalid_argument(file + ": content hash " + to_hex(info.digest.hash) +
-                            " is not the expected " + to_hex(expected_hash));
+  if (info.digest.set_digest != expected_utxo_digest) {
+    return invalid_argument(file + ": UTXO set digest " + to_hex(info.digest.set_digest) +
+                            " is not the certified header's " + to_hex(expected_utxo_digest));
   }
+  std::array<std::uint8_t, UtxoSetDigest::kStateBytes> digest_state;
+  set.serialize(digest_state.data());
   std::array<std::uint8_t, kMetaTipBytes> tip_value;
   store_u64_le(tip_value.data(), info.tip.height);
   std::memcpy(tip_value.data() + 8, info.tip.hash.data(), 32);
@@ -714,6 +743,9 @@ Result<SnapshotInfo> ChainStore::import_utxo_snapshot(const std::string& file,
   rocksdb::Status s = batch.Put(impl_->family(kMeta), slice(kMetaTip), slice(tip_value));
   if (s.ok()) s = batch.Put(impl_->family(kMeta), slice(kMetaFinalizedHeight), slice(height));
   if (s.ok()) s = batch.Put(impl_->family(kMeta), slice(kMetaPrunedBelow), slice(pruned));
+  if (s.ok()) {
+    s = batch.Put(impl_->family(kMeta), slice(kMetaUtxoDigestState), slice(digest_state));
+  }
   if (!s.ok()) return from_rocksdb(s, "snapshot import");
   // The tip goes in the last, synced batch. A crash before it leaves UTXOs without a tip, which a
   // later import refuses (the store is not empty): the operator starts again in a fresh directory.

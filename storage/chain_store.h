@@ -22,6 +22,7 @@
 #include "core/bytes.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "core/utxo_digest.h"
 #include "storage/layout.h"
 
 namespace rocksdb {
@@ -91,6 +92,9 @@ struct BlockCommit {
   std::span<const CreatedUtxo> created;
   std::span<const RecordUpdate> masternode_updates = {};
   std::span<const Hash256> txids = {};
+  // The UTXO set digest's state after the block (the ledger's; the store does not recompute it),
+  // stored with the tip. Null leaves the stored state as it was (stores used without a ledger).
+  const UtxoSetDigest* utxo_digest = nullptr;
 };
 
 // One slot of a batched lookup: found, with its entry, or not found.
@@ -99,17 +103,20 @@ struct UtxoLookup {
   UtxoEntry entry;
 };
 
-// Digest of the whole UTXO set: SHA-256 over key[36] | value[41] of every entry in key order
-// (txid, then vout). Equal sets give equal digests whatever order they were built in.
-struct UtxoSetDigest {
+// A full scan of the UTXO set: `hash` = SHA-256 over key[36] | value[41] of every entry in key
+// order (txid, then vout), the content hash of a snapshot file; `set_digest` = the UTXO set digest
+// of the same entries (core/utxo_digest.h), what block headers commit to. Equal sets give equal
+// values whatever order they were built in.
+struct UtxoSetScan {
   Hash256 hash;
+  Hash256 set_digest;
   std::uint64_t count = 0;
-  friend bool operator==(const UtxoSetDigest&, const UtxoSetDigest&) = default;
+  friend bool operator==(const UtxoSetScan&, const UtxoSetScan&) = default;
 };
 
 struct SnapshotInfo {
   ChainTip tip;
-  UtxoSetDigest digest;  // digest.hash is the snapshot's content hash
+  UtxoSetScan digest;  // digest.hash is the snapshot's content hash
 };
 
 class ChainStore {
@@ -160,8 +167,12 @@ class ChainStore {
   // Bodies below this height have been pruned (0 when none).
   std::uint64_t pruned_below() const;
 
-  // Reads the whole UTXO set from one RocksDB snapshot. O(set size); for tests and snapshots.
-  Result<UtxoSetDigest> utxo_set_digest() const;
+  // Reads the whole UTXO set from one RocksDB snapshot. O(set size); for tests, snapshots and an
+  // operator's consistency check against the tip header's utxo_digest.
+  Result<UtxoSetScan> utxo_set_digest() const;
+  // The UTXO digest state stored with the tip by the last commit (or snapshot import) that carried
+  // one; nullopt when none did. kCorruption when the stored value is not a digest state.
+  Result<std::optional<UtxoSetDigest>> utxo_digest_state() const;
 
   // Deletes the bodies of all blocks except the last `keep_last` (headers, height index, tx_index
   // and certificates stay). One synced batch; a writer call. kIoError makes writes sticky as above.
@@ -170,12 +181,15 @@ class ChainStore {
   // Writes the UTXO set at the current tip to `file` (atomically: a temporary file renamed into
   // place). Format in docs/formats/storage.md. Returns the tip and content hash.
   Result<SnapshotInfo> export_utxo_snapshot(const std::string& file) const;
-  // Loads a snapshot into an empty store (no tip): checks the file's format and that its content
-  // hash equals both its trailer and `expected_hash`, then writes the set and sets the tip, with
+  // Loads a snapshot into an empty store (no tip): checks the file's format, that its content hash
+  // equals its trailer (the file is intact) and that the set's UTXO digest equals
+  // `expected_utxo_digest` (the utxo_digest of the snapshot tip's header, which a certificate
+  // makes final: the set is the chain's), then writes the set, the digest state and the tip, with
   // no block bodies (pruned_below = tip + 1) and no tx_index entries for blocks up to the tip.
-  // kMalformed for a damaged file, kInvalidArgument for a hash mismatch or a non-empty store. A
+  // kMalformed for a damaged file, kInvalidArgument for a digest mismatch or a non-empty store. A
   // writer call.
-  Result<SnapshotInfo> import_utxo_snapshot(const std::string& file, const Hash256& expected_hash);
+  Result<SnapshotInfo> import_utxo_snapshot(const std::string& file,
+                                            const Hash256& expected_utxo_digest);
 
   // Masternode registry records (written only through BlockCommit) and the peer table (written by
   // the network layer; not synced on its own, made durable by the next block commit).

@@ -19,7 +19,8 @@
 namespace tc::storage {
 
 // Bumped whenever any layout below changes; open() refuses a database written under another one.
-inline constexpr std::uint32_t kSchemaVersion = 2;  // 2: added tx_index
+// 2: added tx_index. 3: 192-byte block headers (wtx_root, utxo_digest) and the UTXO digest state.
+inline constexpr std::uint32_t kSchemaVersion = 3;
 
 // Column families (RocksDB's "default" family stays empty).
 inline constexpr std::string_view kUtxoFamily = "utxo";                  // outpoint -> UtxoEntry
@@ -38,6 +39,9 @@ inline constexpr std::string_view kMetaTip = "tip";  // height u64 LE | block ha
 inline constexpr std::string_view kMetaFinalizedHeight = "finalized_height";  // u64 LE
 inline constexpr std::string_view kMetaGenesisHash = "genesis_hash";          // block hash [32]
 inline constexpr std::string_view kMetaPrunedBelow = "pruned_below";  // u64 LE: bodies < it gone
+// The UTXO set digest's state at the tip (core/utxo_digest.h, 2048 bytes), written in the same
+// batch as the tip, so that the ledger resumes the incremental digest without a rescan.
+inline constexpr std::string_view kMetaUtxoDigestState = "utxo_digest_state";
 inline constexpr std::size_t kMetaTipBytes = 40;
 
 // A spendable output and where it came from.

@@ -60,7 +60,8 @@ Args parse(int argc, char** argv) {
   return args;
 }
 
-// Writes a snapshot of `count` random UTXOs (sorted keys) and returns its content hash.
+// Writes a snapshot of `count` random UTXOs (sorted keys) and returns their UTXO set digest (what
+// the import checks the file against).
 tc::Hash256 write_snapshot(const std::string& file, std::size_t count,
                            std::vector<tc::OutPoint>* keys) {
   std::uint64_t rng = 42;
@@ -82,6 +83,7 @@ tc::Hash256 write_snapshot(const std::string& file, std::size_t count,
   tc::store_u64_le(header + 52, keys->size());
   out.write(reinterpret_cast<const char*>(header), sizeof(header));
   tc::Sha256 hasher;
+  tc::UtxoSetDigest set;
   for (const auto& key : *keys) {
     tc::storage::UtxoEntry entry;
     entry.output.value = tc::Amount(splitmix64(&rng) % 1'000'000'000);
@@ -89,12 +91,13 @@ tc::Hash256 write_snapshot(const std::string& file, std::size_t count,
     const auto k = tc::storage::encode_utxo_key(key);
     const auto v = tc::storage::encode_utxo_value(entry);
     hasher.update(tc::ByteSpan(k.data(), k.size())).update(tc::ByteSpan(v.data(), v.size()));
+    set.add(key, entry.output, entry.height, entry.coinbase);
     out.write(reinterpret_cast<const char*>(k.data()), k.size());
     out.write(reinterpret_cast<const char*>(v.data()), v.size());
   }
   const tc::Hash256 hash = hasher.finish();
   out.write(reinterpret_cast<const char*>(hash.data()), 32);
-  return hash;
+  return set.digest();
 }
 
 // Runs `batches` MultiGet batches of random existing keys; returns keys per second.

@@ -96,7 +96,7 @@ struct DevnetCounters {
 struct ValidatorReport {
   Pubkey pubkey;
   storage::ChainTip tip;
-  storage::UtxoSetDigest utxo_digest;
+  storage::UtxoSetScan utxo_digest;
   std::uint64_t blocks_built = 0;
   std::uint64_t blocks_rejected = 0;
 };

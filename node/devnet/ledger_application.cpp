@@ -114,6 +114,12 @@ Result<ledger::ExecutedBlock> LedgerApplication::build_empty_block(std::uint64_t
   const BlockRoots roots = block_roots(block.transactions);
   block.header.tx_root = roots.tx_root;
   block.header.wtx_root = roots.wtx_root;
+  const Hash256 coinbase_txid = txid(block.transactions[0]);
+  UtxoSetDigest utxo = ledger_.utxo_digest();
+  for (std::uint32_t vout = 0; vout < block.transactions[0].outputs.size(); ++vout) {
+    utxo.add(OutPoint{coinbase_txid, vout}, block.transactions[0].outputs[vout], height, true);
+  }
+  block.header.utxo_digest = utxo.digest();
   return ledger_.execute_block(block);
 }
 

@@ -106,6 +106,32 @@ class TestChain {
   }
 
   Ledger& ledger() { return *ledger_; }
+  // Recomputes the header fields that commit to the transactions (tx_count, tx_root, wtx_root) and
+  // the UTXO set after them (utxo_digest, from the tip's state and the spent entries), for a test
+  // that edits a built block and wants it valid again.
+  Status seal(Block* block) {
+    const BlockRoots roots = block_roots(block->transactions);
+    block->header.tx_root = roots.tx_root;
+    block->header.wtx_root = roots.wtx_root;
+    block->header.tx_count = static_cast<std::uint32_t>(block->transactions.size());
+    UtxoSetDigest utxo = ledger_->utxo_digest();
+    for (const Transaction& tx : block->transactions) {
+      for (const TxInput& input : tx.inputs) {
+        storage::UtxoLookup found;
+        TC_RETURN_IF_ERROR(
+            ledger_->backend().lookup(std::span(&input.prev, 1), std::span(&found, 1)));
+        if (!found.found) return not_found("seal: input is not an unspent output");
+        utxo.remove(input.prev, found.entry.output, found.entry.height, found.entry.coinbase);
+      }
+      const Hash256 id = txid(tx);
+      for (std::uint32_t vout = 0; vout < tx.outputs.size(); ++vout) {
+        utxo.add(OutPoint{id, vout}, tx.outputs[vout], block->header.height,
+                 tx.kind == TxKind::kCoinbase);
+      }
+    }
+    block->header.utxo_digest = utxo.digest();
+    return Status::ok();
+  }
   const Status& genesis_status() const { return status_; }
   const KeyPair& wallet() const { return wallet_; }
   const KeyPair& proposer() const { return proposer_; }

@@ -10,9 +10,11 @@
 //     coinbase) still reads finalized with its height after the store and ledger are closed and
 //     reopened; an unknown txid stays unknown;
 //   - block limit: a tight proposer limit leaves the lower fee rate out;
-//   - invalid blocks: bad signature (error names block height, tx index and input index), tx_root
-//     mismatch, double spend inside a block, a coinbase that overpays, wrong prev height; the
-//     store is unchanged after each;
+//   - a store with a tip but no UTXO digest state does not open (kCorruption);
+//   - invalid blocks: bad signature (error names block height, tx index and input index), a
+//     signature altered under the original header (wtx_root mismatch, unbound), utxo_digest and
+//     tx_root mismatch, double spend inside a block, a coinbase that overpays, wrong prev height;
+//     the store is unchanged after each;
 //   - registration: valid (active from the next epoch, then paid), wrong collateral amount,
 //     collateral owned by someone else, already-locked collateral (registered and pending),
 //     duplicate consensus key; spending the collateral deregisters at the next epoch boundary.
@@ -109,6 +111,21 @@ TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
   }
 }
 
+TEST(LedgerTest, StoreWithATipButNoUtxoDigestStateIsCorrupt) {
+  // A store written without the ledger (storage's own chain model) has no digest state to resume.
+  const storage::testing::TempDir dir;
+  storage::StoreOptions store_options;
+  store_options.path = dir.sub("db");
+  auto store = storage::ChainStore::open(store_options);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  storage::testing::ChainModel model(storage::testing::ChainModelOptions{});
+  ASSERT_TRUE((*store)->commit_block(model.next_block().commit()).is_ok());
+  StoreBackend backend(store->get(), nullptr);
+  auto ledger = Ledger::open(LedgerConfig{}, &backend);
+  ASSERT_FALSE(ledger.is_ok());
+  EXPECT_EQ(ledger.status().code(), StatusCode::kCorruption) << ledger.status().to_string();
+}
+
 TEST(LedgerTest, BlockSizeLimitKeepsHighestFeeRates) {
   TestChain chain;
   ASSERT_EQ(chain.submit(spend(chain, 0, 1'000'000)), RejectReason::kOk);
@@ -152,7 +169,7 @@ class InvalidBlockTest : public ::testing::Test {
   }
   TestChain chain_;
   Block block_;
-  storage::UtxoSetDigest digest_before_;
+  storage::UtxoSetScan digest_before_;
 };
 
 TEST_F(InvalidBlockTest, BuiltBlockIsValid) {
@@ -176,6 +193,13 @@ TEST_F(InvalidBlockTest, AlteredSignatureUnderTheOriginalHeaderIsUnbound) {
   const Status binding = check_block_binding(bytes, hash);
   EXPECT_NE(binding.message().find("wtx_root mismatch"), std::string_view::npos)
       << binding.to_string();
+}
+
+TEST_F(InvalidBlockTest, UtxoDigestMismatch) {
+  // The block is otherwise valid: a replica whose UTXO set diverged, or a proposer that lies about
+  // the set, is caught at this block.
+  block_.header.utxo_digest.bytes[0] ^= 1;
+  expect_rejected("block 1: utxo_digest mismatch");
 }
 
 TEST_F(InvalidBlockTest, TxRootMismatch) {

@@ -157,10 +157,7 @@ TEST(MempoolTest, CommittedBlockRemovesIncludedAndInvalidatesConflicts) {
   ASSERT_TRUE(coinbase.is_ok());
   other.transactions[0] = *coinbase;
   other.transactions.push_back(x);
-  const BlockRoots roots = block_roots(other.transactions);
-  other.header.tx_root = roots.tx_root;
-  other.header.wtx_root = roots.wtx_root;
-  other.header.tx_count = 2;
+  ASSERT_TRUE(chain.seal(&other).is_ok());
   auto applied = chain.apply_block(other);
   ASSERT_TRUE(applied.is_ok()) << applied.status().to_string();
   EXPECT_EQ(chain.ledger().mempool().size(), 0u);

@@ -140,7 +140,7 @@ class ChainModel {
   }
 
   // The digest ChainStore::utxo_set_digest() must report for the model's set.
-  UtxoSetDigest digest() const {
+  UtxoSetScan digest() const {
     std::vector<std::pair<UtxoKey, UtxoValue>> records;
     records.reserve(utxos_.size());
     for (const auto& [outpoint, entry] : utxos_) {
@@ -151,7 +151,15 @@ class ChainModel {
     for (const auto& [key, value] : records) {
       hasher.update(ByteSpan(key.data(), key.size())).update(ByteSpan(value.data(), value.size()));
     }
-    return UtxoSetDigest{hasher.finish(), records.size()};
+    return UtxoSetScan{hasher.finish(), set_digest().digest(), records.size()};
+  }
+  // The UTXO set digest of the model's set, built from scratch.
+  UtxoSetDigest set_digest() const {
+    UtxoSetDigest set;
+    for (const auto& [outpoint, entry] : utxos_) {
+      set.add(outpoint, entry.output, entry.height, entry.coinbase);
+    }
+    return set;
   }
 
  private:

@@ -461,14 +461,20 @@ TEST(ChainStore, SnapshotExportImportRoundTrip) {
 
   auto target = open_or_die(options_at(dir.sub("target")));
   ASSERT_NE(target, nullptr);
-  Hash256 wrong = exported->digest.hash;
+  // The import checks the set against the digest a certified header names, not the file's own hash.
+  EXPECT_EQ(exported->digest.set_digest, model.set_digest().digest());
+  Hash256 wrong = exported->digest.set_digest;
   wrong.bytes[5] ^= 1;
   EXPECT_EQ(target->import_utxo_snapshot(dir.sub("snapshot"), wrong).status().code(),
             StatusCode::kInvalidArgument);
-  auto imported = target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.hash);
+  auto imported = target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.set_digest);
   ASSERT_TRUE(imported.is_ok()) << imported.status().to_string();
   EXPECT_EQ(*target->tip(), exported->tip);
   EXPECT_EQ(*target->utxo_set_digest(), model.digest());
+  // The incremental digest resumes from the imported state.
+  const auto state = target->utxo_digest_state();
+  ASSERT_TRUE(state.is_ok() && state->has_value());
+  EXPECT_EQ(**state, model.set_digest());
   // The snapshot carries no tx index: transactions up to its tip are unknown to the target.
   const Hash256 before = *source->block_hash_at(exported->tip.height);
   const Hash256 before_txid = txid(source->block(before)->transactions[0]);
@@ -482,9 +488,35 @@ TEST(ChainStore, SnapshotExportImportRoundTrip) {
   auto after = target->find_transaction(txid(next.block.transactions[0]));
   ASSERT_TRUE(after.is_ok() && after->has_value());
   EXPECT_EQ(**after, (TxLocation{exported->tip.height + 1, 0}));
-  EXPECT_EQ(
-      target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.hash).status().code(),
-      StatusCode::kInvalidArgument);  // not empty any more
+  EXPECT_EQ(target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.set_digest)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);  // not empty any more
+}
+
+TEST(ChainStore, UtxoDigestStateIsStoredWithTheTipAndSurvivesReopening) {
+  TempDir dir;
+  ChainModel model(ChainModelOptions{.seed = 5, .transfers_per_block = 4});
+  {
+    auto store = open_or_die(options_at(dir.sub("db")));
+    ASSERT_NE(store, nullptr);
+    EXPECT_FALSE(store->utxo_digest_state()->has_value());
+    for (int h = 0; h < 6; ++h) {
+      GeneratedBlock block = model.next_block();
+      const UtxoSetDigest state = model.set_digest();
+      BlockCommit commit = block.commit();
+      commit.utxo_digest = &state;
+      ASSERT_TRUE(store->commit_block(commit).is_ok());
+    }
+    // A commit without a state leaves the stored one as it was.
+    const UtxoSetDigest before = model.set_digest();
+    ASSERT_TRUE(store->commit_block(model.next_block().commit()).is_ok());
+    EXPECT_EQ(**store->utxo_digest_state(), before);
+  }
+  auto store = open_or_die(options_at(dir.sub("db")));
+  ASSERT_NE(store, nullptr);
+  EXPECT_NE(**store->utxo_digest_state(), model.set_digest());
+  EXPECT_EQ(store->utxo_set_digest()->set_digest, model.set_digest().digest());
 }
 
 TEST(ChainStore, DamagedSnapshotIsMalformed) {
@@ -502,7 +534,7 @@ TEST(ChainStore, DamagedSnapshotIsMalformed) {
   file.close();
   auto target = open_or_die(options_at(dir.sub("target")));
   ASSERT_NE(target, nullptr);
-  auto imported = target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.hash);
+  auto imported = target->import_utxo_snapshot(dir.sub("snapshot"), exported->digest.set_digest);
   ASSERT_FALSE(imported.is_ok());
   EXPECT_EQ(imported.status().code(), StatusCode::kMalformed) << imported.status().to_string();
 }

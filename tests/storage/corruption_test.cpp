@@ -98,7 +98,7 @@ TEST(Corruption, TornWalTailStrictRefusesPointInTimeRecovers) {
   TempDir dir;
   ChainModel model(kModel);
   build(dir.sub("db"), &model, 9, false);
-  const UtxoSetDigest before_last = model.digest();
+  const UtxoSetScan before_last = model.digest();
   {
     auto store = ChainStore::open(options_at(dir.sub("db")));
     ASSERT_TRUE(store.is_ok());
