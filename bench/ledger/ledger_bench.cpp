@@ -8,6 +8,8 @@
 //   - BM_ExecuteBlock/batch and /single: executing (all checks, no commit) a block of 2,000 signed
 //     one-input transfers, signatures through BatchVerifierCpu in one batch against the named
 //     baseline verify_single per input, in the same run.
+//   - BM_UtxoDigestOfBlock: the UTXO set digest update of that same block (2,000 removes, 2,001+
+//     adds, one digest), against BM_ExecuteBlock/batch which includes it.
 // items_per_second is transactions per second in every case.
 #include <benchmark/benchmark.h>
 
@@ -41,10 +43,12 @@ struct BenchChain {
     certificate.block_hash = block_hash(genesis.header);
     genesis_txid.bytes.fill(0x42);
     std::vector<storage::CreatedUtxo> created;
+    UtxoSetDigest utxo;
     for (std::uint32_t i = 0; i < coins; ++i) {
       created.push_back(storage::CreatedUtxo{
           OutPoint{genesis_txid, i},
           storage::UtxoEntry{TxOutput{Amount(kCoinValue), wallet_hash}, 0, true}});
+      utxo.add(created.back().outpoint, created.back().entry.output, 0, true);
     }
     proposer = test_key(100).pubkey();
     MasternodeRecord validator;
@@ -53,7 +57,8 @@ struct BenchChain {
     std::vector<storage::RecordUpdate> records{
         storage::RecordUpdate{Bytes(proposer.bytes.begin(), proposer.bytes.end()),
                               encode_masternode_record(validator), false}};
-    (void)backend.commit(storage::BlockCommit{genesis, certificate, {}, created, records});
+    (void)backend.commit(
+        storage::BlockCommit{genesis, certificate, {}, created, records, {}, &utxo});
     LedgerConfig config;
     config.mempool.tx_count_max = coins + 1;
     config.mempool.bytes_max = std::size_t{1} << 40;
@@ -155,6 +160,37 @@ void BM_ExecuteBlock(benchmark::State& state, SignatureCheck check) {
 }
 BENCHMARK_CAPTURE(BM_ExecuteBlock, batch, SignatureCheck::kBatch)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ExecuteBlock, single, SignatureCheck::kSingle)->Unit(benchmark::kMillisecond);
+
+// The UTXO set digest's share of executing that block: the state after the block from the tip's
+// (one remove per spent output, one add per created one, the digest), measured against
+// BM_ExecuteBlock/batch, which includes it.
+void BM_UtxoDigestOfBlock(benchmark::State& state) {
+  constexpr std::size_t kTxs = 2'000;
+  BenchChain chain(kTxs);
+  const KeyPair wallet = test_key(1);
+  for (std::uint32_t i = 0; i < kTxs; ++i) {
+    const Bytes tx = chain.transfer(i, 1'000'000, &wallet);
+    (void)chain.ledger->submit(*TransactionView::parse(tx), 0);
+  }
+  const Block block = chain.ledger->build_block(chain.next_template()).value();
+  const ExecutedBlock executed = chain.ledger->execute_block(block).value();
+  const TxOutput spent_output{Amount(kCoinValue), chain.wallet_hash};
+  for (auto _ : state) {
+    UtxoSetDigest after = chain.ledger->utxo_digest();
+    for (const OutPoint& spent : executed.spent) after.remove(spent, spent_output, 0, true);
+    for (const storage::CreatedUtxo& created : executed.created) {
+      after.add(created.outpoint, created.entry.output, created.entry.height,
+                created.entry.coinbase);
+    }
+    const Hash256 digest = after.digest();
+    benchmark::DoNotOptimize(digest);
+    if (digest != block.header.utxo_digest) state.SkipWithError("digest differs from the header");
+  }
+  state.counters["elements"] = static_cast<double>(executed.spent.size() + executed.created.size());
+  state.SetItemsProcessed(
+      static_cast<std::int64_t>(state.iterations() * (block.transactions.size() - 1)));
+}
+BENCHMARK(BM_UtxoDigestOfBlock)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tc::ledger
