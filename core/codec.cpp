@@ -16,7 +16,6 @@ constexpr std::size_t kRegTierOffset = 0;
 constexpr std::size_t kRegReservedOffset = 1;  // 3 bytes
 constexpr std::size_t kRegCollateralTxidOffset = 4;
 constexpr std::size_t kRegCollateralVoutOffset = 36;
-constexpr std::size_t kRegConsensusPubkeyOffset = 40;
 constexpr std::size_t kRegRewardPubkeyHashOffset = 72;
 constexpr std::size_t kRegP2pAddressOffset = 92;
 constexpr std::size_t kRegP2pPortOffset = 108;
@@ -312,10 +311,11 @@ RegistrationPayload TransactionView::registration() const {
   reg.tier = p[kRegTierOffset];
   reg.collateral.txid = Hash256::from_span(ByteSpan(p + kRegCollateralTxidOffset, 32));
   reg.collateral.vout = load_u32_le(p + kRegCollateralVoutOffset);
-  reg.consensus_pubkey = Pubkey::from_span(ByteSpan(p + kRegConsensusPubkeyOffset, 32));
+  reg.consensus_pubkey = Pubkey::from_span(ByteSpan(p + kRegistrationConsensusPubkeyOffset, 32));
   reg.reward_pubkey_hash = PubkeyHash::from_span(ByteSpan(p + kRegRewardPubkeyHashOffset, 20));
   reg.p2p_address = FixedBytes<16>::from_span(ByteSpan(p + kRegP2pAddressOffset, 16));
   reg.p2p_port = load_u16_le(p + kRegP2pPortOffset);
+  reg.possession_sig = Signature::from_span(ByteSpan(p + kRegistrationPossessionSigOffset, 64));
   return reg;
 }
 
@@ -376,10 +376,11 @@ std::size_t encode_payload(const Transaction& tx, std::uint8_t* out) {
     out[kRegTierOffset] = reg.tier;
     std::memcpy(out + kRegCollateralTxidOffset, reg.collateral.txid.data(), 32);
     store_u32_le(out + kRegCollateralVoutOffset, reg.collateral.vout);
-    std::memcpy(out + kRegConsensusPubkeyOffset, reg.consensus_pubkey.data(), 32);
+    std::memcpy(out + kRegistrationConsensusPubkeyOffset, reg.consensus_pubkey.data(), 32);
     std::memcpy(out + kRegRewardPubkeyHashOffset, reg.reward_pubkey_hash.data(), 20);
     std::memcpy(out + kRegP2pAddressOffset, reg.p2p_address.data(), 16);
     store_u16_le(out + kRegP2pPortOffset, reg.p2p_port);
+    std::memcpy(out + kRegistrationPossessionSigOffset, reg.possession_sig.data(), 64);
   }
   return payload_bytes_for(tx.kind);
 }

@@ -43,8 +43,12 @@ inline constexpr std::size_t kOutputBytes = 32;
 inline constexpr std::size_t kCoinbasePayloadBytes = 8;
 // Registration payload: tier u8 | reserved [3] (= 0) | collateral_txid [32] | collateral_vout u32 |
 // consensus_pubkey [32] | reward_pubkey_hash [20] | p2p_address [16] | p2p_port u16 |
-// reserved u16 (= 0).
-inline constexpr std::size_t kRegistrationPayloadBytes = 112;
+// reserved u16 (= 0) | possession_sig [64]. The first kRegistrationSignedBytes are what the
+// possession signature covers (core/hashing.h possession_hash).
+inline constexpr std::size_t kRegistrationPayloadBytes = 176;
+inline constexpr std::size_t kRegistrationSignedBytes = 112;
+inline constexpr std::size_t kRegistrationConsensusPubkeyOffset = 40;
+inline constexpr std::size_t kRegistrationPossessionSigOffset = 112;
 // Largest transaction the codec accepts: header | inputs | outputs | payload, all together.
 inline constexpr std::size_t kMaxTransactionBytes = 100'000;
 // Largest transaction that arrives as one UDP datagram (IPv6 minimum MTU 1280 - 40 IPv6 - 8 UDP).
@@ -356,7 +360,7 @@ void encode_transaction_header(const Transaction& tx,
                                std::uint8_t* out);              // kTransactionHeaderBytes
 void encode_input(const TxInput& input, std::uint8_t* out);     // kInputBytes
 void encode_output(const TxOutput& output, std::uint8_t* out);  // kOutputBytes
-// Writes the payload tx.kind calls for (0, 8 or 112 bytes; `out` has room for
+// Writes the payload tx.kind calls for (0, 8 or 176 bytes; `out` has room for
 // kRegistrationPayloadBytes) and returns how many bytes it wrote.
 std::size_t encode_payload(const Transaction& tx, std::uint8_t* out);
 

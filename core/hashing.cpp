@@ -93,6 +93,37 @@ Hash256 sighash(const TransactionView& tx, std::uint32_t chain_id) {
   return sha.finish();
 }
 
+namespace {
+
+Hash256 possession_hash_of(std::uint32_t chain_id, ByteSpan input_outpoint, ByteSpan signed_part) {
+  std::uint8_t prefix[kPossessionTag.size() + 4];
+  std::memcpy(prefix, kPossessionTag.data(), kPossessionTag.size());
+  store_u32_le(prefix + kPossessionTag.size(), chain_id);
+  Sha256 sha;
+  sha.update(ByteSpan(prefix, sizeof(prefix)));
+  sha.update(input_outpoint);
+  sha.update(signed_part);
+  return sha.finish();
+}
+
+}  // namespace
+
+Hash256 possession_hash(const Transaction& tx, std::uint32_t chain_id) {
+  assert(tx.kind == TxKind::kMasternodeRegistration && !tx.inputs.empty());
+  std::uint8_t input[kInputBytes];
+  encode_input(tx.inputs[0], input);
+  std::uint8_t payload[kRegistrationPayloadBytes];
+  encode_payload(tx, payload);
+  return possession_hash_of(chain_id, ByteSpan(input, kInputPubkeyOffset),
+                            ByteSpan(payload, kRegistrationSignedBytes));
+}
+
+Hash256 possession_hash(const TransactionView& tx, std::uint32_t chain_id) {
+  assert(tx.kind() == TxKind::kMasternodeRegistration && tx.input_count() > 0);
+  return possession_hash_of(chain_id, ByteSpan(tx.input(0).data(), kInputPubkeyOffset),
+                            tx.payload().first(kRegistrationSignedBytes));
+}
+
 Hash256 merkle_root(std::span<const Hash256> txids) {
   if (txids.empty()) return sha256(ByteSpan());
   // Left to right, keep the roots of the complete subtrees seen so far (a binary counter: heights

@@ -37,6 +37,19 @@ Hash256 wire_hash(const TransactionView& tx);
 Hash256 sighash(const Transaction& tx, std::uint32_t chain_id);
 Hash256 sighash(const TransactionView& tx, std::uint32_t chain_id);
 
+// The 18-byte domain tag that opens every registration's proof-of-possession preimage.
+inline constexpr std::string_view kPossessionTag = "TIMECOIN/v1/mn-pop";
+
+// possession_hash = SHA-256("TIMECOIN/v1/mn-pop" | chain_id u32 LE | input 0's prev_txid |
+// input 0's prev_vout u32 LE | the first kRegistrationSignedBytes of the registration payload): the
+// 32 bytes the consensus key signs into possession_sig. The domain tag keeps it apart from every
+// sighash and vote; covering the whole declaration (tier, collateral, key, reward hash, address)
+// stops a copier from reusing the proof with other fields, and input 0's outpoint, which can be
+// spent once, stops an old proof from registering the key again after it left the set.
+// REQUIRES: tx is a registration with at least one input.
+Hash256 possession_hash(const Transaction& tx, std::uint32_t chain_id);
+Hash256 possession_hash(const TransactionView& tx, std::uint32_t chain_id);
+
 // RFC 6962 Merkle tree hash over `txids` in order (also over wire hashes: a header's wtx_root):
 // MTH({}) = SHA-256(""), leaf = SHA-256(0x00 | d), node = SHA-256(0x01 | left | right), split at
 // the largest power of two below n. Uses O(log n) stack space; allocates nothing.

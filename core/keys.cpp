@@ -72,4 +72,11 @@ void sign_transaction(const KeyPair& key, Transaction* tx) {
   for (TxInput& input : tx->inputs) input.sig = sig;
 }
 
+void sign_possession(const KeyPair& consensus_key, Transaction* tx) {
+  assert(tx != nullptr);
+  tx->registration.consensus_pubkey = consensus_key.pubkey();
+  const Hash256 digest = possession_hash(*tx, tx->chain_id);
+  tx->registration.possession_sig = sign(consensus_key, digest.span());
+}
+
 }  // namespace tc

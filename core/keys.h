@@ -57,4 +57,10 @@ void secure_zero(MutableByteSpan bytes);
 // nothing about the inputs (that the key owns them is a ledger rule). REQUIRES: tx != nullptr.
 void sign_transaction(const KeyPair& key, Transaction* tx);
 
+// Proves possession of a masternode's consensus key: sets tx->registration.consensus_pubkey to
+// consensus_key.pubkey() and writes sign(consensus_key, possession_hash(*tx, tx->chain_id)) into
+// its possession_sig. The payload and input 0's outpoint must be final; call it before
+// sign_transaction, whose sighash covers the proof. REQUIRES: tx is a registration with an input.
+void sign_possession(const KeyPair& consensus_key, Transaction* tx);
+
 }  // namespace tc

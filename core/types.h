@@ -55,6 +55,8 @@ struct TxOutput {
 // What a masternode registration declares (docs/protocol.md, "Registration payload"). The
 // collateral is an output the transaction's own signer controls; it must hold exactly the tier's
 // collateral and stays locked while the masternode is registered. Spending it deregisters.
+// possession_sig proves that the sender holds consensus_pubkey (core/hashing.h possession_hash), so
+// nobody can register a key that is not theirs.
 struct RegistrationPayload {
   std::uint8_t tier = 0;  // a MasternodeTier value; range-checked by the ledger, not the codec
   OutPoint collateral;
@@ -62,6 +64,7 @@ struct RegistrationPayload {
   PubkeyHash reward_pubkey_hash;
   FixedBytes<16> p2p_address;  // IPv6, or IPv4-mapped IPv6 (::ffff:a.b.c.d)
   std::uint16_t p2p_port = 0;
+  Signature possession_sig;  // by consensus_pubkey over possession_hash()
   friend bool operator==(const RegistrationPayload&, const RegistrationPayload&) = default;
 };
 

@@ -19,25 +19,16 @@ constexpr std::size_t kMinTransferBytes = kTransactionHeaderBytes + kInputBytes 
 
 Result<Transaction> make_coinbase(std::uint64_t height, const Pubkey& proposer, Amount fees,
                                   const MasternodeRegistry& registry, const LedgerParams& params) {
-  const std::vector<MasternodeRecord> active = registry.active_at(height);
-  const auto proposer_record =
-      std::find_if(active.begin(), active.end(),
-                   [&](const MasternodeRecord& r) { return r.consensus_pubkey == proposer; });
-  if (proposer_record == active.end()) {
+  const MasternodeRegistry::CoinbasePlan plan = registry.coinbase_plan(height, proposer);
+  if (!plan.proposer_reward_pubkey_hash) {
     return invalid_argument("block " + std::to_string(height) + ": proposer " + to_hex(proposer) +
                             " is not an active masternode");
   }
   const auto total = params.block_reward.checked_add(fees);
   if (!total) return invalid_argument("block " + std::to_string(height) + ": fees overflow");
-  std::vector<RewardRecipient> recipients;
-  recipients.reserve(active.size());
-  for (const MasternodeRecord& record : active) {
-    recipients.push_back(
-        RewardRecipient{record.reward_pubkey_hash, tier_rules(record.tier).reward_weight});
-  }
-  TC_ASSIGN_OR_RETURN(
-      std::vector<TxOutput> outputs,
-      split_reward(*total, reward_window(height, recipients), proposer_record->reward_pubkey_hash));
+  TC_ASSIGN_OR_RETURN(std::vector<TxOutput> outputs,
+                      split_block_reward(*total, plan.recipients, params.free_tier_share_per_mille,
+                                         *plan.proposer_reward_pubkey_hash));
   Transaction coinbase;
   coinbase.kind = TxKind::kCoinbase;
   coinbase.chain_id = params.chain_id;
@@ -56,8 +47,8 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   const std::string where = "build block " + std::to_string(tmpl.height);
 
   // Room for the coinbase at its largest: one output per paid masternode and the remainder.
-  const std::size_t paid_max =
-      std::min(registry.active_at(tmpl.height).size(), kMaxCoinbaseRecipients);
+  const RewardRecipients recipients = registry.coinbase_plan(tmpl.height, tmpl.proposer).recipients;
+  const std::size_t paid_max = recipients.paid.size() + recipients.free.size();
   const std::size_t coinbase_bytes_max =
       kTransactionHeaderBytes + kOutputBytes * (paid_max + 1) + kCoinbasePayloadBytes;
   const std::size_t limit = std::min(block_bytes_max, params.block_bytes_max);

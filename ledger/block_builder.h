@@ -50,8 +50,8 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
                           const UtxoSetDigest& tip_utxo_digest, std::size_t block_bytes_max,
                           BuildStats* stats);
 
-// The coinbase of block `height`: split_reward(block_reward + fees) over reward_window(height) of
-// the masternodes active at that height, remainder to the proposer's reward address. Block building
+// The coinbase of block `height`: split_block_reward(block_reward + fees) over the registry's
+// coinbase_plan for that height, remainder to the proposer's reward address. Block building
 // and block execution both call this, so the proposer and replicas agree by construction. Errors:
 // kInvalidArgument when the proposer is not active, or fees + reward overflow.
 Result<Transaction> make_coinbase(std::uint64_t height, const Pubkey& proposer, Amount fees,

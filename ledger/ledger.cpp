@@ -76,24 +76,30 @@ Status check_block_binding(ByteSpan block_bytes, const Hash256& hash) {
 Ledger::Ledger(const LedgerConfig& config, LedgerBackend* backend)
     : config_(config),
       backend_(backend),
-      registry_(config.params.epoch_blocks),
+      registry_(RegistryRules{config.params.epoch_blocks, config.params.free_tier_lifetime_epochs}),
       mempool_(config.mempool, config.params, backend, &registry_) {}
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerConfig& config, LedgerBackend* backend) {
   if (config.params.epoch_blocks == 0 || config.params.fee_per_mille_divisor == 0) {
     return invalid_argument("ledger: epoch_blocks and fee_per_mille_divisor must be positive");
   }
+  if (config.params.free_tier_share_per_mille > 1000) {
+    return invalid_argument("ledger: free_tier_share_per_mille " +
+                            std::to_string(config.params.free_tier_share_per_mille) +
+                            " is above 1000");
+  }
   std::unique_ptr<Ledger> ledger(new Ledger(config, backend));
   TC_ASSIGN_OR_RETURN(auto records, backend->masternode_records());
-  TC_RETURN_IF_ERROR(ledger->registry_.load(records));
+  const auto tip = backend->tip();
+  TC_RETURN_IF_ERROR(ledger->registry_.load(records, tip ? tip->height + 1 : 0));
   TC_ASSIGN_OR_RETURN(std::optional<UtxoSetDigest> utxo_digest, backend->utxo_digest_state());
-  if (backend->tip().has_value()) {
+  if (tip) {
     if (!utxo_digest.has_value()) {
       return corruption("ledger: the store has a tip but no UTXO set digest state");
     }
     ledger->utxo_digest_ = *utxo_digest;
+    ledger->mempool_.set_next_height(tip->height + 1);
   }
-  if (const auto tip = backend->tip()) ledger->mempool_.set_next_height(tip->height + 1);
   if (config.signature_check == SignatureCheck::kBatch) {
     const gpu::Status verifier = ledger->verifier_.init(config.verifier);
     if (verifier != gpu::Status::kOk) {
@@ -159,6 +165,7 @@ Result<Block> Ledger::build_block(const BlockTemplate& tmpl, std::size_t block_b
 Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
                                  ExecuteStats* stats) {
   std::vector<Hash256> sighashes(txs.size());
+  std::vector<Hash256> possession_hashes(txs.size());
   signature_refs_.clear();
   for (std::size_t t = 1; t < txs.size(); ++t) {
     sighashes[t] = sighash(txs[t], config_.params.chain_id);
@@ -166,6 +173,13 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
       const InputView input = txs[t].input(i);
       signature_refs_.push_back(gpu::SignatureRef{input.pubkey_data(), 32, input.sig_data(), 64,
                                                   sighashes[t].data(), 32});
+    }
+    if (txs[t].kind() == TxKind::kMasternodeRegistration) {
+      possession_hashes[t] = possession_hash(txs[t], config_.params.chain_id);
+      const std::uint8_t* payload = txs[t].payload().data();
+      signature_refs_.push_back(gpu::SignatureRef{payload + kRegistrationConsensusPubkeyOffset, 32,
+                                                  payload + kRegistrationPossessionSigOffset, 64,
+                                                  possession_hashes[t].data(), 32});
     }
   }
   verdicts_.assign(signature_refs_.size(), gpu::Verdict::kReject);
@@ -190,6 +204,12 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
                                 ": input " + std::to_string(i) + ": " +
                                 std::string(reject_reason_name(RejectReason::kBadSignature)));
       }
+    }
+    if (txs[t].kind() == TxKind::kMasternodeRegistration &&
+        verdicts_[k++] != gpu::Verdict::kAccept) {
+      return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
+                              ": " +
+                              std::string(reject_reason_name(RejectReason::kBadPossessionProof)));
     }
   }
   return Status::ok();

@@ -123,10 +123,10 @@ class Ledger {
 
   // Checks `block_bytes` as the next block against every rule: codec, size limit, chain id, height
   // and prev_hash extend the tip, exactly one coinbase first with the block's height, tx_root and
-  // wtx_root, each
-  // transaction's stateless rules, every signature (one batch), inputs present and unspent and
-  // owned, no output spent twice in the block, amounts and fees, lock times, registrations
-  // (collateral, key, no claim twice), and the coinbase paying exactly the reward split. Writes
+  // wtx_root, each transaction's stateless rules, every signature and every registration's proof
+  // of possession (one batch), inputs present and unspent and owned, no output spent twice in the
+  // block, amounts and fees, lock times, registrations (collateral, key, no claim twice), and the
+  // coinbase paying exactly the reward split. Writes
   // nothing. Errors: kMalformed (codec) or kInvalidArgument, with a message naming the block height
   // and, where it applies, the tx index and input index ("block 7: tx 3: input 1: bad_signature");
   // a backend read error as returned.

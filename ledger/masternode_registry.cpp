@@ -1,5 +1,6 @@
 #include "ledger/masternode_registry.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -71,7 +72,79 @@ std::uint64_t deactivation_height(std::uint64_t deregistered_height, std::uint64
   return (deregistered_height / epoch_blocks + 1) * epoch_blocks;
 }
 
-Status MasternodeRegistry::load(std::span<const std::pair<Bytes, Bytes>> records) {
+std::optional<std::uint64_t> end_height(const MasternodeRecord& record,
+                                        const RegistryRules& rules) {
+  if (record.deregistered_height) {
+    return deactivation_height(*record.deregistered_height, rules.epoch_blocks);
+  }
+  if (record.tier != MasternodeTier::kFree) return std::nullopt;
+  return activation_height(record.registered_height, rules.epoch_blocks) +
+         rules.free_tier_lifetime_epochs * rules.epoch_blocks;
+}
+
+namespace {
+
+bool active_at_height(const MasternodeRecord& record, const RegistryRules& rules,
+                      std::uint64_t height) {
+  if (activation_height(record.registered_height, rules.epoch_blocks) > height) return false;
+  const auto end = end_height(record, rules);
+  return !end || *end > height;
+}
+
+// Block `height`'s window of `group` (reward_window() over the group in key order), found by rank.
+template <typename Group>
+std::vector<RewardRecipient> window_of(const Group& group, std::uint64_t height,
+                                       std::size_t window_max) {
+  std::vector<RewardRecipient> window;
+  const std::size_t n = group.size();
+  const std::size_t count = std::min(n, window_max);
+  window.reserve(count);
+  std::size_t start = 0;
+  if (n > window_max) {
+    start = static_cast<std::size_t>((static_cast<unsigned __int128>(height) * window_max) % n);
+  }
+  auto it = group.find_by_order(start);
+  for (std::size_t i = 0; i < count; ++i, ++it) {
+    if (it == group.end()) it = group.begin();
+    window.push_back(it->second);
+  }
+  return window;
+}
+
+}  // namespace
+
+void MasternodeRegistry::ActiveSet::insert(const MasternodeRecord& record) {
+  const RewardRecipient recipient{record.reward_pubkey_hash, tier_rules(record.tier).reward_weight};
+  const bool free = record.tier == MasternodeTier::kFree;
+  (free ? free_weight : paid_weight) += recipient.weight;
+  (free ? this->free : paid).insert({record.consensus_pubkey, recipient});
+}
+
+void MasternodeRegistry::ActiveSet::erase(const Pubkey& key) {
+  for (auto [group, weight] : {std::pair{&paid, &paid_weight}, std::pair{&free, &free_weight}}) {
+    const auto it = group->find(key);
+    if (it == group->end()) continue;
+    *weight -= it->second.weight;
+    group->erase(it);
+  }
+}
+
+MasternodeRegistry::CoinbasePlan MasternodeRegistry::ActiveSet::plan(std::uint64_t height,
+                                                                     const Pubkey& proposer) const {
+  CoinbasePlan plan;
+  plan.recipients.paid = window_of(paid, height, kMaxPaidRecipients);
+  plan.recipients.free = window_of(free, height, kMaxFreeRecipients);
+  plan.recipients.paid_weight = paid_weight;
+  plan.recipients.free_weight = free_weight;
+  for (const RankedGroup* group : {&paid, &free}) {
+    const auto it = group->find(proposer);
+    if (it != group->end()) plan.proposer_reward_pubkey_hash = it->second.reward_pubkey_hash;
+  }
+  return plan;
+}
+
+Status MasternodeRegistry::load(std::span<const std::pair<Bytes, Bytes>> records,
+                                std::uint64_t next_height) {
   std::map<Pubkey, MasternodeRecord> loaded;
   std::map<OutPoint, Pubkey> by_collateral;
   for (const auto& [key, value] : records) {
@@ -84,7 +157,39 @@ Status MasternodeRegistry::load(std::span<const std::pair<Bytes, Bytes>> records
   std::unique_lock lock(mutex_);
   records_ = std::move(loaded);
   by_collateral_ = std::move(by_collateral);
+  active_ = ActiveSet{};
+  active_from_ = epoch_start(next_height);
+  joining_.clear();
+  leaving_.clear();
+  for (const auto& [key, record] : records_) schedule(record);
   return Status::ok();
+}
+
+void MasternodeRegistry::schedule(const MasternodeRecord& record) {
+  const std::uint64_t from = activation_height(record.registered_height, rules_.epoch_blocks);
+  const auto end = end_height(record, rules_);
+  if (end && *end <= active_from_) return;
+  if (from <= active_from_) {
+    active_.insert(record);
+  } else {
+    joining_[from].push_back(record);
+  }
+  if (end) leaving_[*end].push_back(record.consensus_pubkey);
+}
+
+void MasternodeRegistry::advance_to(std::uint64_t height) {
+  while (active_from_ < epoch_start(height)) {
+    active_from_ += rules_.epoch_blocks;
+    // Joins first: a record that joins and leaves at one boundary was never active.
+    if (const auto it = joining_.find(active_from_); it != joining_.end()) {
+      for (const MasternodeRecord& record : it->second) active_.insert(record);
+      joining_.erase(it);
+    }
+    if (const auto it = leaving_.find(active_from_); it != leaving_.end()) {
+      for (const Pubkey& key : it->second) active_.erase(key);
+      leaving_.erase(it);
+    }
+  }
 }
 
 RegistrationClaims MasternodeRegistry::claims(const Pubkey& consensus_pubkey,
@@ -112,22 +217,30 @@ std::vector<MasternodeRecord> MasternodeRegistry::active_at(std::uint64_t height
   std::shared_lock lock(mutex_);
   std::vector<MasternodeRecord> active;
   for (const auto& [key, record] : records_) {
-    if (activation_height(record.registered_height, epoch_blocks_) > height) continue;
-    if (record.deregistered_height &&
-        deactivation_height(*record.deregistered_height, epoch_blocks_) <= height) {
-      continue;
-    }
-    active.push_back(record);
+    if (active_at_height(record, rules_, height)) active.push_back(record);
   }
   return active;
+}
+
+MasternodeRegistry::CoinbasePlan MasternodeRegistry::coinbase_plan(std::uint64_t height,
+                                                                   const Pubkey& proposer) const {
+  std::shared_lock lock(mutex_);
+  if (epoch_start(height) == active_from_) return active_.plan(height, proposer);
+  ActiveSet scanned;
+  for (const auto& [key, record] : records_) {
+    if (active_at_height(record, rules_, height)) scanned.insert(record);
+  }
+  return scanned.plan(height, proposer);
 }
 
 std::vector<Pubkey> MasternodeRegistry::expiring_after(std::uint64_t height) const {
   std::shared_lock lock(mutex_);
   std::vector<Pubkey> keys;
-  for (const auto& [key, record] : records_) {
-    if (record.deregistered_height &&
-        deactivation_height(*record.deregistered_height, epoch_blocks_) == height + 1) {
+  const auto it = leaving_.find(height + 1);
+  if (it == leaving_.end()) return keys;
+  for (const Pubkey& key : it->second) {
+    const auto record = records_.find(key);
+    if (record != records_.end() && end_height(record->second, rules_) == height + 1) {
       keys.push_back(key);
     }
   }
@@ -162,14 +275,17 @@ void MasternodeRegistry::apply(const RegistryDelta& delta, std::uint64_t height)
   for (const MasternodeRecord& record : delta.registered) {
     records_[record.consensus_pubkey] = record;
     if (record.has_collateral()) by_collateral_[record.collateral] = record.consensus_pubkey;
+    schedule(record);
   }
   for (const Pubkey& key : delta.deregistered) {
     auto it = records_.find(key);
     if (it == records_.end()) continue;
     it->second.deregistered_height = height;
     by_collateral_.erase(it->second.collateral);
+    leaving_[deactivation_height(height, rules_.epoch_blocks)].push_back(key);
   }
   for (const Pubkey& key : delta.erased) records_.erase(key);
+  advance_to(height + 1);
 }
 
 std::size_t MasternodeRegistry::size() const {

@@ -128,8 +128,14 @@ RejectReason Mempool::admit_checked(const TransactionView& tx, const Hash256& id
   claims.reserve(tx.input_count() + 2);
   std::vector<storage::UtxoLookup> found;
   Amount fee;
-  const RejectReason reason = check_state(tx, &claims, &found, &fee, failure);
+  RejectReason reason = check_state(tx, &claims, &found, &fee, failure);
   if (reason != RejectReason::kOk) return reason;
+  // The verify stage checked the input signatures only; the proof is the one signature left, and
+  // the cheaper rules above go first.
+  if (tx.kind() == TxKind::kMasternodeRegistration) {
+    reason = check_possession_proof(tx, params_.chain_id);
+    if (reason != RejectReason::kOk) return reason;
+  }
 
   Hash256 holder;
   const std::size_t conflict = locks_.lock_all(claims, id, &holder);

@@ -78,8 +78,9 @@ class Mempool {
   void set_next_height(std::uint64_t height) { next_height_.store(height); }
   std::uint64_t next_height() const { return next_height_.load(); }
 
-  // Admits a transaction whose signatures the verify stage accepted. Returns kOk when it is now
-  // pending, else the first rule it broke (rules.h order, then kDuplicate, kCollateralLocked /
+  // Admits a transaction whose input signatures the verify stage accepted. Returns kOk when it is
+  // now pending, else the first rule it broke (rules.h order, then for a registration
+  // kBadPossessionProof, checked here, then kDuplicate, kCollateralLocked /
   // kDuplicateConsensusKey / kConflict when a pending transaction holds one of its claims, and
   // kMempoolFull); *failure (optional) says where; *txid_out (optional) gets its txid in both
   // cases (after the stateless checks). The bytes are copied. A UTXO-view error is reported as

@@ -33,6 +33,11 @@ struct LedgerParams {
   Amount block_reward = Amount::from_time(100);
   // Validator-set changes take effect at heights that are multiples of this.
   std::uint64_t epoch_blocks = 100;
+  // The free tier bound (docs/decisions/0003-free-tier-bound.md): all free-tier masternodes
+  // together take at most this share of a block's reward, and a free-tier record leaves the set
+  // this many epochs after it became active unless registered again (at most 1000).
+  std::uint32_t free_tier_share_per_mille = 100;
+  std::uint64_t free_tier_lifetime_epochs = 168;
 };
 
 }  // namespace tc::ledger

@@ -7,6 +7,7 @@
 
 #include "core/hashing.h"
 #include "core/masternode_tier.h"
+#include "gpu/verifier.h"
 
 namespace tc::ledger {
 namespace {
@@ -107,6 +108,8 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "bad_collateral_ref";
     case RejectReason::kBadSignature:
       return "bad_signature";
+    case RejectReason::kBadPossessionProof:
+      return "bad_possession_proof";
     case RejectReason::kMissingInput:
       return "missing_input";
     case RejectReason::kWrongOwner:
@@ -294,6 +297,19 @@ RejectReason check_registration(const TransactionView& tx, const storage::UtxoLo
     return fail(RejectReason::kDuplicateConsensusKey, failure, none, none, 0, 0);
   }
   return RejectReason::kOk;
+}
+
+RejectReason check_possession_proof(const TransactionView& tx, std::uint32_t chain_id) {
+  const Hash256 digest = possession_hash(tx, chain_id);
+  const ByteSpan payload = tx.payload();
+  const gpu::SignatureRef ref{payload.data() + kRegistrationConsensusPubkeyOffset,
+                              32,
+                              payload.data() + kRegistrationPossessionSigOffset,
+                              64,
+                              digest.data(),
+                              32};
+  return gpu::verify_single(ref) == gpu::Verdict::kAccept ? RejectReason::kOk
+                                                          : RejectReason::kBadPossessionProof;
 }
 
 }  // namespace tc::ledger

@@ -36,6 +36,7 @@ enum class RejectReason : std::uint8_t {
   kBadTier,             // registration tier byte is not a tier
   kBadCollateralRef,    // free tier naming a collateral, or a collateral that is also an input
   kBadSignature,        // an input's signature failed verification
+  kBadPossessionProof,  // a registration's possession_sig is not by its consensus key
   // Stateful.
   kMissingInput,       // the spent output is not in the UTXO set (never existed or already spent)
   kWrongOwner,         // pubkey_hash(input pubkey) differs from the spent output's pubkey hash
@@ -115,6 +116,13 @@ struct RegistrationClaims {
 // REQUIRES: tx.kind() == kMasternodeRegistration and check_stateless passed.
 RejectReason check_registration(const TransactionView& tx, const storage::UtxoLookup& collateral,
                                 const RegistrationClaims& claims, TxFailure* failure);
+
+// A registration's proof that its sender holds the consensus key: possession_sig verifies under
+// consensus_pubkey over possession_hash(tx, chain_id) (ZIP-215, gpu::verify_single), else
+// kBadPossessionProof. Mempool intake calls it after every cheaper rule; block execution checks the
+// same signature in its one batch instead. REQUIRES: tx.kind() == kMasternodeRegistration and
+// check_stateless passed. Allocates nothing.
+RejectReason check_possession_proof(const TransactionView& tx, std::uint32_t chain_id);
 
 // The pseudo-outpoint that stands for "consensus key K is claimed" in conflict tracking: txid = K,
 // vout = 0xffffffff, an index no real output can have (outputs are counted in u16).

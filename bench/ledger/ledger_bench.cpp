@@ -10,7 +10,11 @@
 //     baseline verify_single per input, in the same run.
 //   - BM_UtxoDigestOfBlock: the UTXO set digest update of that same block (2,000 removes, 2,001+
 //     adds, one digest), against BM_ExecuteBlock/batch which includes it.
-// items_per_second is transactions per second in every case.
+//   - BM_RegistryBlock/N: one whole block cycle (build, execute, commit) of an otherwise empty
+//     block with N masternodes registered (N - 1 free-tier genesis records and one gold
+//     proposer), N = 100 against N = 100,000 in the same run: the registry's per-block work
+//     (coinbase windows, erasures, commit) must not grow with N. items_per_second is blocks.
+// items_per_second is transactions per second in the other cases.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -191,6 +195,57 @@ void BM_UtxoDigestOfBlock(benchmark::State& state) {
       static_cast<std::int64_t>(state.iterations() * (block.transactions.size() - 1)));
 }
 BENCHMARK(BM_UtxoDigestOfBlock)->Unit(benchmark::kMillisecond);
+
+void BM_RegistryBlock(benchmark::State& state) {
+  const auto records = static_cast<std::size_t>(state.range(0));
+  const KeyPair proposer = test_key(100);
+  GenesisConfig genesis;
+  genesis.timestamp_ms = 1'700'000'000'000ull;
+  genesis.allocations.push_back(TxOutput{Amount::from_time(10), hash_of(proposer)});
+  MasternodeRecord gold;
+  gold.tier = MasternodeTier::kGold;
+  gold.consensus_pubkey = proposer.pubkey();
+  gold.reward_pubkey_hash = hash_of(proposer);
+  genesis.masternodes.push_back(gold);
+  for (std::size_t i = 1; i < records; ++i) {
+    MasternodeRecord free;
+    for (std::size_t b = 0; b < 4; ++b) {
+      free.consensus_pubkey.bytes[b] = static_cast<std::uint8_t>(i >> (8 * b));
+      free.reward_pubkey_hash.bytes[b] = static_cast<std::uint8_t>(i >> (8 * b));
+    }
+    free.consensus_pubkey.bytes[31] = 0xf5;
+    genesis.masternodes.push_back(free);
+  }
+  MemoryBackend backend;
+  auto ledger = std::move(Ledger::open(LedgerConfig{}, &backend).value());
+  if (!ledger->commit_genesis(genesis).is_ok()) state.SkipWithError("genesis");
+  for (auto _ : state) {
+    const auto tip = ledger->tip();
+    BlockTemplate tmpl;
+    tmpl.height = tip->height + 1;
+    tmpl.prev_hash = tip->hash;
+    tmpl.timestamp_ms = genesis.timestamp_ms + tmpl.height * 1'000;
+    tmpl.proposer = proposer.pubkey();
+    auto block = ledger->build_block(tmpl);
+    if (!block.is_ok()) {
+      state.SkipWithError(block.status().to_string().c_str());
+      break;
+    }
+    auto executed = ledger->execute_block(*block);
+    if (!executed.is_ok()) {
+      state.SkipWithError(executed.status().to_string().c_str());
+      break;
+    }
+    CommitCertificate certificate;
+    certificate.height = tmpl.height;
+    certificate.block_hash = executed->hash;
+    auto committed = ledger->commit_block(*executed, certificate);
+    benchmark::DoNotOptimize(committed);
+  }
+  state.counters["records"] = static_cast<double>(ledger->registry().size());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_RegistryBlock)->Arg(100)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace tc::ledger

@@ -50,6 +50,7 @@ Json registration_json(const RegistrationPayload& payload, const std::optional<N
   json["reward_address"] = address_or_null(network, payload.reward_pubkey_hash);
   json["p2p_address"] = ipv6_text(payload.p2p_address);
   json["p2p_port"] = payload.p2p_port;
+  json["possession_sig"] = to_hex(payload.possession_sig);
   return json;
 }
 

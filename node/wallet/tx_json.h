@@ -10,10 +10,11 @@
 //   outputs: [{value_sat, pubkey_hash, address}],
 //   payload: null (transfer) | {height} (coinbase) | {tier, tier_name, collateral_txid,
 //            collateral_vout, consensus_pubkey, reward_pubkey_hash, reward_address, p2p_address,
-//            p2p_port} (registration).
+//            p2p_port, possession_sig} (registration).
 // Hashes and keys are lower-case hex of their bytes in order; amounts are integers in satoshis.
 // Addresses use the chain's network and are null when the chain id is unknown; tier_name is null
-// for a tier byte outside 0..3. Signatures are shown, not verified. Pure functions; any thread.
+// for a tier byte outside 0..3. Signatures (the inputs' and the proof of
+// possession) are shown, not verified. Pure functions; any thread.
 #pragma once
 
 #include <string>

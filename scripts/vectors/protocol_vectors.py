@@ -50,11 +50,22 @@ def main():
                                   (fill(0x80, 32), 7, fill(0xa0, 32), fill(0xc0, 64))],
                            [(150_000_000, fill(0x10, 20)), (49_990_000, fill(0x30, 20))], b'')
     coinbase = transaction(1, 0, [], [(5_000_000_000, fill(0x55, 20))], struct.pack('<Q', 812))
-    reg_payload = (struct.pack('<B3x', 2) + fill(0x90, 32) + struct.pack('<I', 0) + fill(0xb0, 32) +
-                   fill(0xd0, 20) + bytes(10) + b'\xff\xff' + bytes([192, 0, 2, 1]) +
-                   struct.pack('<HH', 9333, 0))
+    # The first 112 payload bytes are what the proof of possession signs; possession_sig follows.
+    reg_signed = (struct.pack('<B3x', 2) + fill(0x90, 32) + struct.pack('<I', 0) + fill(0xb0, 32) +
+                  fill(0xd0, 20) + bytes(10) + b'\xff\xff' + bytes([192, 0, 2, 1]) +
+                  struct.pack('<HH', 9333, 0))
+    reg_payload = reg_signed + fill(0x15, 64)
+    assert len(reg_payload) == 176
     registration = transaction(2, 811, [(fill(0x01, 32), 1, fill(0x21, 32), fill(0x41, 64))],
                                [(99_999_000, fill(0x61, 20))], reg_payload)
+    whole, body = registration
+    print('registration   ', whole.hex(), len(whole))
+    print('  txid         ', sha256(body).hex())
+    print('  wire hash    ', sha256(whole).hex())
+    print('  sighash      ', sha256(b'TIMECOIN/v1/tx' + struct.pack('<I', 1) + body).hex())
+    possession = sha256(b'TIMECOIN/v1/mn-pop' + struct.pack('<I', 1) + fill(0x01, 32) +
+                        struct.pack('<I', 1) + reg_signed)
+    print('  possession   ', possession.hex())
     txs = [coinbase, transfer, registration]
     txids = [sha256(body) for _, body in txs]
     wire = [sha256(whole) for whole, _ in txs]

@@ -63,6 +63,7 @@ Transaction random_transaction(std::mt19937_64& rng) {
     reg.reward_pubkey_hash = random_fixed<20>(rng);
     reg.p2p_address = random_fixed<16>(rng);
     reg.p2p_port = static_cast<std::uint16_t>(rng());
+    reg.possession_sig = random_fixed<64>(rng);
   }
   return tx;
 }

@@ -55,6 +55,7 @@ Transaction random_transaction(std::mt19937_64& rng) {
     tx.registration.reward_pubkey_hash = random_fixed<20>(rng);
     tx.registration.p2p_address = random_fixed<16>(rng);
     tx.registration.p2p_port = static_cast<std::uint16_t>(rng());
+    tx.registration.possession_sig = random_fixed<64>(rng);
   }
   return tx;
 }

@@ -11,7 +11,8 @@
 // Scenarios:
 //   - transfer (2 inputs, 2 outputs): encoding hex, txid, wire hash, sighash
 //   - coinbase (height 812): encoding, txid == wire hash (no signatures), sighash
-//   - registration (silver, ::ffff:192.0.2.1 port 9333): encoding, txid, wire hash, sighash
+//   - registration (silver, ::ffff:192.0.2.1 port 9333): encoding, txid, wire hash, sighash,
+//     possession hash
 //   - merkle roots over 0, 1, 2, 3 and 5 pattern leaves; tx_root and wtx_root of the block
 //   - block header hex and block hash (version 2, 192 bytes); 3-transaction block size and SHA-256
 //   of its encoding
@@ -73,6 +74,7 @@ Transaction registration_vector() {
   reg.reward_pubkey_hash = fill<20>(0xd0);
   reg.p2p_address.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
   reg.p2p_port = 9333;
+  reg.possession_sig = fill<64>(0x15);
   return tx;
 }
 
@@ -124,22 +126,23 @@ const char kCoinbaseEncoding[] =
     "01000100010000000000010008000000000000000000000000f2052a0100000055565758595a5b5c5d5e5f606162"
     "636465666768000000002c03000000000000";
 const char kRegistrationEncoding[] =
-    "010002000100000001000100700000002b030000000000000102030405060708090a0b0c0d0e0f10111213141516"
+    "010002000100000001000100b00000002b030000000000000102030405060708090a0b0c0d0e0f10111213141516"
     "1718191a1b1c1d1e1f20010000002122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40"
     "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e"
     "6f707172737475767778797a7b7c7d7e7f8018ddf505000000006162636465666768696a6b6c6d6e6f7071727374"
     "0000000002000000909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf00000000b0b1"
     "b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-    "e0e1e2e300000000000000000000ffffc000020175240000";
+    "e0e1e2e300000000000000000000ffffc00002017524000015161718191a1b1c1d1e1f202122232425262728292a"
+    "2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f5051525354";
 const char kHeaderEncoding[] =
     "02000000010000002c03000000000000e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfd"
-    "feffb725f7d22501dbde7551f512a48afe7ec9cea566fb3dc7bb1db00723f2bc0e673c4680e395ecea92a352e39d"
-    "cf486a536cae01ee6c45be780552afa4cb1d86a8707172737475767778797a7b7c7d7e7f80818283848586878889"
+    "feff041db7c28a0246eb16317c4295cdbe5ac447f29503baccc90e734a0b43d4abb3782097891b241aeba2d8f1c8"
+    "893b9f6f5fd7a2ec1108ed247620d5cb9a24f670707172737475767778797a7b7c7d7e7f80818283848586878889"
     "8a8b8c8d8e8f0068e5cf8b010000333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152"
     "0200000003000000";
 const char kCertificateEncoding[] =
-    "01000200020000002c03000000000000e031d84204f392a0f4d43740457a61ddc2eebb26413bb093337c01f83796"
-    "4e69707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b"
+    "01000200020000002c030000000000006d588cc17988a5efc8120a625f4b339f2369eeb710a880b739638b41cbf3"
+    "3ec7707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b"
     "9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9"
     "cacbcccdcecf7172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798"
     "999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6"
@@ -157,9 +160,9 @@ std::vector<TxVector> tx_vectors() {
        "2a265bc1bcd3ab7f4b07057e432aee86f53b46f298459c00d4fb76a8b18bebe9",
        "0e9bc783149450d63e1ace832bbe96f4a4ae08253d9d407f17f7207be41f4d09"},
       {registration_vector(), kRegistrationEncoding,
-       "c58eb5cca84a1f04ee07b4c6cb0ca3db4764e1639dbda3f966d6cab3d58a1ed4",
-       "15e2ba34e50b56fcc11e56e7077c7ce07f69e35c778e94ccac7806f42e3761ed",
-       "e9a81b677c0808fe6e5cb48103b0ffbc8ea8baa8d7b285cb6d229f005011d310"},
+       "94055d149e78cf26dd812eb7cd90969c1a912e5c600d746620253d34c729ab3d",
+       "a8a1cfb3a3c76ad6e40a3eed35451961385f4c196c9bb1a3b4f5b70ec3546215",
+       "7514b3cee53abda3487b6bceedb7f5e74a24c00c4b88e0b82e909683881e7873"},
   };
 }
 
@@ -182,6 +185,15 @@ TEST(ProtocolVectorsTest, TransactionEncodingsAndHashes) {
     ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
     EXPECT_EQ(*decoded, vector.tx);
   }
+}
+
+TEST(ProtocolVectorsTest, RegistrationPossessionHash) {
+  const Transaction tx = registration_vector();
+  const char kPossession[] = "1b4c4d4b92bf314385d044063b7184ee96e769d4e6464b3bbf7177df8a315c5a";
+  EXPECT_EQ(to_hex(possession_hash(tx, kChainIdMainnet)), kPossession);
+  Bytes bytes;
+  encode(tx, &bytes);
+  EXPECT_EQ(to_hex(possession_hash(*TransactionView::parse(bytes), kChainIdMainnet)), kPossession);
 }
 
 TEST(ProtocolVectorsTest, TransferLayoutAtKnownOffsets) {
@@ -216,18 +228,18 @@ TEST(ProtocolVectorsTest, MerkleRoots) {
 TEST(ProtocolVectorsTest, BlockHeaderBlockAndHash) {
   const Block block = block_vector();
   EXPECT_EQ(to_hex(block.header.tx_root),
-            "b725f7d22501dbde7551f512a48afe7ec9cea566fb3dc7bb1db00723f2bc0e67");
+            "041db7c28a0246eb16317c4295cdbe5ac447f29503baccc90e734a0b43d4abb3");
   EXPECT_EQ(to_hex(block.header.wtx_root),
-            "3c4680e395ecea92a352e39dcf486a536cae01ee6c45be780552afa4cb1d86a8");
+            "782097891b241aeba2d8f1c8893b9f6f5fd7a2ec1108ed247620d5cb9a24f670");
   EXPECT_EQ(encoded_hex(block.header), kHeaderEncoding);
   EXPECT_EQ(to_hex(block_hash(block.header)),
-            "e031d84204f392a0f4d43740457a61ddc2eebb26413bb093337c01f837964e69");
+            "6d588cc17988a5efc8120a625f4b339f2369eeb710a880b739638b41cbf33ec7");
 
   Bytes bytes;
   encode(block, &bytes);
-  EXPECT_EQ(bytes.size(), 920u);
+  EXPECT_EQ(bytes.size(), 984u);
   EXPECT_EQ(to_hex(sha256(ByteSpan(bytes))),
-            "96b13794e214004df87d7d8cb43e6a38fbaee0702e6d15b7a4cc9075b3d62fac");
+            "5e6f8e42cfbfda5d03350dfd054496251c0e254c8f7cb68e4bbc1f7282f996bb");
   BlockView view;
   ASSERT_EQ(decode_block_view(ByteSpan(bytes), &view), DecodeError::kOk);
   EXPECT_EQ(to_hex(block_hash(view)), to_hex(block_hash(block.header)));
@@ -247,7 +259,7 @@ TEST(ProtocolVectorsTest, OneSignatureBitMovesTheBlockHashButNotTheTxRoot) {
   const BlockRoots roots = block_roots(block.transactions);
   EXPECT_EQ(roots.tx_root, block_vector().header.tx_root);
   EXPECT_EQ(to_hex(roots.wtx_root),
-            "100988f8050f6d355605f8e53786b310c6bab7ae6fa8ac8e80bb0e3796328f57");
+            "f24ca7dd9f9cca32c2e96849ee009f9c33cf234cef491b01b88bc33ccbf51db5");
 }
 
 TEST(ProtocolVectorsTest, CommitCertificate) {

@@ -12,8 +12,8 @@
 //     overflow;
 //   - split_reward refuses more than kMaxCoinbaseRecipients recipients;
 //   - 5,001 active masternodes: blocks 1 and 2 build, their coinbases fit kMaxTransactionBytes,
-//     decode, sum exactly to the reward, pay the window of their height (different windows), and
-//     execute_block accepts and commits them.
+//     decode, sum exactly to the reward, pay the paid-tier and free-tier windows of their height
+//     (different windows; the free tier's capped pool), and execute_block accepts and commits them.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -119,13 +119,22 @@ TEST(CoinbaseCapTest, FiveThousandFreeMasternodesStillProduceBlocks) {
   for (std::uint64_t height = 1; height <= 2; ++height) {
     const std::vector<MasternodeRecord> active = ledger.registry().active_at(height);
     ASSERT_EQ(active.size(), kFree + 1);
-    std::vector<RewardRecipient> recipients;
+    std::vector<RewardRecipient> paid;
+    std::vector<RewardRecipient> free;
+    RewardRecipients recipients;
     for (const MasternodeRecord& record : active) {
-      recipients.push_back(
-          RewardRecipient{record.reward_pubkey_hash, tier_rules(record.tier).reward_weight});
+      const RewardRecipient recipient{record.reward_pubkey_hash,
+                                      tier_rules(record.tier).reward_weight};
+      const bool is_free = record.tier == MasternodeTier::kFree;
+      (is_free ? free : paid).push_back(recipient);
+      (is_free ? recipients.free_weight : recipients.paid_weight) += recipient.weight;
     }
-    const auto expected = split_reward(
-        config.params.block_reward, reward_window(height, recipients), testing::hash_of(proposer));
+    recipients.paid = reward_window(height, paid, kMaxPaidRecipients);
+    recipients.free = reward_window(height, free, kMaxFreeRecipients);
+    EXPECT_EQ(recipients.free.size(), kMaxFreeRecipients);
+    const auto expected =
+        split_block_reward(config.params.block_reward, recipients,
+                           config.params.free_tier_share_per_mille, testing::hash_of(proposer));
     ASSERT_TRUE(expected.is_ok());
 
     const auto tip = ledger.tip();

@@ -42,10 +42,11 @@ inline Transaction make_transfer(const KeyPair& owner, std::span<const OutPoint>
   return tx;
 }
 
-// A registration by `owner` spending `fee_input` (change back to owner), naming `collateral`.
+// A registration by `owner` spending `fee_input` (change back to owner), naming `collateral`, for
+// `consensus_key`, which proves possession of itself.
 inline Transaction make_registration(const KeyPair& owner, const OutPoint& fee_input, Amount change,
                                      MasternodeTier tier, const OutPoint& collateral,
-                                     const Pubkey& consensus_key) {
+                                     const KeyPair& consensus_key) {
   Transaction tx;
   tx.kind = TxKind::kMasternodeRegistration;
   tx.chain_id = kChainIdDevnet;
@@ -53,9 +54,9 @@ inline Transaction make_registration(const KeyPair& owner, const OutPoint& fee_i
   tx.outputs.push_back(TxOutput{change, hash_of(owner)});
   tx.registration.tier = static_cast<std::uint8_t>(tier);
   tx.registration.collateral = collateral;
-  tx.registration.consensus_pubkey = consensus_key;
   tx.registration.reward_pubkey_hash = hash_of(owner);
   tx.registration.p2p_port = 24000;
+  sign_possession(consensus_key, &tx);
   sign_transaction(owner, &tx);
   return tx;
 }

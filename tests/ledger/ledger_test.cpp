@@ -247,8 +247,7 @@ class RegistrationTest : public ::testing::Test {
                               std::uint8_t key, const KeyPair* signer = nullptr) {
     const KeyPair& owner = signer != nullptr ? *signer : chain_.wallet();
     return make_registration(owner, chain_.coin(fee_coin), Amount(kCoin - 1'000'000),
-                             MasternodeTier::kBronze, chain_.coin(collateral_coin),
-                             test_key(key).pubkey());
+                             MasternodeTier::kBronze, chain_.coin(collateral_coin), test_key(key));
   }
   TestChain chain_{options()};
 };
@@ -289,14 +288,14 @@ TEST_F(RegistrationTest, WrongCollateralAmountAndOwner) {
   OutPoint missing = chain_.coin(8);
   missing.vout = 500;
   const Transaction tx = make_registration(chain_.wallet(), chain_.coin(0), Amount(kCoin / 2),
-                                           MasternodeTier::kBronze, missing, test_key(60).pubkey());
+                                           MasternodeTier::kBronze, missing, test_key(60));
   EXPECT_EQ(chain_.submit(tx), RejectReason::kCollateralMissing);
 }
 
 TEST_F(RegistrationTest, DuplicateKeyOfGenesisMasternode) {
   const Transaction tx =
       make_registration(chain_.wallet(), chain_.coin(0), Amount(kCoin - 1'000'000),
-                        MasternodeTier::kBronze, chain_.coin(8), chain_.proposer().pubkey());
+                        MasternodeTier::kBronze, chain_.coin(8), chain_.proposer());
   EXPECT_EQ(chain_.submit(tx), RejectReason::kDuplicateConsensusKey);
 }
 

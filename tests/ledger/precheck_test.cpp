@@ -158,19 +158,19 @@ TEST_F(PrecheckTest, PendingRegistrationClaims) {
   const Amount change(chain_->coin_value().satoshis() - kFee);
   const Transaction first =
       make_registration(chain_->wallet(), chain_->coin(3), change, MasternodeTier::kBronze,
-                        chain_->coin(64), test_key(60).pubkey());
+                        chain_->coin(64), test_key(60));
   ASSERT_EQ(precheck(first), RejectReason::kOk);
   ASSERT_EQ(chain_->submit(first), RejectReason::kOk);
 
   const Transaction same_collateral =
       make_registration(chain_->wallet(), chain_->coin(4), change, MasternodeTier::kBronze,
-                        chain_->coin(64), test_key(61).pubkey());
+                        chain_->coin(64), test_key(61));
   EXPECT_EQ(precheck(same_collateral), RejectReason::kCollateralLocked);
   EXPECT_EQ(chain_->submit(same_collateral), RejectReason::kCollateralLocked);
 
   const Transaction same_key =
       make_registration(chain_->wallet(), chain_->coin(4), change, MasternodeTier::kBronze,
-                        chain_->coin(65), test_key(60).pubkey());
+                        chain_->coin(65), test_key(60));
   EXPECT_EQ(precheck(same_key), RejectReason::kDuplicateConsensusKey);
   EXPECT_EQ(chain_->submit(same_key), RejectReason::kDuplicateConsensusKey);
 }

@@ -74,7 +74,7 @@ TEST(ReplayTest, ThousandBlocksReproduceTheUtxoSetHash) {
       const auto [fee_coin, value] = coins[next++ % coins.size()];
       const Transaction reg =
           make_registration(producer.wallet(), fee_coin, Amount(value - value / 500),
-                            MasternodeTier::kBronze, collateral, test_key(61).pubkey());
+                            MasternodeTier::kBronze, collateral, test_key(61));
       ASSERT_EQ(producer.submit(reg), RejectReason::kOk);
       coins[(next - 1) % coins.size()] = {OutPoint{txid(reg), 0}, value - value / 500};
     }

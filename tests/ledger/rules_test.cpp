@@ -107,7 +107,7 @@ TEST_F(RulesTest, CoinbaseNotAllowedInMempool) {
 }
 
 TEST_F(RulesTest, RegistrationTierAndCollateralReference) {
-  const Pubkey key = test_key(50).pubkey();
+  const KeyPair key = test_key(50);
   Transaction tx = make_registration(chain_.wallet(), chain_.coin(0), Amount(kCoin - 1'000'000),
                                      MasternodeTier::kBronze, chain_.coin(1), key);
   EXPECT_EQ(stateless(tx), RejectReason::kOk);

@@ -324,6 +324,7 @@ TEST(TxJsonTest, DescribesCoinbaseAndRegistrationPayloads) {
   // ::ffff:192.0.2.7, an IPv4-mapped documentation address.
   registration.registration.p2p_address = *fixed_from_hex<16>("00000000000000000000ffffc0000207");
   registration.registration.p2p_port = 9333;
+  sign_possession(test_key(), &registration);
   auto text = decode_transaction_hex_json(hex_of(registration));
   ASSERT_TRUE(text.is_ok()) << text.status().to_string();
   json = parse_json(*text);
@@ -337,6 +338,7 @@ TEST(TxJsonTest, DescribesCoinbaseAndRegistrationPayloads) {
   EXPECT_EQ(payload["reward_address"], kTestAddress);
   EXPECT_EQ(payload["p2p_address"], "::ffff:192.0.2.7");
   EXPECT_EQ(payload["p2p_port"], 9333);
+  EXPECT_EQ(payload["possession_sig"], to_hex(registration.registration.possession_sig));
 
   registration.registration.tier = 9;  // the codec passes any tier byte; the ledger rejects it
   EXPECT_TRUE(parse_json(transaction_json(registration))["payload"]["tier_name"].is_null());
