@@ -205,12 +205,11 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
   signed_.valid_proof.clear();
   replay_ = std::move(next_height_);
   clear_next_height();
-  if (config_.timeouts.commit_wait_ms == 0) {
-    enter_new_round(height_, 0);
-  } else {
-    host_.schedule_timeout(TimeoutEvent{height_, 0, TimeoutStep::kCommitWait},
-                           config_.timeouts.commit_wait_ms);
-  }
+  // Round 0 starts from the timer even without a commit wait: a validator holding > 2/3 of the
+  // power alone would otherwise decide height after height inside this one call, never returning
+  // to its host.
+  host_.schedule_timeout(TimeoutEvent{height_, 0, TimeoutStep::kCommitWait},
+                         config_.timeouts.commit_wait_ms);
 }
 
 // ---- rules -------------------------------------------------------------------------------------

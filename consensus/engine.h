@@ -38,7 +38,8 @@ struct TimeoutConfig {
   std::uint64_t prevote_delta_ms = 250;
   std::uint64_t precommit_base_ms = 500;
   std::uint64_t precommit_delta_ms = 250;
-  // Pause between a commit and round 0 of the next height (the block interval); 0 starts at once.
+  // Pause between a commit and round 0 of the next height (the block interval); 0 starts it as soon
+  // as the host hands the timer back.
   std::uint64_t commit_wait_ms = 0;
   // Period of re-sending this validator's own signed messages of the current round (and, when its
   // round state has not moved for a period, relaying the votes that justify it), which recovers

@@ -11,10 +11,13 @@
 // never signs a conflicting vote; a failed persist sends nothing; block sync commits a certified
 // block and refuses a forged certificate; a Byzantine proposer flooding signed block variants, and
 // more rounds at one height than the block bound holds, still let a later honest round commit;
-// the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds.
+// the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a single
+// validator with no commit wait decides one height per call and returns (issue 12).
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "consensus/certificate.h"
 #include "consensus/sim/sim_crypto.h"
@@ -478,18 +481,58 @@ TEST_F(EngineTest, NextHeightBufferIsBoundedPerValidatorProposalAndBytes) {
   EXPECT_EQ(engine->metrics().get(Counter::kNextHeightBuffered), 5u);
   EXPECT_EQ(engine->metrics().get(Counter::kNextHeightDropped), 7u);
 
-  // Height 1 commits; the buffered round-0 proposal of height 2 is replayed and prevoted.
+  // Height 1 commits; the buffered round-0 proposal of height 2 is replayed and, once round 0
+  // starts, prevoted.
   const BlockCandidate a = TestApp::make(1, 0, 0xA1);
   engine->on_proposal(proposal(0, 0, a));
   votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
   votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, a.hash);
   ASSERT_EQ(engine->height(), 2u);
+  engine->on_timeout({2, 0, TimeoutStep::kCommitWait});
   const std::uint32_t proposer = engine->proposer(0);
   if (proposer != kSelf) {
     const Vote* prevote = last_own(host, VoteType::kPrevote);
     ASSERT_EQ(prevote->height, 2u);
     EXPECT_EQ(prevote->block_hash,
               TestApp::make(2, 0, static_cast<std::uint8_t>(0xA0 + proposer)).hash);
+  }
+}
+
+// A one-validator network (a real devnet configuration) with no commit wait decides one height per
+// call and hands control back: before issue 12, start() decided heights forever.
+TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
+  // Guards the test itself against the hang: the engine must return long before this many commits.
+  struct BoundedApp final : Application {
+    BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+      return TestApp::make(height, round, 0x51);
+    }
+    bool validate_block(std::uint64_t, const Hash256&, ByteSpan) override { return true; }
+    void commit_block(std::uint64_t height, const Hash256&, ByteSpan,
+                      const CommitCertificate& certificate) override {
+      if (height > 100) throw std::runtime_error("the engine did not return to its host");
+      certificates.push_back(certificate);
+    }
+    std::vector<CommitCertificate> certificates;
+  };
+  std::vector<Validator> one = {{keys_.pubkey(0), 1}};
+  const ValidatorSet single = std::move(ValidatorSet::create(one)).value();
+  sim::SimSigner signer(keys_, 0);
+  BoundedApp app;
+  RecordingHost host;
+  Engine engine(config_, single, 1, &signer, verifier_, app, host);
+  ASSERT_NO_THROW(engine.start(1, SignedState{}));
+  ASSERT_EQ(app.certificates.size(), 1u);
+  EXPECT_EQ(engine.height(), 2u);
+  const std::pair<TimeoutEvent, std::uint64_t> commit_wait{{2, 0, TimeoutStep::kCommitWait}, 0};
+  EXPECT_EQ(host.timeouts.back(), commit_wait);
+  for (std::uint64_t height = 2; height <= 5; ++height) {
+    ASSERT_NO_THROW(engine.on_timeout({height, 0, TimeoutStep::kCommitWait}));
+    ASSERT_EQ(app.certificates.size(), height);
+    EXPECT_EQ(engine.height(), height + 1);
+  }
+  for (std::uint64_t height = 1; height <= 5; ++height) {
+    EXPECT_EQ(app.certificates[height - 1].round, 0u);
+    EXPECT_EQ(app.certificates[height - 1].signatures.size(), 1u);
   }
 }
 
