@@ -700,7 +700,11 @@ void Engine::retransmit() {
   retransmit_position_ = position;
   if (!started_) return;
   if (stalled) {
-    for (auto relay = rounds_.find(round_ == 0 ? 0 : round_ - 1); relay != rounds_.end(); ++relay) {
+    // The previous round is the nearest earlier one held: after a round skip or a restart in a
+    // later round, round - 1 may have no state at all.
+    auto relay = rounds_.lower_bound(round_);
+    if (relay != rounds_.begin()) --relay;
+    for (; relay != rounds_.end() && relay->first <= round_; ++relay) {
       for (std::uint32_t i = 0; i < set_.size(); ++i) {
         if (relay->first == round_) {
           if (self_ == i) continue;  // sent below
@@ -708,7 +712,6 @@ void Engine::retransmit() {
         }
         if (const Vote* vote = relay->second.precommits.vote_of(i)) host_.broadcast_vote(*vote);
       }
-      if (relay->first == round_) break;
     }
   }
   if (!self_.has_value()) return;

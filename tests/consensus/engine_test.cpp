@@ -12,7 +12,8 @@
 // block and refuses a forged certificate; a Byzantine proposer flooding signed block variants, and
 // more rounds at one height than the block bound holds, still let a later honest round commit;
 // the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a single
-// validator with no commit wait decides one height per call and returns (issue 12).
+// validator with no commit wait decides one height per call and returns, and a stalled validator
+// relays what justifies its round also after a round skip (issue 12).
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -534,6 +535,32 @@ TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
     EXPECT_EQ(app.certificates[height - 1].round, 0u);
     EXPECT_EQ(app.certificates[height - 1].signatures.size(), 1u);
   }
+}
+
+// After a round skip, round - 1 has no state; a stalled validator still relays the votes of its
+// round and the precommits of the nearest earlier round it holds (before issue 12: nothing).
+TEST_F(EngineTest, StalledRetransmitAfterRoundSkipRelaysCurrentAndEarlierRound) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  votes_from(*engine, {0}, 0, VoteType::kPrecommit, Hash256{});
+  votes_from(*engine, {0, 1}, 5, VoteType::kPrevote, Hash256{});
+  ASSERT_EQ(engine->round(), 5u);
+  ASSERT_EQ(engine->stored_rounds(), 2u) << "rounds 0 and 5 only";
+  host.votes.clear();
+  const TimeoutEvent retransmit{1, 0, TimeoutStep::kRetransmit};
+  engine->on_timeout(retransmit);
+  EXPECT_TRUE(host.votes.empty()) << "a round that just moved relays nothing";
+  engine->on_timeout(retransmit);
+  const auto relayed = [&](std::uint32_t from, std::uint32_t round, VoteType type) {
+    for (const Vote& v : host.votes)
+      if (v.validator_index == from && v.round == round && v.type == type) return true;
+    return false;
+  };
+  EXPECT_TRUE(relayed(0, 5, VoteType::kPrevote));
+  EXPECT_TRUE(relayed(1, 5, VoteType::kPrevote));
+  EXPECT_TRUE(relayed(0, 0, VoteType::kPrecommit));
 }
 
 }  // namespace
