@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <tuple>
 #include <utility>
 
@@ -218,7 +219,7 @@ void Engine::run_rules() {
   for (;;) {
     while (apply_one_rule()) {
     }
-    if (replay_.empty()) return;
+    if (replay_.empty()) break;
     std::vector<Buffered> batch = std::move(replay_);
     replay_.clear();
     std::vector<Vote> votes;
@@ -230,6 +231,28 @@ void Engine::run_rules() {
       }
     }
     accept_votes(votes);
+  }
+  prune_past_rounds();
+}
+
+void Engine::prune_past_rounds() {
+  // Kept whatever their age: the rounds whose prevotes a lock, a valid value or a held proposal's
+  // proof-of-lock refers to (lines 28-29 and send_proof_of_lock read them).
+  const auto pinned = [this](std::uint32_t round) {
+    if (std::int64_t{round} == signed_.locked_round || std::int64_t{round} == signed_.valid_round) {
+      return true;
+    }
+    for (auto it = rounds_.lower_bound(round_); it != rounds_.end(); ++it)
+      if (it->second.proposal.has_value() && it->second.proposal->pol_round == round) return true;
+    return false;
+  };
+  std::size_t latest = 0;
+  for (auto it = std::make_reverse_iterator(rounds_.lower_bound(round_)); it != rounds_.rend();) {
+    if (pinned(it->first) || latest++ < config_.past_rounds_max) {
+      ++it;
+    } else {
+      it = std::make_reverse_iterator(rounds_.erase(std::next(it).base()));
+    }
   }
 }
 

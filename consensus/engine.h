@@ -77,6 +77,12 @@ struct EngineConfig {
   // blocks are never evicted; this validator's own proposal is never refused.
   std::size_t blocks_per_height_max = 16;
   std::size_t blocks_per_round_max = 2;
+  // Vote sets kept for rounds below the current one, after each input: the latest this many held,
+  // and those of the locked and valid rounds and of the proof-of-lock rounds of the proposals held.
+  // The others are dropped, so that rounds at one height cannot grow memory without bound; a quorum
+  // in a dropped round can then only form from votes that arrive together, and liveness rests on
+  // the later rounds (a decided block's precommitters are locked on it) and on block sync.
+  std::size_t past_rounds_max = 4;
   // The "> 2/3" rule. Only tests change it (tests/consensus/simulation_test.cpp injects a broken
   // rule to prove the simulator finds the resulting safety violation).
   QuorumRule quorum_rule = is_quorum;
@@ -275,7 +281,7 @@ class Engine {
                        const CommitCertificate* certificate);
 
   // Applies every upon-rule whose condition holds until none does, then replays the next-height
-  // buffer if the height advanced.
+  // buffer if the height advanced, and prunes past rounds.
   void run_rules();
   bool apply_one_rule();
   void accept_votes(std::span<const Vote> votes);
@@ -300,6 +306,8 @@ class Engine {
   bool remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t round, bool trusted);
   // The index of the block to evict to make room for one of `round`, or blocks_.size() for none.
   std::size_t eviction_victim(std::uint32_t round) const;
+  // Drops the vote sets of past rounds beyond EngineConfig::past_rounds_max.
+  void prune_past_rounds();
   void note_round_seen(std::uint32_t validator_index, std::uint32_t round);
   std::uint32_t skip_target_round() const;
   void sign_and_send_vote(VoteType type, const Hash256& block_hash);
@@ -333,7 +341,7 @@ class Engine {
   std::tuple<std::uint64_t, std::uint32_t, Step> retransmit_position_{~std::uint64_t{0}, 0,
                                                                       Step::kPropose};
 
-  std::map<std::uint32_t, RoundData> rounds_;  // current height only; dropped at commit
+  std::map<std::uint32_t, RoundData> rounds_;  // current height only; bounded; dropped at commit
   std::vector<KnownBlock> blocks_;             // current height only
   std::vector<std::uint32_t> max_round_seen_;  // per validator, current height (round skip)
   std::uint64_t future_power_ = 0;             // power of validators seen beyond round_

@@ -13,7 +13,8 @@
 // more rounds at one height than the block bound holds, still let a later honest round commit;
 // the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a single
 // validator with no commit wait decides one height per call and returns, and a stalled validator
-// relays what justifies its round also after a round skip (issue 12).
+// relays what justifies its round also after a round skip; past rounds' vote sets are bounded but
+// the locked round's stay (issue 12).
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -561,6 +562,41 @@ TEST_F(EngineTest, StalledRetransmitAfterRoundSkipRelaysCurrentAndEarlierRound) 
   EXPECT_TRUE(relayed(0, 5, VoteType::kPrevote));
   EXPECT_TRUE(relayed(1, 5, VoteType::kPrevote));
   EXPECT_TRUE(relayed(0, 0, VoteType::kPrecommit));
+}
+
+// Vote sets of past rounds are bounded (before issue 12 every round of a height stayed until the
+// commit), but the round of a lock stays: a proposer re-proposing its valid block many rounds later
+// still sends the prevote quorum that justifies it.
+TEST_F(EngineTest, PastRoundsAreBoundedButTheLockedRoundStays) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  ASSERT_EQ(engine->locked_round(), 0);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, Hash256{});
+  engine->on_timeout({1, 0, TimeoutStep::kPrecommit});
+  std::uint32_t round = 1;
+  while (round < 12 || engine->proposer(round) != kSelf) nil_round(*engine, round++);
+  ASSERT_EQ(engine->round(), round);
+  // The current round, the latest past ones and the locked round 0.
+  EXPECT_LE(engine->stored_rounds(), 1 + config_.past_rounds_max + 1);
+  // Old votes re-create a dropped round only until the input is handled.
+  votes_from(*engine, {0, 1}, 2, VoteType::kPrevote, Hash256{});
+  EXPECT_LE(engine->stored_rounds(), 1 + config_.past_rounds_max + 1);
+
+  ASSERT_FALSE(host.proposals.empty());
+  EXPECT_EQ(host.proposals.back().round, round);
+  EXPECT_EQ(host.proposals.back().block_hash, a.hash);
+  EXPECT_EQ(host.proposals.back().pol_round, 0u);
+  host.votes.clear();
+  engine->on_timeout({1, 0, TimeoutStep::kRetransmit});
+  std::size_t proof = 0;
+  for (const Vote& v : host.votes)
+    proof += v.round == 0 && v.type == VoteType::kPrevote && v.block_hash == a.hash ? 1 : 0;
+  EXPECT_EQ(proof, 3u) << "the proof-of-lock of round 0";
 }
 
 }  // namespace
