@@ -63,6 +63,9 @@ void Engine::start(std::uint64_t height, const SignedState& persisted) {
         if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
       }
     }
+    for (const Vote& vote : signed_.round_proof) {
+      if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
+    }
   } else {
     signed_.locked_round = -1;
     signed_.locked_hash = Hash256{};
@@ -107,6 +110,22 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
   future_power_ = 0;
   for (std::uint32_t i = 0; i < set_.size(); ++i)
     if (max_round_seen_[i] > round_) future_power_ += set_.power(i);
+  // Entered on timeoutPrecommit (or skipping one round past a precommit quorum), this round is
+  // justified by round - 1's precommits; after a longer skip it is by the later messages of > 1/3,
+  // which their honest senders justify in turn (the first honest validator to sign in a round
+  // entered it on a timeout).
+  signed_.round_proof.clear();
+  if (auto previous = rounds_.find(round - 1); round > 0 && previous != rounds_.end()) {
+    const RoundVoteSet& precommits = previous->second.precommits;
+    std::uint64_t power = 0;
+    for (std::uint32_t i = 0; i < set_.size() && !quorum(power); ++i) {
+      if (const Vote* vote = precommits.vote_of(i)) {
+        signed_.round_proof.push_back(*vote);
+        power += set_.power(i);
+      }
+    }
+    if (!quorum(power)) signed_.round_proof.clear();
+  }
 
   // Lines 11-21: the proposer proposes its valid value, or a new block; everyone else waits.
   if (self_.has_value() && schedule_.proposer(round) == *self_) {

@@ -99,11 +99,12 @@ struct TimeoutEvent {
   friend bool operator==(const TimeoutEvent&, const TimeoutEvent&) = default;
 };
 
-// What this validator signed last, its own votes of that round, and its locks. The engine hands it
-// to the host after making a signature and before sending it, and sends only if the host persisted
-// it; at restart it is handed back to start(). With it a restarted validator never signs two
-// conflicting messages, keeps its lock, and can re-send the votes it had cast (without them a
-// restarted validator could leave a round one vote short of every quorum for good).
+// What this validator signed last, its own votes of that round, what justifies that round, and its
+// locks. The engine hands it to the host after making a signature and before sending it, and sends
+// only if the host persisted it; at restart it is handed back to start(). With it a restarted
+// validator never signs two conflicting messages, keeps its lock, and can re-send the votes it had
+// cast (without them a restarted validator could leave a round one vote short of every quorum for
+// good).
 struct SignedState {
   std::uint64_t height = 0;
   std::uint32_t round = 0;
@@ -120,6 +121,12 @@ struct SignedState {
   Bytes valid_payload;
   // The prevote quorum for valid_hash in valid_round: the proof-of-lock a re-proposal carries.
   std::vector<Vote> valid_proof;
+  // Precommits (any values) of > 2/3 of the power from round - 1, when this validator holds them:
+  // what justifies its round. Relayed when it stalls, they move validators still in an earlier
+  // round to `round` (lines 47 and 65). Tendermint's liveness assumes that every honest message is
+  // eventually delivered; without these a validator that crashed after entering `round` could
+  // leave the others waiting in round - 1 for precommits lost in a partition that nobody re-sends.
+  std::vector<Vote> round_proof;
 };
 
 // Whether signing (height, round, step, block_hash[, pol_round]) after `state` can never conflict:

@@ -13,12 +13,14 @@
 // more rounds at one height than the block bound holds, still let a later honest round commit;
 // the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a single
 // validator with no commit wait decides one height per call and returns, and a stalled validator
-// relays what justifies its round also after a round skip; past rounds' vote sets are bounded but
-// the locked round's stay (issue 12).
+// relays what justifies its round also after a round skip and after a restart in a later round
+// (the persisted precommit quorum that moved it); past rounds' vote sets are bounded but the
+// locked round's stay (issue 12).
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 
 #include "consensus/certificate.h"
@@ -597,6 +599,47 @@ TEST_F(EngineTest, PastRoundsAreBoundedButTheLockedRoundStays) {
   for (const Vote& v : host.votes)
     proof += v.round == 0 && v.type == VoteType::kPrevote && v.block_hash == a.hash ? 1 : 0;
   EXPECT_EQ(proof, 3u) << "the proof-of-lock of round 0";
+}
+
+// Issue 12, item 5: a validator that entered round 1 on its precommit timeout, signed there and
+// restarted still re-sends the round-0 precommit quorum that moved it (its own precommit among
+// them), so validators still waiting in round 0 can follow. Before, it held nothing of round 0.
+TEST_F(EngineTest, RestartInALaterRoundRelaysThePrecommitQuorumThatMovedIt) {
+  TestApp app;
+  RecordingHost host;
+  {
+    auto engine = make_engine(app, host);
+    engine->start(1, SignedState{});
+    nil_round(*engine, 0);
+    ASSERT_EQ(engine->round(), 1u);
+    engine->on_timeout({1, 1, TimeoutStep::kPropose});
+    ASSERT_EQ(host.persisted.round, 1u);
+  }  // crash
+  const SignedState disk = host.persisted;
+  RecordingHost after;
+  auto engine = make_engine(app, after);
+  engine->start(1, disk);
+  ASSERT_EQ(engine->round(), 1u);
+  const TimeoutEvent retransmit{1, 0, TimeoutStep::kRetransmit};
+  engine->on_timeout(retransmit);
+  engine->on_timeout(retransmit);
+  std::set<std::uint32_t> relayed;
+  for (const Vote& v : after.votes)
+    if (v.round == 0 && v.type == VoteType::kPrecommit) relayed.insert(v.validator_index);
+  EXPECT_EQ(relayed, (std::set<std::uint32_t>{0, 1, kSelf}));
+
+  // A validator still in round 0 that missed those precommits moves to round 1 on them.
+  sim::SimSigner other_signer(keys_, 2);
+  RecordingHost other_host;
+  Engine other(config_, *set_, 1, &other_signer, verifier_, app, other_host);
+  other.start(1, SignedState{});
+  other.on_timeout({1, 0, TimeoutStep::kPropose});
+  std::vector<Vote> burst;
+  for (const Vote& v : after.votes)
+    if (v.round == 0 && v.type == VoteType::kPrecommit) burst.push_back(v);
+  other.on_votes(burst);
+  other.on_timeout({1, 0, TimeoutStep::kPrecommit});
+  EXPECT_EQ(other.round(), 1u);
 }
 
 }  // namespace
