@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <tuple>
 #include <utility>
 
@@ -62,6 +63,9 @@ void Engine::start(std::uint64_t height, const SignedState& persisted) {
         if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
       }
     }
+    for (const Vote& vote : signed_.round_proof) {
+      if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
+    }
   } else {
     signed_.locked_round = -1;
     signed_.locked_hash = Hash256{};
@@ -106,6 +110,22 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
   future_power_ = 0;
   for (std::uint32_t i = 0; i < set_.size(); ++i)
     if (max_round_seen_[i] > round_) future_power_ += set_.power(i);
+  // Entered on timeoutPrecommit (or skipping one round past a precommit quorum), this round is
+  // justified by round - 1's precommits; after a longer skip it is by the later messages of > 1/3,
+  // which their honest senders justify in turn (the first honest validator to sign in a round
+  // entered it on a timeout).
+  signed_.round_proof.clear();
+  if (auto previous = rounds_.find(round - 1); round > 0 && previous != rounds_.end()) {
+    const RoundVoteSet& precommits = previous->second.precommits;
+    std::uint64_t power = 0;
+    for (std::uint32_t i = 0; i < set_.size() && !quorum(power); ++i) {
+      if (const Vote* vote = precommits.vote_of(i)) {
+        signed_.round_proof.push_back(*vote);
+        power += set_.power(i);
+      }
+    }
+    if (!quorum(power)) signed_.round_proof.clear();
+  }
 
   // Lines 11-21: the proposer proposes its valid value, or a new block; everyone else waits.
   if (self_.has_value() && schedule_.proposer(round) == *self_) {
@@ -205,12 +225,11 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
   signed_.valid_proof.clear();
   replay_ = std::move(next_height_);
   clear_next_height();
-  if (config_.timeouts.commit_wait_ms == 0) {
-    enter_new_round(height_, 0);
-  } else {
-    host_.schedule_timeout(TimeoutEvent{height_, 0, TimeoutStep::kCommitWait},
-                           config_.timeouts.commit_wait_ms);
-  }
+  // Round 0 starts from the timer even without a commit wait: a validator holding > 2/3 of the
+  // power alone would otherwise decide height after height inside this one call, never returning
+  // to its host.
+  host_.schedule_timeout(TimeoutEvent{height_, 0, TimeoutStep::kCommitWait},
+                         config_.timeouts.commit_wait_ms);
 }
 
 // ---- rules -------------------------------------------------------------------------------------
@@ -219,7 +238,7 @@ void Engine::run_rules() {
   for (;;) {
     while (apply_one_rule()) {
     }
-    if (replay_.empty()) return;
+    if (replay_.empty()) break;
     std::vector<Buffered> batch = std::move(replay_);
     replay_.clear();
     std::vector<Vote> votes;
@@ -231,6 +250,28 @@ void Engine::run_rules() {
       }
     }
     accept_votes(votes);
+  }
+  prune_past_rounds();
+}
+
+void Engine::prune_past_rounds() {
+  // Kept whatever their age: the rounds whose prevotes a lock, a valid value or a held proposal's
+  // proof-of-lock refers to (lines 28-29 and send_proof_of_lock read them).
+  const auto pinned = [this](std::uint32_t round) {
+    if (std::int64_t{round} == signed_.locked_round || std::int64_t{round} == signed_.valid_round) {
+      return true;
+    }
+    for (auto it = rounds_.lower_bound(round_); it != rounds_.end(); ++it)
+      if (it->second.proposal.has_value() && it->second.proposal->pol_round == round) return true;
+    return false;
+  };
+  std::size_t latest = 0;
+  for (auto it = std::make_reverse_iterator(rounds_.lower_bound(round_)); it != rounds_.rend();) {
+    if (pinned(it->first) || latest++ < config_.past_rounds_max) {
+      ++it;
+    } else {
+      it = std::make_reverse_iterator(rounds_.erase(std::next(it).base()));
+    }
   }
 }
 
@@ -717,7 +758,11 @@ void Engine::retransmit() {
   retransmit_position_ = position;
   if (!started_) return;
   if (stalled) {
-    for (auto relay = rounds_.find(round_ == 0 ? 0 : round_ - 1); relay != rounds_.end(); ++relay) {
+    // The previous round is the nearest earlier one held: after a round skip or a restart in a
+    // later round, round - 1 may have no state at all.
+    auto relay = rounds_.lower_bound(round_);
+    if (relay != rounds_.begin()) --relay;
+    for (; relay != rounds_.end() && relay->first <= round_; ++relay) {
       for (std::uint32_t i = 0; i < set_.size(); ++i) {
         if (relay->first == round_) {
           if (self_ == i) continue;  // sent below
@@ -725,7 +770,6 @@ void Engine::retransmit() {
         }
         if (const Vote* vote = relay->second.precommits.vote_of(i)) host_.broadcast_vote(*vote);
       }
-      if (relay->first == round_) break;
     }
   }
   if (!self_.has_value()) return;

@@ -38,7 +38,8 @@ struct TimeoutConfig {
   std::uint64_t prevote_delta_ms = 250;
   std::uint64_t precommit_base_ms = 500;
   std::uint64_t precommit_delta_ms = 250;
-  // Pause between a commit and round 0 of the next height (the block interval); 0 starts at once.
+  // Pause between a commit and round 0 of the next height (the block interval); 0 starts it as soon
+  // as the host hands the timer back.
   std::uint64_t commit_wait_ms = 0;
   // Period of re-sending this validator's own signed messages of the current round (and, when its
   // round state has not moved for a period, relaying the votes that justify it), which recovers
@@ -76,6 +77,12 @@ struct EngineConfig {
   // blocks are never evicted; this validator's own proposal is never refused.
   std::size_t blocks_per_height_max = 16;
   std::size_t blocks_per_round_max = 2;
+  // Vote sets kept for rounds below the current one, after each input: the latest this many held,
+  // and those of the locked and valid rounds and of the proof-of-lock rounds of the proposals held.
+  // The others are dropped, so that rounds at one height cannot grow memory without bound; a quorum
+  // in a dropped round can then only form from votes that arrive together, and liveness rests on
+  // the later rounds (a decided block's precommitters are locked on it) and on block sync.
+  std::size_t past_rounds_max = 4;
   // The "> 2/3" rule. Only tests change it (tests/consensus/simulation_test.cpp injects a broken
   // rule to prove the simulator finds the resulting safety violation).
   QuorumRule quorum_rule = is_quorum;
@@ -92,11 +99,12 @@ struct TimeoutEvent {
   friend bool operator==(const TimeoutEvent&, const TimeoutEvent&) = default;
 };
 
-// What this validator signed last, its own votes of that round, and its locks. The engine hands it
-// to the host after making a signature and before sending it, and sends only if the host persisted
-// it; at restart it is handed back to start(). With it a restarted validator never signs two
-// conflicting messages, keeps its lock, and can re-send the votes it had cast (without them a
-// restarted validator could leave a round one vote short of every quorum for good).
+// What this validator signed last, its own votes of that round, what justifies that round, and its
+// locks. The engine hands it to the host after making a signature and before sending it, and sends
+// only if the host persisted it; at restart it is handed back to start(). With it a restarted
+// validator never signs two conflicting messages, keeps its lock, and can re-send the votes it had
+// cast (without them a restarted validator could leave a round one vote short of every quorum for
+// good).
 struct SignedState {
   std::uint64_t height = 0;
   std::uint32_t round = 0;
@@ -113,6 +121,12 @@ struct SignedState {
   Bytes valid_payload;
   // The prevote quorum for valid_hash in valid_round: the proof-of-lock a re-proposal carries.
   std::vector<Vote> valid_proof;
+  // Precommits (any values) of > 2/3 of the power from round - 1, when this validator holds them:
+  // what justifies its round. Relayed when it stalls, they move validators still in an earlier
+  // round to `round` (lines 47 and 65). Tendermint's liveness assumes that every honest message is
+  // eventually delivered; without these a validator that crashed after entering `round` could
+  // leave the others waiting in round - 1 for precommits lost in a partition that nobody re-sends.
+  std::vector<Vote> round_proof;
 };
 
 // Whether signing (height, round, step, block_hash[, pol_round]) after `state` can never conflict:
@@ -285,7 +299,7 @@ class Engine {
                        const CommitCertificate* certificate);
 
   // Applies every upon-rule whose condition holds until none does, then replays the next-height
-  // buffer if the height advanced.
+  // buffer if the height advanced, and prunes past rounds.
   void run_rules();
   bool apply_one_rule();
   void accept_votes(std::span<const Vote> votes);
@@ -310,6 +324,8 @@ class Engine {
   bool remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t round, bool trusted);
   // The index of the block to evict to make room for one of `round`, or blocks_.size() for none.
   std::size_t eviction_victim(std::uint32_t round) const;
+  // Drops the vote sets of past rounds beyond EngineConfig::past_rounds_max.
+  void prune_past_rounds();
   void note_round_seen(std::uint32_t validator_index, std::uint32_t round);
   std::uint32_t skip_target_round() const;
   void sign_and_send_vote(VoteType type, const Hash256& block_hash);
@@ -343,7 +359,7 @@ class Engine {
   std::tuple<std::uint64_t, std::uint32_t, Step> retransmit_position_{~std::uint64_t{0}, 0,
                                                                       Step::kPropose};
 
-  std::map<std::uint32_t, RoundData> rounds_;  // current height only; dropped at commit
+  std::map<std::uint32_t, RoundData> rounds_;  // current height only; bounded; dropped at commit
   std::vector<KnownBlock> blocks_;             // current height only
   std::vector<std::uint32_t> max_round_seen_;  // per validator, current height (round skip)
   std::uint64_t future_power_ = 0;             // power of validators seen beyond round_

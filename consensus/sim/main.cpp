@@ -3,10 +3,13 @@
 //
 //   timecoin-sim --seeds N --first-seed S --validators K --byzantine F [--partitions] [--crashes]
 //                [--minutes M] [--weights w1,w2,...] [--heights H] [--trace LINES] [--figures]
+//                [--help]
 //
 // --minutes M keeps running consecutive seeds until M minutes of wall time have passed (or N seeds,
-// if given). --figures runs LAN-latency simulations for 4, 16, 64 and 100 validators and prints
-// commit latency p50/p99, messages and signature verifications per height (docs/benchmarks.md).
+// if given). Usage errors (an unknown option, a number out of its range) exit 2 naming the option;
+// a failing seed prints a command line with every non-default option that reproduces it. --figures
+// runs LAN-latency simulations for 4, 16, 64 and 100 validators and prints commit latency p50/p99,
+// messages and signature verifications per height (docs/benchmarks.md).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,24 +25,57 @@ namespace {
 using tc::consensus::sim::SimConfig;
 using tc::consensus::sim::SimResult;
 
-bool parse_u64(std::string_view text, std::uint64_t& out) {
+// Option ranges. Weights beyond the set's total-power bound would be refused by the set anyway;
+// the other limits only keep a typo from running for years.
+constexpr std::uint64_t kWeightMax = tc::consensus::kMaxTotalVotingPower;
+constexpr std::uint64_t kMinutesMax = 1'000'000;
+constexpr std::uint64_t kHeightsMax = 1'000'000;
+constexpr std::uint64_t kTraceLinesMax = 1'000'000;
+
+// A decimal number in [min, max]; anything else (a sign, a non-digit, a value that does not fit)
+// is refused rather than wrapped.
+bool parse_u64(std::string_view text, std::uint64_t min, std::uint64_t max, std::uint64_t& out) {
   if (text.empty()) return false;
   std::uint64_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (max - digit) / 10) return false;
+    value = value * 10 + digit;
   }
+  if (value < min) return false;
   out = value;
   return true;
 }
 
-int usage(const char* message) {
-  std::fprintf(stderr,
-               "timecoin-sim: %s\nusage: timecoin-sim [--seeds N] [--first-seed S] "
-               "[--validators K] [--byzantine F] [--partitions] [--crashes] [--minutes M] "
-               "[--weights w1,w2,...] [--heights H] [--trace LINES] [--figures]\n",
-               message);
+constexpr const char* kUsage =
+    "usage: timecoin-sim [--seeds N] [--first-seed S] [--validators K] [--byzantine F] "
+    "[--partitions] [--crashes] [--minutes M] [--weights w1,w2,...] [--heights H] [--trace LINES] "
+    "[--figures] [--help]\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "timecoin-sim: %s\n%s", message.c_str(), kUsage);
   return 2;
+}
+
+// The options that reproduce `config` exactly: every one that differs from its default.
+std::string reproduce_command(const SimConfig& config) {
+  const SimConfig defaults;
+  std::string command = "timecoin-sim --seeds 1 --first-seed " + std::to_string(config.seed) +
+                        " --validators " + std::to_string(config.validators) + " --byzantine " +
+                        std::to_string(config.byzantine);
+  if (!config.weights.empty()) {
+    command += " --weights ";
+    for (std::size_t i = 0; i < config.weights.size(); ++i) {
+      command += (i == 0 ? "" : ",") + std::to_string(config.weights[i]);
+    }
+  }
+  if (config.partitions) command += " --partitions";
+  if (config.crashes) command += " --crashes";
+  if (config.target_height != defaults.target_height) {
+    command += " --heights " + std::to_string(config.target_height);
+  }
+  return command;
 }
 
 std::uint64_t percentile(std::vector<std::uint64_t> values, double p) {
@@ -90,32 +126,44 @@ int main(int argc, char** argv) {
   std::uint64_t minutes = 0;
   bool figures = false;
   bool seeds_given = false;
+  bool validators_given = false;
+  constexpr std::uint64_t kMax = ~std::uint64_t{0};
   for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::uint64_t& out) {
-      if (i + 1 >= argc || !parse_u64(argv[i + 1], out)) return false;
-      ++i;
-      return true;
+    const std::string arg = argv[i];
+    // Reads the option's number into `out` when it lies in [min, max]; else names the option.
+    std::string error;
+    auto number = [&](std::uint64_t min, std::uint64_t max, std::uint64_t& out) {
+      if (i + 1 < argc && parse_u64(argv[i + 1], min, max, out)) {
+        ++i;
+        return true;
+      }
+      error = arg + " needs a number in " + std::to_string(min) + ".." + std::to_string(max) +
+              (i + 1 < argc ? ", got '" + std::string(argv[i + 1]) + "'" : ", got nothing");
+      return false;
     };
     std::uint64_t v = 0;
-    if (arg == "--seeds") {
-      if (!value(seeds)) return usage("--seeds needs a number");
+    if (arg == "--help" || arg == "-h") {
+      std::printf("%s", kUsage);
+      return 0;
+    } else if (arg == "--seeds") {
+      if (!number(1, kMax, seeds)) return usage_error(error);
       seeds_given = true;
     } else if (arg == "--first-seed") {
-      if (!value(first_seed)) return usage("--first-seed needs a number");
+      if (!number(0, kMax, first_seed)) return usage_error(error);
     } else if (arg == "--validators") {
-      if (!value(v) || v == 0 || v > 4096) return usage("--validators needs 1..4096");
+      if (!number(1, tc::consensus::kMaxValidators, v)) return usage_error(error);
       base.validators = static_cast<std::uint32_t>(v);
+      validators_given = true;
     } else if (arg == "--byzantine") {
-      if (!value(v) || v > 4096) return usage("--byzantine needs a number");
+      if (!number(0, tc::consensus::kMaxValidators, v)) return usage_error(error);
       base.byzantine = static_cast<std::uint32_t>(v);
     } else if (arg == "--minutes") {
-      if (!value(minutes)) return usage("--minutes needs a number");
+      if (!number(1, kMinutesMax, minutes)) return usage_error(error);
     } else if (arg == "--heights") {
-      if (!value(v) || v == 0) return usage("--heights needs a positive number");
+      if (!number(1, kHeightsMax, v)) return usage_error(error);
       base.target_height = v;
     } else if (arg == "--trace") {
-      if (!value(v)) return usage("--trace needs a number of lines");
+      if (!number(0, kTraceLinesMax, v)) return usage_error(error);
       base.trace_lines = v;
     } else if (arg == "--partitions") {
       base.partitions = true;
@@ -124,24 +172,32 @@ int main(int argc, char** argv) {
     } else if (arg == "--figures") {
       figures = true;
     } else if (arg == "--weights") {
-      if (i + 1 >= argc) return usage("--weights needs a comma-separated list");
+      if (i + 1 >= argc) return usage_error("--weights needs a comma-separated list");
       std::string_view list = argv[++i];
       base.weights.clear();
-      while (!list.empty()) {
+      do {
         const std::size_t comma = list.find(',');
-        if (!parse_u64(list.substr(0, comma), v) || v == 0) {
-          return usage("--weights: each weight must be a positive integer");
+        if (!parse_u64(list.substr(0, comma), 1, kWeightMax, v)) {
+          return usage_error("--weights: each weight must be a number in 1.." +
+                             std::to_string(kWeightMax) + ", got '" + std::string(argv[i]) + "'");
         }
         base.weights.push_back(v);
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      } while (!list.empty());
+      if (base.weights.size() > tc::consensus::kMaxValidators) {
+        return usage_error("--weights lists more than " +
+                           std::to_string(tc::consensus::kMaxValidators) + " validators");
       }
     } else {
-      return usage(("unknown argument " + std::string(arg)).c_str());
+      return usage_error("unknown argument " + arg);
     }
   }
   if (figures) return run_figures(first_seed, base.target_height == 8 ? 20 : base.target_height);
-  if (!base.weights.empty() && base.weights.size() != base.validators) {
-    if (base.validators != 4) return usage("--weights must list one weight per validator");
+  if (!base.weights.empty()) {
+    if (validators_given && base.weights.size() != base.validators) {
+      return usage_error("--weights lists " + std::to_string(base.weights.size()) +
+                         " weights for --validators " + std::to_string(base.validators));
+    }
     base.validators = static_cast<std::uint32_t>(base.weights.size());
   }
   if (!seeds_given) seeds = minutes > 0 ? ~std::uint64_t{0} : 100;
@@ -161,12 +217,8 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(seed), config.validators, config.byzantine,
                   config.partitions ? ", partitions" : "", config.crashes ? ", crashes" : "",
                   result.violation.c_str());
-      std::printf(
-          "reproduce: timecoin-sim --seeds 1 --first-seed %llu --validators %u "
-          "--byzantine %u%s%s\ntrace tail:\n%s",
-          static_cast<unsigned long long>(seed), config.validators, config.byzantine,
-          config.partitions ? " --partitions" : "", config.crashes ? " --crashes" : "",
-          result.trace.c_str());
+      std::printf("reproduce: %s\ntrace tail:\n%s", reproduce_command(config).c_str(),
+                  result.trace.c_str());
       return 1;
     }
     max_round = std::max<std::uint64_t>(max_round, result.stats.max_round);

@@ -13,10 +13,17 @@
 // more rounds at one height than the block bound holds, still let a later honest round commit;
 // the next-height buffer keeps its per-validator, per-(proposer, round) and byte bounds; a payload
 // altered in transit (one bit, the proposer's signature intact) delivered before or after the
-// genuine one, at the current height or buffered for the next, never hides the genuine block.
+// genuine one, at the current height or buffered for the next, never hides the genuine block; a
+// single validator with no commit wait decides one height per call and returns, and a stalled
+// validator relays what justifies its round also after a round skip and after a restart in a later
+// round (the persisted precommit quorum that moved it); past rounds' vote sets are bounded but the
+// locked round's stay.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
+#include <stdexcept>
 
 #include "consensus/certificate.h"
 #include "consensus/sim/sim_crypto.h"
@@ -483,12 +490,14 @@ TEST_F(EngineTest, NextHeightBufferIsBoundedPerValidatorProposalAndBytes) {
   EXPECT_EQ(engine->metrics().get(Counter::kNextHeightBuffered), 5u);
   EXPECT_EQ(engine->metrics().get(Counter::kNextHeightDropped), 7u);
 
-  // Height 1 commits; the buffered round-0 proposal of height 2 is replayed and prevoted.
+  // Height 1 commits; the buffered round-0 proposal of height 2 is replayed and, once round 0
+  // starts, prevoted.
   const BlockCandidate a = TestApp::make(1, 0, 0xA1);
   engine->on_proposal(proposal(0, 0, a));
   votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
   votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, a.hash);
   ASSERT_EQ(engine->height(), 2u);
+  engine->on_timeout({2, 0, TimeoutStep::kCommitWait});
   const std::uint32_t proposer = engine->proposer(0);
   if (proposer != kSelf) {
     const Vote* prevote = last_own(host, VoteType::kPrevote);
@@ -559,6 +568,7 @@ TEST_F(EngineTest, AlteredNextHeightPayloadDoesNotTakeTheGenuineOnesBufferSlot) 
   votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
   votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, a.hash);
   ASSERT_EQ(engine->height(), 2u);
+  engine->on_timeout({2, 0, TimeoutStep::kCommitWait});
   const std::uint32_t proposer = engine->proposer(0);
   ASSERT_NE(proposer, kSelf);
   const Vote* prevote = last_own(host, VoteType::kPrevote);
@@ -583,6 +593,148 @@ TEST_F(EngineTest, BlockSyncRefusesACertifiedHashWithAnAlteredPayload) {
   engine->on_committed_block(CommittedBlock{1, b.hash, b.payload, certificate});
   ASSERT_EQ(app.commits.size(), 1u);
   EXPECT_EQ(app.commits[0].hash, b.hash);
+}
+
+// A one-validator network (a real devnet configuration) with no commit wait decides one height
+// per call and hands control back: before issue 12, start() decided heights forever.
+TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
+  // Guards the test itself against the hang: the engine must return long before this many
+  // commits.
+  struct BoundedApp final : Application {
+    BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+      return TestApp::make(height, round, 0x51);
+    }
+    bool payload_binds(const Hash256&, ByteSpan) override { return true; }
+    bool validate_block(std::uint64_t, const Hash256&, ByteSpan) override { return true; }
+    void commit_block(std::uint64_t height, const Hash256&, ByteSpan,
+                      const CommitCertificate& certificate) override {
+      if (height > 100) throw std::runtime_error("the engine did not return to its host");
+      certificates.push_back(certificate);
+    }
+    std::vector<CommitCertificate> certificates;
+  };
+  std::vector<Validator> one = {{keys_.pubkey(0), 1}};
+  const ValidatorSet single = std::move(ValidatorSet::create(one)).value();
+  sim::SimSigner signer(keys_, 0);
+  BoundedApp app;
+  RecordingHost host;
+  Engine engine(config_, single, 1, &signer, verifier_, app, host);
+  ASSERT_NO_THROW(engine.start(1, SignedState{}));
+  ASSERT_EQ(app.certificates.size(), 1u);
+  EXPECT_EQ(engine.height(), 2u);
+  const std::pair<TimeoutEvent, std::uint64_t> commit_wait{{2, 0, TimeoutStep::kCommitWait}, 0};
+  EXPECT_EQ(host.timeouts.back(), commit_wait);
+  for (std::uint64_t height = 2; height <= 5; ++height) {
+    ASSERT_NO_THROW(engine.on_timeout({height, 0, TimeoutStep::kCommitWait}));
+    ASSERT_EQ(app.certificates.size(), height);
+    EXPECT_EQ(engine.height(), height + 1);
+  }
+  for (std::uint64_t height = 1; height <= 5; ++height) {
+    EXPECT_EQ(app.certificates[height - 1].round, 0u);
+    EXPECT_EQ(app.certificates[height - 1].signatures.size(), 1u);
+  }
+}
+
+// After a round skip, round - 1 has no state; a stalled validator still relays the votes of its
+// round and the precommits of the nearest earlier round it holds (before issue 12: nothing).
+TEST_F(EngineTest, StalledRetransmitAfterRoundSkipRelaysCurrentAndEarlierRound) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  votes_from(*engine, {0}, 0, VoteType::kPrecommit, Hash256{});
+  votes_from(*engine, {0, 1}, 5, VoteType::kPrevote, Hash256{});
+  ASSERT_EQ(engine->round(), 5u);
+  ASSERT_EQ(engine->stored_rounds(), 2u) << "rounds 0 and 5 only";
+  host.votes.clear();
+  const TimeoutEvent retransmit{1, 0, TimeoutStep::kRetransmit};
+  engine->on_timeout(retransmit);
+  EXPECT_TRUE(host.votes.empty()) << "a round that just moved relays nothing";
+  engine->on_timeout(retransmit);
+  const auto relayed = [&](std::uint32_t from, std::uint32_t round, VoteType type) {
+    for (const Vote& v : host.votes)
+      if (v.validator_index == from && v.round == round && v.type == type) return true;
+    return false;
+  };
+  EXPECT_TRUE(relayed(0, 5, VoteType::kPrevote));
+  EXPECT_TRUE(relayed(1, 5, VoteType::kPrevote));
+  EXPECT_TRUE(relayed(0, 0, VoteType::kPrecommit));
+}
+
+// Vote sets of past rounds are bounded (before issue 12 every round of a height stayed until the
+// commit), but the round of a lock stays: a proposer re-proposing its valid block many rounds
+// later still sends the prevote quorum that justifies it.
+TEST_F(EngineTest, PastRoundsAreBoundedButTheLockedRoundStays) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrevote, a.hash);
+  ASSERT_EQ(engine->locked_round(), 0);
+  votes_from(*engine, {0, 1}, 0, VoteType::kPrecommit, Hash256{});
+  engine->on_timeout({1, 0, TimeoutStep::kPrecommit});
+  std::uint32_t round = 1;
+  while (round < 12 || engine->proposer(round) != kSelf) nil_round(*engine, round++);
+  ASSERT_EQ(engine->round(), round);
+  // The current round, the latest past ones and the locked round 0.
+  EXPECT_LE(engine->stored_rounds(), 1 + config_.past_rounds_max + 1);
+  // Old votes re-create a dropped round only until the input is handled.
+  votes_from(*engine, {0, 1}, 2, VoteType::kPrevote, Hash256{});
+  EXPECT_LE(engine->stored_rounds(), 1 + config_.past_rounds_max + 1);
+
+  ASSERT_FALSE(host.proposals.empty());
+  EXPECT_EQ(host.proposals.back().round, round);
+  EXPECT_EQ(host.proposals.back().block_hash, a.hash);
+  EXPECT_EQ(host.proposals.back().pol_round, 0u);
+  host.votes.clear();
+  engine->on_timeout({1, 0, TimeoutStep::kRetransmit});
+  std::size_t proof = 0;
+  for (const Vote& v : host.votes)
+    proof += v.round == 0 && v.type == VoteType::kPrevote && v.block_hash == a.hash ? 1 : 0;
+  EXPECT_EQ(proof, 3u) << "the proof-of-lock of round 0";
+}
+
+// Issue 12, item 5: a validator that entered round 1 on its precommit timeout, signed there and
+// restarted still re-sends the round-0 precommit quorum that moved it (its own precommit among
+// them), so validators still waiting in round 0 can follow. Before, it held nothing of round 0.
+TEST_F(EngineTest, RestartInALaterRoundRelaysThePrecommitQuorumThatMovedIt) {
+  TestApp app;
+  RecordingHost host;
+  {
+    auto engine = make_engine(app, host);
+    engine->start(1, SignedState{});
+    nil_round(*engine, 0);
+    ASSERT_EQ(engine->round(), 1u);
+    engine->on_timeout({1, 1, TimeoutStep::kPropose});
+    ASSERT_EQ(host.persisted.round, 1u);
+  }  // crash
+  const SignedState disk = host.persisted;
+  RecordingHost after;
+  auto engine = make_engine(app, after);
+  engine->start(1, disk);
+  ASSERT_EQ(engine->round(), 1u);
+  const TimeoutEvent retransmit{1, 0, TimeoutStep::kRetransmit};
+  engine->on_timeout(retransmit);
+  engine->on_timeout(retransmit);
+  std::set<std::uint32_t> relayed;
+  for (const Vote& v : after.votes)
+    if (v.round == 0 && v.type == VoteType::kPrecommit) relayed.insert(v.validator_index);
+  EXPECT_EQ(relayed, (std::set<std::uint32_t>{0, 1, kSelf}));
+
+  // A validator still in round 0 that missed those precommits moves to round 1 on them.
+  sim::SimSigner other_signer(keys_, 2);
+  RecordingHost other_host;
+  Engine other(config_, *set_, 1, &other_signer, verifier_, app, other_host);
+  other.start(1, SignedState{});
+  other.on_timeout({1, 0, TimeoutStep::kPropose});
+  std::vector<Vote> burst;
+  for (const Vote& v : after.votes)
+    if (v.round == 0 && v.type == VoteType::kPrecommit) burst.push_back(v);
+  other.on_votes(burst);
+  other.on_timeout({1, 0, TimeoutStep::kPrecommit});
+  EXPECT_EQ(other.round(), 1u);
 }
 
 }  // namespace

@@ -1,16 +1,68 @@
 #!/usr/bin/env bash
-# Goal: timecoin-sim exits 0 on clean runs, non-zero with the reproduce line on a bad config, and
-# prints the figures table. Method: run the built tool (argument: the build's bin folder).
+# Goal: timecoin-sim exits 0 on clean runs, non-zero with a reproduce line that reproduces on a bad
+# config, exits 2 naming the option on a usage error (an unknown option, a number out of range,
+# never wrapped), prints usage for --help, and prints the figures table. Method: run the built tool
+# (argument: the build's bin folder).
 set -euo pipefail
 bin=$1/timecoin-sim
+out=/tmp/tc_sim_tool_test.$$
+trap 'rm -f "$out" "$out.again"' EXIT
+
 "$bin" --seeds 5 --validators 4 --byzantine 1 --partitions --crashes | grep -q '^ok: 5 seeds'
 "$bin" --seeds 3 --weights 100,10,10,1 --byzantine 1 | grep -q '^ok: 3 seeds'
-if "$bin" --seeds 1 --validators 6 --byzantine 2 > /tmp/tc_sim_tool_test.$$ 2>&1; then
+# One validator decides alone and the run ends (before issue 12 it ran forever).
+timeout 60 "$bin" --seeds 3 --validators 1 --heights 1 | grep -q '^ok: 3 seeds'
+
+if "$bin" --seeds 1 --validators 6 --byzantine 2 > "$out" 2>&1; then
   echo "expected a non-zero exit for Byzantine power of 1/3" >&2
   exit 1
 fi
-grep -q 'FAIL seed 1' /tmp/tc_sim_tool_test.$$ && grep -q 'reproduce: timecoin-sim' /tmp/tc_sim_tool_test.$$
-rm -f /tmp/tc_sim_tool_test.$$
-if "$bin" --bogus 2> /dev/null; then exit 1; fi
+grep -q 'FAIL seed 1' "$out" && grep -q 'reproduce: timecoin-sim' "$out"
+
+# The reproduce line carries every non-default option and, run again, fails the same way.
+if "$bin" --seeds 2 --first-seed 7 --weights 1,1,1,2 --byzantine 1 --heights 3 > "$out" 2>&1; then
+  echo "expected a non-zero exit for Byzantine power of 2/5" >&2
+  exit 1
+fi
+reproduce=$(sed -n 's/^reproduce: timecoin-sim //p' "$out")
+for option in '--first-seed 7' '--weights 1,1,1,2' '--byzantine 1' '--heights 3'; do
+  if [[ " $reproduce " != *" $option "* ]]; then
+    echo "reproduce line '$reproduce' lacks '$option'" >&2
+    exit 1
+  fi
+done
+# shellcheck disable=SC2086
+if "$bin" $reproduce > "$out.again" 2>&1; then
+  echo "the reproduce line '$reproduce' did not fail" >&2
+  exit 1
+fi
+[[ "$(grep '^FAIL' "$out")" == "$(grep '^FAIL' "$out.again")" ]]
+
+# --help prints usage and exits 0.
+"$bin" --help | grep -q '^usage: timecoin-sim'
+
+# Usage errors exit 2 and name the option; out-of-range numbers are refused, not wrapped.
+expect_usage_error() {
+  local option=$1
+  shift
+  local rc=0
+  "$bin" "$@" > /dev/null 2> "$out" || rc=$?
+  if [[ $rc -ne 2 ]] || ! grep -q -- "$option" "$out"; then
+    echo "expected exit 2 naming $option for: $*; got $rc: $(cat "$out")" >&2
+    exit 1
+  fi
+}
+expect_usage_error --bogus --bogus
+expect_usage_error --validators --validators 18446744073709551620
+expect_usage_error --validators --validators 4097
+expect_usage_error --validators --validators 0
+expect_usage_error --seeds --seeds 18446744073709551616
+expect_usage_error --seeds --seeds
+expect_usage_error --first-seed --first-seed -1
+expect_usage_error --byzantine --byzantine 4294967297
+expect_usage_error --heights --heights 0
+expect_usage_error --weights --weights 1,18446744073709551617
+expect_usage_error --weights --validators 3 --weights 1,2
+
 "$bin" --figures --heights 3 | grep -q '^| 100 |'
 echo "timecoin-sim tool test passed"
