@@ -22,30 +22,39 @@ bool may_sign(const SignedState& state, std::uint64_t height, std::uint32_t roun
          (step != SignStep::kProposal || pol_round == state.pol_round);
 }
 
-Engine::Engine(const EngineConfig& config, ValidatorSet set, std::uint64_t schedule_base_height,
-               Signer* signer, SignatureVerifier& verifier, Application& application,
-               EngineHost& host)
+Engine::Engine(const EngineConfig& config, Signer* signer, SignatureVerifier& verifier,
+               Application& application, EngineHost& host)
     : config_(config),
-      set_(std::move(set)),
-      schedule_(set_, schedule_base_height),
       signer_(signer),
       verifier_(verifier),
       app_(application),
       host_(host),
-      max_round_seen_(set_.size(), 0),
-      next_height_per_validator_(set_.size(), 0) {
-  if (signer_ != nullptr) self_ = set_.index_of(signer_->pubkey());
+      next_height_per_validator_(kMaxValidators, 0) {}
+
+bool Engine::load_validator_set() {
+  Result<std::shared_ptr<const ValidatorSet>> set = app_.validator_set(height_);
+  if (!set.is_ok()) {
+    stopped_ = true;
+    return false;
+  }
+  assert(*set != nullptr && "Application::validator_set returned no set");
+  if (*set != set_) {
+    set_ = std::move(set).value();
+    self_.reset();
+    if (signer_ != nullptr) self_ = set_->index_of(signer_->pubkey());
+  }
+  max_round_seen_.assign(set_->size(), 0);
+  return true;
 }
 
 void Engine::start(std::uint64_t height, const SignedState& persisted) {
   height_ = height;
-  schedule_.advance_to(height);
+  if (!load_validator_set()) return;
   signed_ = persisted;
   rounds_.clear();
   blocks_.clear();
   clear_next_height();
   replay_.clear();
-  std::fill(max_round_seen_.begin(), max_round_seen_.end(), 0);
   future_power_ = 0;
   std::uint32_t first_round = 0;
   if (persisted.height == height) {
@@ -60,11 +69,11 @@ void Engine::start(std::uint64_t height, const SignedState& persisted) {
       remember_block(signed_.valid_hash, signed_.valid_payload,
                      static_cast<std::uint32_t>(signed_.valid_round), false);
       for (const Vote& vote : signed_.valid_proof) {
-        if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
+        if (vote.height == height && vote.validator_index < set_->size()) add_verified_vote(vote);
       }
     }
     for (const Vote& vote : signed_.round_proof) {
-      if (vote.height == height && vote.validator_index < set_.size()) add_verified_vote(vote);
+      if (vote.height == height && vote.validator_index < set_->size()) add_verified_vote(vote);
     }
   } else {
     signed_.locked_round = -1;
@@ -108,8 +117,8 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
   precommit_wait_ = false;
   prevote_quorum_seen_ = false;
   future_power_ = 0;
-  for (std::uint32_t i = 0; i < set_.size(); ++i)
-    if (max_round_seen_[i] > round_) future_power_ += set_.power(i);
+  for (std::uint32_t i = 0; i < set_->size(); ++i)
+    if (max_round_seen_[i] > round_) future_power_ += set_->power(i);
   // Entered on timeoutPrecommit (or skipping one round past a precommit quorum), this round is
   // justified by round - 1's precommits; after a longer skip it is by the later messages of > 1/3,
   // which their honest senders justify in turn (the first honest validator to sign in a round
@@ -118,17 +127,17 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
   if (auto previous = rounds_.find(round - 1); round > 0 && previous != rounds_.end()) {
     const RoundVoteSet& precommits = previous->second.precommits;
     std::uint64_t power = 0;
-    for (std::uint32_t i = 0; i < set_.size() && !quorum(power); ++i) {
+    for (std::uint32_t i = 0; i < set_->size() && !quorum(power); ++i) {
       if (const Vote* vote = precommits.vote_of(i)) {
         signed_.round_proof.push_back(*vote);
-        power += set_.power(i);
+        power += set_->power(i);
       }
     }
     if (!quorum(power)) signed_.round_proof.clear();
   }
 
   // Lines 11-21: the proposer proposes its valid value, or a new block; everyone else waits.
-  if (self_.has_value() && schedule_.proposer(round) == *self_) {
+  if (self_.has_value() && proposer(round) == *self_) {
     Proposal proposal;
     proposal.height = height;
     proposal.round = round;
@@ -201,7 +210,7 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
     app_.commit_block(height, block_hash, block->payload, *certificate);
   } else {
     const std::vector<Vote> precommits = rounds_.at(round).precommits.votes_for(block_hash);
-    const CommitCertificate made = make_certificate(height, round, block_hash, precommits, set_);
+    const CommitCertificate made = make_certificate(height, round, block_hash, precommits, *set_);
     app_.commit_block(height, block_hash, block->payload, made);
   }
   count(Counter::kCommit);
@@ -209,10 +218,10 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
   // Line 54: the next height starts with no locks. Everything kept for this height is pruned.
   rounds_.clear();
   blocks_.clear();
-  std::fill(max_round_seen_.begin(), max_round_seen_.end(), 0);
   future_power_ = 0;
   height_ = height + 1;
-  schedule_.advance_to(height_);
+  // The next height may start a new epoch: its buffered messages are checked against its set.
+  if (!load_validator_set()) return;
   round_ = 0;
   step_ = Step::kPropose;
   started_ = false;
@@ -236,6 +245,7 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
 
 void Engine::run_rules() {
   for (;;) {
+    if (stopped_) return;
     while (apply_one_rule()) {
     }
     if (replay_.empty()) break;
@@ -277,7 +287,7 @@ void Engine::prune_past_rounds() {
 
 bool Engine::apply_one_rule() {
   if (!started_) return false;
-  const std::uint64_t total = set_.total_power();
+  const std::uint64_t total = set_->total_power();
 
   // Line 49: precommits of > 2/3 for a known valid block, in any round, decide the height.
   for (auto& [round, data] : rounds_) {
@@ -364,16 +374,16 @@ bool Engine::apply_one_rule() {
 }
 
 std::uint32_t Engine::skip_target_round() const {
-  if (!exceeds_one_third(future_power_, set_.total_power())) return round_;
+  if (!exceeds_one_third(future_power_, set_->total_power())) return round_;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> ahead;
-  for (std::uint32_t i = 0; i < set_.size(); ++i)
-    if (max_round_seen_[i] > round_) ahead.emplace_back(max_round_seen_[i], set_.power(i));
+  for (std::uint32_t i = 0; i < set_->size(); ++i)
+    if (max_round_seen_[i] > round_) ahead.emplace_back(max_round_seen_[i], set_->power(i));
   std::sort(ahead.begin(), ahead.end(), std::greater<>());
   std::uint64_t power = 0;
   for (const auto& [round, validator_power] : ahead) {
     power += validator_power;
     // Validators holding > 1/3 of the power have sent messages from `round` or later.
-    if (exceeds_one_third(power, set_.total_power())) return round;
+    if (exceeds_one_third(power, set_->total_power())) return round;
   }
   return round_;
 }
@@ -381,16 +391,19 @@ std::uint32_t Engine::skip_target_round() const {
 // ---- inputs ------------------------------------------------------------------------------------
 
 void Engine::on_proposal(const Proposal& proposal) {
+  if (stopped_) return;
   accept_proposal(proposal);
   run_rules();
 }
 
 void Engine::on_votes(std::span<const Vote> votes) {
+  if (stopped_) return;
   accept_votes(votes);
   run_rules();
 }
 
 void Engine::on_timeout(const TimeoutEvent& event) {
+  if (stopped_) return;
   switch (event.step) {
     case TimeoutStep::kRetransmit:
       retransmit();
@@ -415,10 +428,10 @@ void Engine::on_timeout(const TimeoutEvent& event) {
 }
 
 void Engine::on_committed_block(const CommittedBlock& block) {
-  if (block.height != height_) return;
+  if (stopped_ || block.height != height_) return;
   count(Counter::kSignatureVerified, block.certificate.signatures.size());
   const Status status = verify_certificate(block.certificate, config_.chain_id, height_, block.hash,
-                                           set_, verifier_, config_.quorum_rule);
+                                           *set_, verifier_, config_.quorum_rule);
   if (!status.is_ok()) {
     count(Counter::kCatchUpRejected);
     return;
@@ -437,11 +450,11 @@ void Engine::on_committed_block(const CommittedBlock& block) {
 }
 
 void Engine::accept_proposal(const Proposal& proposal) {
-  if (proposal.proposer_index >= set_.size()) {
+  if (!for_current_height(proposal)) return;
+  if (proposal.proposer_index >= set_->size()) {
     count(Counter::kProposalWrongProposer);
     return;
   }
-  if (!for_current_height(proposal)) return;
   if (proposal.round > round_ + config_.future_round_window) {
     count(Counter::kMessageFuture);
     return;
@@ -450,7 +463,7 @@ void Engine::accept_proposal(const Proposal& proposal) {
     count(Counter::kProposalMalformed);
     return;
   }
-  if (schedule_.proposer(proposal.round) != proposal.proposer_index) {
+  if (proposer(proposal.round) != proposal.proposer_index) {
     count(Counter::kProposalWrongProposer);
     return;
   }
@@ -469,7 +482,7 @@ void Engine::accept_proposal(const Proposal& proposal) {
     }
     return;
   }
-  const SignedDigest item{set_.validator(proposal.proposer_index).pubkey,
+  const SignedDigest item{set_->validator(proposal.proposer_index).pubkey,
                           proposal_digest(config_.chain_id, proposal), proposal.sig};
   std::uint8_t valid = 0;
   verifier_.verify_batch(std::span<const SignedDigest>(&item, 1),
@@ -514,13 +527,17 @@ void Engine::accept_votes(std::span<const Vote> votes) {
   pending.reserve(votes.size());
   items.reserve(votes.size());
   for (const Vote& vote : votes) {
-    // Cheap checks first: range, height, round window, duplicates. Only survivors are verified.
-    if (vote.validator_index >= set_.size() ||
-        (vote.type != VoteType::kPrevote && vote.type != VoteType::kPrecommit)) {
+    // Cheap checks first: type, height, range, round window, duplicates. Only survivors are
+    // verified. The range is that of the vote's height's set, so it follows the height check.
+    if (vote.type != VoteType::kPrevote && vote.type != VoteType::kPrecommit) {
       count(Counter::kVoteUnknownValidator);
       continue;
     }
     if (!for_current_height(vote)) continue;
+    if (vote.validator_index >= set_->size()) {
+      count(Counter::kVoteUnknownValidator);
+      continue;
+    }
     if (vote.round > round_ + config_.future_round_window) {
       if (vote.round <= max_round_seen_[vote.validator_index]) {
         count(Counter::kMessageFuture);
@@ -536,7 +553,7 @@ void Engine::accept_votes(std::span<const Vote> votes) {
       }
     }
     pending.push_back(vote);
-    items.push_back(SignedDigest{set_.validator(vote.validator_index).pubkey,
+    items.push_back(SignedDigest{set_->validator(vote.validator_index).pubkey,
                                  vote_digest(config_.chain_id, vote), vote.sig});
   }
   if (items.empty()) return;
@@ -565,7 +582,7 @@ bool Engine::add_verified_vote(const Vote& vote) {
   // Conflicting votes count only for nil and blocks known at the time: that bounds what an
   // equivocator can make this engine store per round by the block bounds.
   const bool count_conflicting = vote.is_nil() || known_block(vote.block_hash) != nullptr;
-  switch (set.add(vote, set_.power(vote.validator_index), count_conflicting, &first)) {
+  switch (set.add(vote, set_->power(vote.validator_index), count_conflicting, &first)) {
     case RoundVoteSet::AddResult::kAdded:
       count(Counter::kVoteAccepted);
       return true;
@@ -587,7 +604,7 @@ bool Engine::add_verified_vote(const Vote& vote) {
 void Engine::note_round_seen(std::uint32_t validator_index, std::uint32_t round) {
   std::uint32_t& seen = max_round_seen_[validator_index];
   if (round <= seen) return;
-  if (seen <= round_ && round > round_) future_power_ += set_.power(validator_index);
+  if (seen <= round_ && round > round_) future_power_ += set_->power(validator_index);
   seen = round;
 }
 
@@ -632,7 +649,8 @@ void Engine::buffer_next_height(const Proposal& proposal) {
 bool Engine::buffer_next_height(Buffered message, std::uint32_t signer, std::size_t bytes) {
   // The signature is not checked yet, so a forger can fill a victim's per-index quota; the
   // victim's retransmissions after the commit recover its messages.
-  if (next_height_.size() >= config_.next_height_buffer_max ||
+  if (signer >= next_height_per_validator_.size() ||
+      next_height_.size() >= config_.next_height_buffer_max ||
       next_height_bytes_ + bytes > config_.next_height_buffer_bytes_max ||
       next_height_per_validator_[signer] >= config_.next_height_per_validator_max) {
     count(Counter::kNextHeightDropped);
@@ -653,7 +671,7 @@ void Engine::clear_next_height() {
 }
 
 Engine::RoundData& Engine::round_data(std::uint32_t round) {
-  return rounds_.try_emplace(round, height_, round, set_.size()).first->second;
+  return rounds_.try_emplace(round, height_, round, set_->size()).first->second;
 }
 
 const Engine::KnownBlock* Engine::known_block(const Hash256& hash) const {
@@ -763,7 +781,7 @@ void Engine::retransmit() {
     auto relay = rounds_.lower_bound(round_);
     if (relay != rounds_.begin()) --relay;
     for (; relay != rounds_.end() && relay->first <= round_; ++relay) {
-      for (std::uint32_t i = 0; i < set_.size(); ++i) {
+      for (std::uint32_t i = 0; i < set_->size(); ++i) {
         if (relay->first == round_) {
           if (self_ == i) continue;  // sent below
           if (const Vote* vote = relay->second.prevotes.vote_of(i)) host_.broadcast_vote(*vote);

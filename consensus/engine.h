@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -143,6 +144,12 @@ struct BlockCandidate {
 class Application {
  public:
   virtual ~Application() = default;
+  // The validator set whose votes decide `height`: the engine asks when it enters a height (start,
+  // and after each commit, before replaying messages buffered for the new height), for at most the
+  // last committed height + 1. Sets change only at epoch boundaries, so the application may return
+  // the same object for every height of an epoch. An error (the application cannot name the set,
+  // so its state is broken) stops the engine (Engine::stopped()).
+  virtual Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t height) = 0;
   // A new block for (height, round) that this validator proposes.
   virtual BlockCandidate build_block(std::uint64_t height, std::uint32_t round) = 0;
   // Whether `payload` is exactly the block that `hash` names: a stateless check of the bytes alone
@@ -230,27 +237,30 @@ enum class Step : std::uint8_t { kPropose, kPrevote, kPrecommit };
 
 class Engine {
  public:
-  // `set` is the validator set of every height this engine decides and `schedule_base_height` its
-  // first height (the proposer schedule starts there). `signer` may be null for a non-validator, as
-  // may a signer whose key is not in the set; such an engine follows and commits but never signs.
-  // The references must outlive the engine.
-  Engine(const EngineConfig& config, ValidatorSet set, std::uint64_t schedule_base_height,
-         Signer* signer, SignatureVerifier& verifier, Application& application, EngineHost& host);
+  // The validator set of each height comes from Application::validator_set. `signer` may be null
+  // for a non-validator; a signer whose key is not in a height's set follows and commits that
+  // height but signs nothing in it, and signs from the first height whose set holds its key. The
+  // references must outlive the engine.
+  Engine(const EngineConfig& config, Signer* signer, SignatureVerifier& verifier,
+         Application& application, EngineHost& host);
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Begins deciding `height` (the application's last committed height + 1). `persisted` is what
-  // persist_signed_state last stored (default-constructed on first start): if it is for `height`,
-  // the engine resumes at its round with its locks, and never signs anything it forbids.
+  // Begins deciding `height` (the application's last committed height + 1) with that height's
+  // validator set. `persisted` is what persist_signed_state last stored (default-constructed on
+  // first start): if it is for `height`, the engine resumes at its round with its locks, and never
+  // signs anything it forbids.
   void start(std::uint64_t height, const SignedState& persisted);
 
   void on_proposal(const Proposal& proposal);
   // A burst of votes; their signatures are checked in one verify_batch call after the cheap checks
   // (range, staleness, duplicates).
+  // Votes and proposals are checked against the set of their height: those for the next height are
+  // buffered unverified and checked against its set once this height commits.
   void on_votes(std::span<const Vote> votes);
   void on_timeout(const TimeoutEvent& event);
   // A decided block from block sync; committed if it is for the current height and its certificate
-  // verifies against the set. Blocks for other heights are ignored.
+  // verifies against that height's set. Blocks for other heights are ignored.
   void on_committed_block(const CommittedBlock& block);
 
   std::uint64_t height() const { return height_; }
@@ -261,12 +271,16 @@ class Engine {
   std::int64_t valid_round() const { return signed_.valid_round; }
   const SignedState& signed_state() const { return signed_; }
   std::optional<std::uint32_t> self_index() const { return self_; }
-  const ValidatorSet& validator_set() const { return set_; }
+  // The set of height(). REQUIRES: start() was called and the engine is not stopped before it.
+  const ValidatorSet& validator_set() const { return *set_; }
+  // The application could not name a height's validator set: the engine ignores every input from
+  // then on and signs nothing. The node must stop.
+  bool stopped() const { return stopped_; }
   const EngineMetrics& metrics() const { return metrics_; }
   // Rounds of the current height with stored votes (pruning is observable in tests).
   std::size_t stored_rounds() const { return rounds_.size(); }
   // The proposer of (height(), round).
-  std::uint32_t proposer(std::uint32_t round) { return schedule_.proposer(round); }
+  std::uint32_t proposer(std::uint32_t round) const { return proposer_of(*set_, height_, round); }
 
  private:
   struct RoundData {
@@ -297,6 +311,9 @@ class Engine {
   void enter_precommit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash);
   void finalize_commit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
                        const CommitCertificate* certificate);
+  // Takes height_'s validator set from the application and sizes the per-validator state for it;
+  // on an error stops the engine and returns false.
+  bool load_validator_set();
 
   // Applies every upon-rule whose condition holds until none does, then replays the next-height
   // buffer if the height advanced, and prunes past rounds.
@@ -336,16 +353,16 @@ class Engine {
   void count(Counter c, std::uint64_t n = 1) {
     metrics_.counters[static_cast<std::size_t>(c)] += n;
   }
-  bool quorum(std::uint64_t power) const { return config_.quorum_rule(power, set_.total_power()); }
+  bool quorum(std::uint64_t power) const { return config_.quorum_rule(power, set_->total_power()); }
 
   EngineConfig config_;
-  ValidatorSet set_;
-  ProposerSchedule schedule_;
+  std::shared_ptr<const ValidatorSet> set_;  // of height_
   Signer* signer_;
   SignatureVerifier& verifier_;
   Application& app_;
   EngineHost& host_;
-  std::optional<std::uint32_t> self_;
+  std::optional<std::uint32_t> self_;  // in set_
+  bool stopped_ = false;
 
   // Round state (h_p, round_p, step_p, locks inside signed_). Only the step functions change it.
   std::uint64_t height_ = 0;
@@ -365,7 +382,8 @@ class Engine {
   std::uint64_t future_power_ = 0;             // power of validators seen beyond round_
   std::vector<Buffered> next_height_;
   std::size_t next_height_bytes_ = 0;
-  std::vector<std::uint32_t> next_height_per_validator_;  // entries per signing index
+  // Entries per signing index; the next height's set is not known yet, so sized kMaxValidators.
+  std::vector<std::uint32_t> next_height_per_validator_;
   std::set<std::pair<std::uint32_t, std::uint32_t>> next_height_proposals_;  // (proposer, round)
   std::vector<Buffered> replay_;  // next_height_ after a commit, awaiting replay
   EngineMetrics metrics_;

@@ -1,5 +1,6 @@
 #include "consensus/validator_set.h"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 
@@ -37,39 +38,61 @@ std::optional<std::uint32_t> ValidatorSet::index_of(const Pubkey& pubkey) const 
   return it->second;
 }
 
-ProposerSchedule::ProposerSchedule(const ValidatorSet& set, std::uint64_t base_height)
-    : set_(&set),
-      height_(base_height),
-      priorities_(set.size(), 0),
-      round_priorities_(priorities_) {}
-
-std::uint32_t ProposerSchedule::step(const ValidatorSet& set,
-                                     std::vector<std::int64_t>& priorities) {
-  std::uint32_t best = 0;
-  for (std::uint32_t i = 0; i < priorities.size(); ++i) {
-    priorities[i] += static_cast<std::int64_t>(set.power(i));
-    if (priorities[i] > priorities[best]) best = i;
+std::uint32_t proposer_of(const ValidatorSet& set, std::uint64_t height, std::uint32_t round) {
+  using u128 = unsigned __int128;
+  const std::uint64_t total = set.total_power();
+  const std::uint64_t k = (height % total + total - 1 + round % total) % total;
+  // Point j of validator i has the value (2j + 1) / (2 p_i); compared by cross-multiplication
+  // (< 2^101 with powers below 2^50), ties by index.
+  struct Point {
+    std::uint64_t j;
+    std::uint32_t index;
+  };
+  const auto before = [&set](const Point& a, const Point& b) {
+    const u128 left = static_cast<u128>(2 * a.j + 1) * set.power(b.index);
+    const u128 right = static_cast<u128>(2 * b.j + 1) * set.power(a.index);
+    return left != right ? left < right : a.index < b.index;
+  };
+  // Points of value below (2k + 1) / (2 total), the middle of step k's share of the period: each
+  // validator's count there is within one of its proportional share, so step k lies within n
+  // points of them, which two small heap walks find.
+  std::vector<std::uint64_t> below(set.size());
+  std::uint64_t below_total = 0;
+  for (std::uint32_t i = 0; i < set.size(); ++i) {
+    const u128 scaled = static_cast<u128>(2 * k + 1) * set.power(i);
+    const u128 ceiling = (scaled + total - 1) / total;
+    below[i] = static_cast<std::uint64_t>(ceiling / 2);
+    below_total += below[i];
   }
-  priorities[best] -= static_cast<std::int64_t>(set.total_power());
-  return best;
-}
-
-void ProposerSchedule::advance_to(std::uint64_t height) {
-  assert(height >= height_);
-  if (height == height_) return;
-  while (height_ < height) {
-    step(*set_, priorities_);
-    ++height_;
+  std::vector<Point> heap;
+  if (below_total <= k) {
+    const auto later = [&before](const Point& a, const Point& b) { return before(b, a); };
+    for (std::uint32_t i = 0; i < set.size(); ++i)
+      if (below[i] < set.power(i)) heap.push_back(Point{below[i], i});
+    std::make_heap(heap.begin(), heap.end(), later);
+    for (std::uint64_t skip = k - below_total; skip > 0; --skip) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      if (++heap.back().j < set.power(heap.back().index)) {
+        std::push_heap(heap.begin(), heap.end(), later);
+      } else {
+        heap.pop_back();
+      }
+    }
+  } else {
+    for (std::uint32_t i = 0; i < set.size(); ++i)
+      if (below[i] > 0) heap.push_back(Point{below[i] - 1, i});
+    std::make_heap(heap.begin(), heap.end(), before);
+    for (std::uint64_t skip = below_total - 1 - k; skip > 0; --skip) {
+      std::pop_heap(heap.begin(), heap.end(), before);
+      if (heap.back().j-- > 0) {
+        std::push_heap(heap.begin(), heap.end(), before);
+      } else {
+        heap.pop_back();
+      }
+    }
   }
-  round_priorities_ = priorities_;
-  round_proposers_.clear();
-}
-
-std::uint32_t ProposerSchedule::proposer(std::uint32_t round) {
-  while (round_proposers_.size() <= round) {
-    round_proposers_.push_back(step(*set_, round_priorities_));
-  }
-  return round_proposers_[round];
+  assert(!heap.empty());
+  return heap.front().index;
 }
 
 }  // namespace tc::consensus

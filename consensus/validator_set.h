@@ -1,11 +1,12 @@
 // The validator set of one epoch (voting power per consensus key), the quorum arithmetic over
-// weighted power, and the weighted round-robin proposer schedule.
+// weighted power, and the weighted proposer schedule.
 //
 // Quorums are integer comparisons, never floating point: a quorum is > 2/3 of the total voting
 // power (3 * power > 2 * total); "more than the faulty share" is > 1/3 (3 * power > total). The
-// proposer of (height, round) is Tendermint's proposer-priority algorithm run from all-zero
-// priorities at the set's first height (docs/consensus.md). Values are immutable after create();
-// ProposerSchedule is owned by one engine and used from its thread.
+// proposer of (height, round) is a pure function of the set, the height and the round
+// (docs/consensus.md), so that a node starting at any height, or entering a new epoch's set, agrees
+// with every other without replaying earlier heights. Values are immutable after create(); any
+// thread may read them.
 #pragma once
 
 #include <cstdint>
@@ -62,29 +63,13 @@ class ValidatorSet {
   std::uint64_t total_power_ = 0;
 };
 
-// Weighted round robin (Tendermint proposer priority). One step: every priority grows by its power,
-// the highest priority (lowest index on ties) is selected, and its priority drops by the total.
-// Over any window of total_power steps each validator is selected exactly in proportion to its
-// power, and the priorities always sum to zero. Height h of a set whose first height is base starts
-// from the state after (h - base) steps; round r of that height is the (r + 1)-th step from there.
-class ProposerSchedule {
- public:
-  ProposerSchedule(const ValidatorSet& set, std::uint64_t base_height);
-
-  // Moves the schedule to `height`. REQUIRES: height >= current height(). Costs O(n) per height.
-  void advance_to(std::uint64_t height);
-  std::uint64_t height() const { return height_; }
-  // The proposer of (height(), round). Costs O(n) per round not yet computed at this height.
-  std::uint32_t proposer(std::uint32_t round);
-
- private:
-  static std::uint32_t step(const ValidatorSet& set, std::vector<std::int64_t>& priorities);
-
-  const ValidatorSet* set_;
-  std::uint64_t height_;
-  std::vector<std::int64_t> priorities_;        // state at height_, before round 0
-  std::vector<std::int64_t> round_priorities_;  // state after round_proposers_.size() steps
-  std::vector<std::uint32_t> round_proposers_;  // proposers of rounds 0.. at height_
-};
+// The proposer of (height, round): step k = (height - 1 + round) mod total_power of a periodic
+// weighted sequence. A validator of power p owns p points per period, at (2j + 1) / (2p) for
+// j < p (Webster's divisor sequence); the period lists every point in (value, index) order. Over
+// any window of total_power consecutive steps each validator is selected exactly in proportion to
+// its power, its turns are spread evenly, equal powers rotate in index order, and round r + 1 of
+// height h has the proposer of round r of height h + 1. Costs O(n log n), allocates O(n), exact
+// integer arithmetic.
+std::uint32_t proposer_of(const ValidatorSet& set, std::uint64_t height, std::uint32_t round);
 
 }  // namespace tc::consensus

@@ -74,12 +74,16 @@ class Rng {
 class SimApp final : public Application {
  public:
   using CommitHook = std::function<void(std::uint64_t, const Hash256&, const CommitCertificate&)>;
-  SimApp(std::uint32_t index, CommitHook hook) : index_(index), hook_(std::move(hook)) {}
+  SimApp(std::uint32_t index, std::shared_ptr<const ValidatorSet> set, CommitHook hook)
+      : index_(index), set_(std::move(set)), hook_(std::move(hook)) {}
 
   std::uint64_t tip_height() const { return chain_.size(); }
   const Hash256& tip_hash() const { return chain_.empty() ? genesis_ : chain_.back().hash; }
   // REQUIRES: 1 <= height <= tip_height().
   const CommittedBlock& block(std::uint64_t height) const { return chain_[height - 1]; }
+
+  // The simulated network keeps one set for every height.
+  Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override { return set_; }
 
   BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
     BlockCandidate candidate;
@@ -114,6 +118,7 @@ class SimApp final : public Application {
 
  private:
   std::uint32_t index_;
+  std::shared_ptr<const ValidatorSet> set_;
   CommitHook hook_;
   Hash256 genesis_;
   std::vector<CommittedBlock> chain_;  // survives crashes: it is the node's disk
@@ -617,8 +622,8 @@ void Simulation::start_engine(Node& node) {
   engine_config.timeouts = config_.timeouts;
   engine_config.quorum_rule = config_.quorum_rule;
   node.host = std::make_unique<NodeHost>(*this, node);
-  node.engine = std::make_unique<Engine>(engine_config, *set_, 1, node.signer.get(), verifier_,
-                                         *node.app, *node.host);
+  node.engine =
+      std::make_unique<Engine>(engine_config, node.signer.get(), verifier_, *node.app, *node.host);
   node.engine->start(node.app->tip_height() + 1, node.persisted);
 }
 
@@ -741,13 +746,15 @@ SimResult Simulation::run() {
   gst_us_ = std::max(config_.network.gst_ms, config_.late_proposals_ms) * 1000;
   side_.assign(n, 0);
 
+  const auto shared_set = std::make_shared<const ValidatorSet>(*set_);
   for (std::uint32_t i = 0; i < n; ++i) {
     auto node = std::make_unique<Node>();
     node->index = i;
     node->byzantine = i >= n - config_.byzantine;
     Node* raw = node.get();
     node->app = std::make_unique<SimApp>(
-        i, [this, raw](std::uint64_t h, const Hash256& hash, const CommitCertificate& c) {
+        i, shared_set,
+        [this, raw](std::uint64_t h, const Hash256& hash, const CommitCertificate& c) {
           on_commit(*raw, h, hash, c);
         });
     node->signer = std::make_unique<SimSigner>(keys_, i);

@@ -28,7 +28,7 @@
 namespace tc::node {
 namespace {
 
-// The consensus schedule of the genesis set starts at the first height consensus decides.
+// The first height consensus decides (genesis is height 0).
 constexpr std::uint64_t kFirstHeight = 1;
 // Ingress bursts the loop verifies before it turns to the engines again.
 constexpr std::uint32_t kIngressBurstsPerTurn = 4;
@@ -228,9 +228,8 @@ Status Devnet::open_validators(const DevnetConfig& config) {
                                                   on_commit(v, info.executed, info.certificate);
                                                 });
     v.host = std::make_unique<Host>(*this, v);
-    v.engine = std::make_unique<consensus::Engine>(
-        engine_config(config.consensus), std::move(set).value(), kFirstHeight, v.signer.get(),
-        v.vote_verifier, *v.app, *v.host);
+    v.engine = std::make_unique<consensus::Engine>(engine_config(config.consensus), v.signer.get(),
+                                                   v.vote_verifier, *v.app, *v.host);
   }
   return Status::ok();
 }

@@ -48,6 +48,17 @@ LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& propo
       wall_clock_ms_(std::move(wall_clock_ms)),
       on_commit_(std::move(on_commit)) {}
 
+Result<std::shared_ptr<const consensus::ValidatorSet>> LedgerApplication::validator_set(
+    std::uint64_t height) {
+  const std::uint64_t epoch = height / ledger_.registry().epoch_blocks();
+  if (set_ == nullptr || epoch != set_epoch_) {
+    TC_ASSIGN_OR_RETURN(consensus::ValidatorSet set, validator_set_at(ledger_.registry(), height));
+    set_ = std::make_shared<const consensus::ValidatorSet>(std::move(set));
+    set_epoch_ = epoch;
+  }
+  return set_;
+}
+
 consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
                                                          std::uint32_t round) {
   const auto tip = ledger_.tip();

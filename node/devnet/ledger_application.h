@@ -63,6 +63,11 @@ class LedgerApplication final : public consensus::Application {
   LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t tip_timestamp_ms,
                     std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit);
 
+  // validator_set_at(registry, height), computed once per epoch and shared until the next one.
+  // REQUIRES: height is at most the tip + 1 (later epochs may still change).
+  Result<std::shared_ptr<const consensus::ValidatorSet>> validator_set(
+      std::uint64_t height) override;
+
   // The ledger's block for (height, round): the highest fee rates of the mempool, timestamp
   // max(wall clock, parent + 1) (saturating). When building or executing it fails (a backend read
   // error), the block carries only the coinbase (counted built_empty). When even that fails, or
@@ -105,6 +110,8 @@ class LedgerApplication final : public consensus::Application {
   std::uint64_t tip_timestamp_ms_;
   std::function<std::uint64_t()> wall_clock_ms_;
   CommitObserver on_commit_;
+  std::shared_ptr<const consensus::ValidatorSet> set_;  // of the epoch starting at set_epoch_
+  std::uint64_t set_epoch_ = 0;
   // Blocks of the current height executed against the tip, by hash; cleared at each commit.
   std::map<Hash256, std::unique_ptr<ledger::ExecutedBlock>> executed_;
   LedgerApplicationCounters counters_;

@@ -17,11 +17,16 @@
 // single validator with no commit wait decides one height per call and returns, and a stalled
 // validator relays what justifies its round also after a round skip and after a restart in a later
 // round (the persisted precommit quorum that moved it); past rounds' vote sets are bounded but the
-// locked round's stay.
+// locked round's stay; the validator set is that of each height: after a set change (a join, a
+// leave, a power change) votes count against the new set, also those buffered before the change,
+// a restarted engine takes its height's set without replaying earlier heights, a certificate of
+// the old set is refused for a new-set height, and a height without a set stops the engine.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -34,6 +39,15 @@ namespace {
 
 constexpr std::uint32_t kChain = 77;
 constexpr std::uint32_t kSelf = 3;
+constexpr std::uint64_t kKeySeed = 5;
+
+// Four validators of power 1: keys 0-3 of the key table with kKeySeed.
+std::shared_ptr<const ValidatorSet> four_equal() {
+  static const sim::SimKeyTable keys(kKeySeed, 4);
+  std::vector<Validator> validators;
+  for (std::uint32_t i = 0; i < 4; ++i) validators.push_back({keys.pubkey(i), 1});
+  return std::make_shared<const ValidatorSet>(std::move(ValidatorSet::create(validators)).value());
+}
 
 class RecordingHost final : public EngineHost {
  public:
@@ -67,6 +81,14 @@ class RecordingHost final : public EngineHost {
 
 class TestApp final : public Application {
  public:
+  // The set of a height is that of the greatest key <= height in `sets`; four_equal() when empty.
+  Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t height) override {
+    ++set_requests;
+    if (sets.empty()) return four_equal();
+    auto it = sets.upper_bound(height);
+    if (it == sets.begin()) return not_found("no set for height " + std::to_string(height));
+    return std::prev(it)->second;
+  }
   BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
     return make(height, round, 0xEE);
   }
@@ -90,11 +112,13 @@ class TestApp final : public Application {
     commits.push_back({height, hash, {}, certificate});
   }
   std::vector<CommittedBlock> commits;
+  std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>> sets;
+  int set_requests = 0;
 };
 
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() : keys_(5, 4), verifier_(keys_), signer_(keys_, kSelf) {
+  EngineTest() : keys_(kKeySeed, 5), verifier_(keys_), signer_(keys_, kSelf) {
     std::vector<Validator> validators;
     for (std::uint32_t i = 0; i < 4; ++i) validators.push_back({keys_.pubkey(i), 1});
     set_ = std::move(ValidatorSet::create(validators)).value();
@@ -103,7 +127,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::unique_ptr<Engine> make_engine(Application& app, RecordingHost& host) {
-    return std::make_unique<Engine>(config_, *set_, 1, &signer_, verifier_, app, host);
+    return std::make_unique<Engine>(config_, &signer_, verifier_, app, host);
   }
 
   Vote vote(std::uint32_t from, std::uint32_t round, VoteType type, const Hash256& hash,
@@ -155,7 +179,7 @@ TEST_F(EngineTest, RoundZeroProposerProposes) {
   TestApp app;
   RecordingHost host;
   sim::SimSigner proposer_signer(keys_, 0);
-  Engine engine(config_, *set_, 1, &proposer_signer, verifier_, app, host);
+  Engine engine(config_, &proposer_signer, verifier_, app, host);
   engine.start(1, SignedState{});
   ASSERT_EQ(host.proposals.size(), 1u);
   EXPECT_EQ(host.proposals[0].proposer_index, 0u);
@@ -601,6 +625,9 @@ TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
   // Guards the test itself against the hang: the engine must return long before this many
   // commits.
   struct BoundedApp final : Application {
+    Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override {
+      return set;
+    }
     BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
       return TestApp::make(height, round, 0x51);
     }
@@ -612,13 +639,14 @@ TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
       certificates.push_back(certificate);
     }
     std::vector<CommitCertificate> certificates;
+    std::shared_ptr<const ValidatorSet> set;
   };
   std::vector<Validator> one = {{keys_.pubkey(0), 1}};
-  const ValidatorSet single = std::move(ValidatorSet::create(one)).value();
   sim::SimSigner signer(keys_, 0);
   BoundedApp app;
+  app.set = std::make_shared<const ValidatorSet>(std::move(ValidatorSet::create(one)).value());
   RecordingHost host;
-  Engine engine(config_, single, 1, &signer, verifier_, app, host);
+  Engine engine(config_, &signer, verifier_, app, host);
   ASSERT_NO_THROW(engine.start(1, SignedState{}));
   ASSERT_EQ(app.certificates.size(), 1u);
   EXPECT_EQ(engine.height(), 2u);
@@ -726,7 +754,7 @@ TEST_F(EngineTest, RestartInALaterRoundRelaysThePrecommitQuorumThatMovedIt) {
   // A validator still in round 0 that missed those precommits moves to round 1 on them.
   sim::SimSigner other_signer(keys_, 2);
   RecordingHost other_host;
-  Engine other(config_, *set_, 1, &other_signer, verifier_, app, other_host);
+  Engine other(config_, &other_signer, verifier_, app, other_host);
   other.start(1, SignedState{});
   other.on_timeout({1, 0, TimeoutStep::kPropose});
   std::vector<Vote> burst;
@@ -735,6 +763,122 @@ TEST_F(EngineTest, RestartInALaterRoundRelaysThePrecommitQuorumThatMovedIt) {
   other.on_votes(burst);
   other.on_timeout({1, 0, TimeoutStep::kPrecommit});
   EXPECT_EQ(other.round(), 1u);
+}
+
+// ---- validator sets per height (issue 12, item 4) -------------------------------------------
+
+// Height 2 starts an epoch whose set is keys 1 (power 2, was 1), 2, 3 (this validator) and 4
+// (joined); key 0 left. Its round-0 proposer is index 1 (key 2), so this validator only votes.
+class EpochTest : public EngineTest {
+ protected:
+  static constexpr std::uint32_t kKeys2[] = {1, 2, 3, 4};
+  EpochTest() {
+    std::vector<Validator> validators;
+    for (std::uint32_t key : kKeys2) validators.push_back({keys_.pubkey(key), key == 1 ? 2u : 1u});
+    set2_ =
+        std::make_shared<const ValidatorSet>(std::move(ValidatorSet::create(validators)).value());
+    app_.sets = {{1, four_equal()}, {2, set2_}};
+  }
+  // A vote signed by key `key` as validator `index` of its height's set.
+  Vote keyed_vote(std::uint32_t key, std::uint32_t index, std::uint64_t height, VoteType type,
+                  const Hash256& hash) {
+    Vote v{height, 0, type, index, hash, Signature{}};
+    v.sig = keys_.sign(key, vote_digest(kChain, v));
+    return v;
+  }
+  // Prevotes nil at height 2 from the set-2 validators with these indices.
+  void prevote_nil(Engine& engine, std::vector<std::uint32_t> indices) {
+    std::vector<Vote> batch;
+    for (std::uint32_t i : indices)
+      batch.push_back(keyed_vote(kKeys2[i], i, 2, VoteType::kPrevote, Hash256{}));
+    engine.on_votes(batch);
+  }
+  std::shared_ptr<const ValidatorSet> set2_;
+  TestApp app_;
+  RecordingHost host_;
+};
+
+TEST_F(EpochTest, VotesCountAgainstTheSetOfTheirHeight) {
+  auto engine = make_engine(app_, host_);
+  engine->start(1, SignedState{});
+  EXPECT_EQ(engine->self_index(), 3u);
+  // Key 4 is not in height 1's set (index 3 there is this validator): its height-2 prevote waits
+  // in the buffer and is checked against height 2's set when replayed.
+  const Vote joined = keyed_vote(4, 3, 2, VoteType::kPrevote, Hash256{});
+  engine->on_votes(std::span<const Vote>(&joined, 1));
+  EXPECT_EQ(engine->metrics().get(Counter::kNextHeightBuffered), 1u);
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1, 2}, 0, VoteType::kPrecommit, a.hash);
+  ASSERT_EQ(app_.commits.size(), 1u);
+
+  ASSERT_EQ(engine->height(), 2u);
+  EXPECT_EQ(engine->validator_set().total_power(), 5u);
+  EXPECT_EQ(engine->self_index(), 2u);
+  EXPECT_EQ(engine->metrics().get(Counter::kVoteBadSignature), 0u);
+  engine->on_timeout({2, 0, TimeoutStep::kCommitWait});
+  EXPECT_EQ(engine->proposer(0), 1u);
+  engine->on_timeout({2, 0, TimeoutStep::kPropose});
+  ASSERT_FALSE(host_.votes.empty());
+  EXPECT_EQ(host_.votes.back().validator_index, 2u);  // this validator's index in the new set
+  EXPECT_EQ(host_.votes.back().height, 2u);
+  // The departed key 0, signing as index 0 of height 2's set (now key 1's slot), does not count.
+  const Vote departed = keyed_vote(0, 0, 2, VoteType::kPrevote, Hash256{});
+  engine->on_votes(std::span<const Vote>(&departed, 1));
+  EXPECT_EQ(engine->metrics().get(Counter::kVoteBadSignature), 1u);
+  EXPECT_EQ(engine->step(), Step::kPrevote);  // this validator and key 4: 2 of 5
+  // Key 1's power is 2 now: with it, key 4 and this validator, 4 of 5 prevoted nil (line 44).
+  prevote_nil(*engine, {0});
+  EXPECT_EQ(engine->step(), Step::kPrecommit);
+  EXPECT_EQ(host_.votes.back().type, VoteType::kPrecommit);
+  EXPECT_TRUE(host_.votes.back().is_nil());
+}
+
+TEST_F(EpochTest, RestartedEngineUsesTheSetOfItsHeight) {
+  auto engine = make_engine(app_, host_);
+  engine->start(2, SignedState{});
+  // One set request for the start height: nothing is replayed from height 1.
+  EXPECT_EQ(app_.set_requests, 1);
+  EXPECT_EQ(engine->validator_set().total_power(), 5u);
+  EXPECT_EQ(engine->self_index(), 2u);
+  EXPECT_EQ(engine->proposer(0), 1u);
+  engine->on_timeout({2, 0, TimeoutStep::kPropose});
+  prevote_nil(*engine, {3});
+  EXPECT_EQ(engine->step(), Step::kPrevote);
+  prevote_nil(*engine, {0});
+  EXPECT_EQ(engine->step(), Step::kPrecommit);
+}
+
+TEST_F(EpochTest, CertificateOfTheOldSetIsRefusedForANewSetHeight) {
+  auto engine = make_engine(app_, host_);
+  engine->start(2, SignedState{});
+  const BlockCandidate b = TestApp::make(2, 0, 0xB2);
+  // Keys 0, 1 and 2 as indices 0-2 of height 1's set: a quorum there, not a set-2 certificate.
+  std::vector<Vote> old_votes;
+  for (std::uint32_t key : {0u, 1u, 2u})
+    old_votes.push_back(keyed_vote(key, key, 2, VoteType::kPrecommit, b.hash));
+  engine->on_committed_block(CommittedBlock{
+      2, b.hash, b.payload, make_certificate(2, 0, b.hash, old_votes, *four_equal())});
+  EXPECT_EQ(engine->metrics().get(Counter::kCatchUpRejected), 1u);
+  EXPECT_TRUE(app_.commits.empty());
+  // Keys 1 (power 2), 2 and 4 of height 2's set: 4 of 5.
+  std::vector<Vote> new_votes;
+  for (std::uint32_t index : {0u, 1u, 3u})
+    new_votes.push_back(keyed_vote(kKeys2[index], index, 2, VoteType::kPrecommit, b.hash));
+  engine->on_committed_block(
+      CommittedBlock{2, b.hash, b.payload, make_certificate(2, 0, b.hash, new_votes, *set2_)});
+  ASSERT_EQ(app_.commits.size(), 1u);
+  EXPECT_EQ(app_.commits[0].height, 2u);
+}
+
+TEST_F(EpochTest, AHeightWithoutASetStopsTheEngine) {
+  app_.sets.erase(1);
+  auto engine = make_engine(app_, host_);
+  engine->start(1, SignedState{});
+  EXPECT_TRUE(engine->stopped());
+  engine->on_timeout({1, 0, TimeoutStep::kPropose});
+  EXPECT_TRUE(host_.votes.empty());
+  EXPECT_EQ(host_.persist_count, 0);
 }
 
 }  // namespace
