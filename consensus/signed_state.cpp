@@ -23,14 +23,6 @@ bool checksum_matches(ByteSpan bytes) {
   return sha256(bytes.first(body)) == Hash256::from_span(bytes.subspan(body));
 }
 
-void append_vote(const Vote& vote, Bytes& out) {
-  encode_vote(vote, out);
-}
-
-std::uint64_t round_field(std::int64_t round) {
-  return static_cast<std::uint64_t>(round);
-}
-
 // -1 (none) or a u32 round; anything else cannot come from the engine.
 bool round_in_range(std::int64_t round) {
   return round >= -1 && round <= 0xFFFFFFFFll;
@@ -59,16 +51,16 @@ void encode_signed_state(const SignedState& state, Bytes& out) {
   store_u32_le(p + 16, state.round);
   store_u32_le(p + 20, state.pol_round);
   std::memcpy(p + 24, state.block_hash.data(), 32);
-  store_u64_le(p + 56, round_field(state.locked_round));
+  store_u64_le(p + 56, static_cast<std::uint64_t>(state.locked_round));
   std::memcpy(p + 64, state.locked_hash.data(), 32);
-  store_u64_le(p + 96, round_field(state.valid_round));
+  store_u64_le(p + 96, static_cast<std::uint64_t>(state.valid_round));
   std::memcpy(p + 104, state.valid_hash.data(), 32);
   store_u32_le(p + 136, static_cast<std::uint32_t>(state.valid_proof.size()));
   store_u32_le(p + 140, static_cast<std::uint32_t>(state.round_proof.size()));
-  if (state.prevote) append_vote(*state.prevote, out);
-  if (state.precommit) append_vote(*state.precommit, out);
-  for (const Vote& vote : state.valid_proof) append_vote(vote, out);
-  for (const Vote& vote : state.round_proof) append_vote(vote, out);
+  if (state.prevote) encode_vote(*state.prevote, out);
+  if (state.precommit) encode_vote(*state.precommit, out);
+  for (const Vote& vote : state.valid_proof) encode_vote(vote, out);
+  for (const Vote& vote : state.round_proof) encode_vote(vote, out);
   append_checksum(out, at);
 }
 
