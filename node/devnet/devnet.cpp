@@ -24,6 +24,7 @@
 #include "node/devnet/consensus_crypto.h"
 #include "node/devnet/ledger_application.h"
 #include "node/devnet/tx_verifier.h"
+#include "node/signing_state_file.h"
 
 namespace tc::node {
 namespace {
@@ -66,8 +67,8 @@ consensus::EngineConfig engine_config(const ConsensusSection& c) {
 
 // ---- one validator ------------------------------------------------------------------------------
 
-// The engine's outputs: signed state kept in memory (docs/devnet.md, "What is simulated"),
-// messages and timers onto the bus, evidence counted and logged.
+// The engine's outputs: signed state made durable in the validator's SigningStateFile, messages
+// and timers onto the bus, evidence counted and logged.
 class Devnet::Host final : public consensus::EngineHost {
  public:
   Host(Devnet& devnet, Validator& validator) : devnet_(devnet), validator_(validator) {}
@@ -94,7 +95,8 @@ struct Devnet::Validator {
   BatchVoteVerifier vote_verifier;
   TxBatchVerifier tx_verifier;
   std::vector<consensus::Validator> set_members;  // the engine's set, to detect an epoch change
-  consensus::SignedState persisted;
+  std::unique_ptr<SigningStateFile> signing_state;
+  consensus::SignedState persisted;  // as loaded before the engine starts
   std::unique_ptr<Host> host;
   std::unique_ptr<consensus::Engine> engine;
   std::uint64_t committed_height = 0;
@@ -105,8 +107,13 @@ struct Devnet::Validator {
 };
 
 Status Devnet::Host::persist_signed_state(const consensus::SignedState& state) {
-  validator_.persisted = state;
-  return Status::ok();
+  Status status = validator_.signing_state->store(state);
+  if (!status.is_ok()) {
+    // The validator can never sign again (the file refuses every later store): end the run.
+    validator_.failure =
+        status.with_context("devnet validator " + std::to_string(validator_.index));
+  }
+  return status;
 }
 
 void Devnet::Host::broadcast_proposal(const consensus::Proposal& proposal) {
@@ -210,6 +217,12 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     auto store = storage::ChainStore::open(store_options);
     if (!store.is_ok()) return store.status().with_context(where);
     v.store = std::move(store).value();
+    auto signing_state = SigningStateFile::open((path / "signing_state").string());
+    if (!signing_state.is_ok()) return signing_state.status().with_context(where);
+    v.signing_state = std::move(signing_state).value();
+    auto persisted = v.signing_state->load();
+    if (!persisted.is_ok()) return persisted.status().with_context(where);
+    v.persisted = std::move(persisted).value();
     v.backend = std::make_unique<ledger::StoreBackend>(v.store.get(), nullptr);
     auto ledger = ledger::Ledger::open(ledger_config, v.backend.get());
     if (!ledger.is_ok()) return ledger.status().with_context(where);

@@ -108,9 +108,10 @@ class Devnet {
   // Creates the data directories, opens every ChainStore, commits the same genesis (the
   // allocations and `validators` Gold masternodes with keys derived from "TIMECOIN/devnet/
   // validator" and the index) into each, binds the ingress socket, starts the ingress thread and
-  // starts every engine at height 1. Errors: kConfig for a bad count, a non-empty validator
-  // directory or an ingress address or port that cannot be bound (naming it), and the store's,
-  // ledger's or verifier's errors with the validator named.
+  // starts every engine at height 1 with the signed state loaded from <validator dir>/signing_state
+  // (node/signing_state_file.h). Errors: kConfig for a bad count, a non-empty validator directory
+  // or an ingress address or port that cannot be bound (naming it), and the store's, signing
+  // state's, ledger's or verifier's errors with the validator named.
   static Result<std::unique_ptr<Devnet>> create(const DevnetConfig& config);
   ~Devnet();
   Devnet(const Devnet&) = delete;
