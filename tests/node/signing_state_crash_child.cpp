@@ -182,8 +182,8 @@ class Node final : public consensus::Application, public consensus::EngineHost {
       check(loaded.status());
       persisted = std::move(loaded).value();
     }
-    engine_ =
-        std::make_unique<consensus::Engine>(config, set, 1, &signer_, verifier_, *this, *this);
+    set_ = std::make_shared<const consensus::ValidatorSet>(set);
+    engine_ = std::make_unique<consensus::Engine>(config, &signer_, verifier_, *this, *this);
     engine_->start(chain_.height() + 1, persisted);
   }
 
@@ -199,6 +199,11 @@ class Node final : public consensus::Application, public consensus::EngineHost {
         engine_->on_timeout(d.timeout);
         break;
     }
+  }
+
+  // One set for the whole run: this test is about signing, not set changes.
+  Result<std::shared_ptr<const consensus::ValidatorSet>> validator_set(std::uint64_t) override {
+    return set_;
   }
 
   consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
@@ -259,6 +264,7 @@ class Node final : public consensus::Application, public consensus::EngineHost {
   Chain& chain_;
   int log_fd_;
   std::unique_ptr<SigningStateFile> file_;
+  std::shared_ptr<const consensus::ValidatorSet> set_;
   std::unique_ptr<consensus::Engine> engine_;
 };
 
