@@ -46,7 +46,12 @@ NetworkConfig lan_network() {
 namespace {
 
 constexpr std::uint32_t kChainId = 0x51A;  // the simulator's own chain id
-constexpr std::size_t kBlockPayloadBytes = 6 + 8 + 32 + 4 + 4 + 8;
+// "SIMBLK", height, parent hash, proposer index, round, nonce, marker.
+constexpr std::size_t kBlockPayloadBytes = 6 + 8 + 32 + 4 + 4 + 8 + 1;
+constexpr std::size_t kMarkerOffset = kBlockPayloadBytes - 1;
+// A marker the application refuses: a well-formed, hash-bound block that is invalid, standing for
+// a block with a bad transaction.
+constexpr std::uint8_t kRefusedMarker = 0xBA;
 constexpr std::uint64_t kCatchUpIntervalUs = 20000;  // block sync answers a peer at most this often
 constexpr std::uint64_t kCatchUpBlocksMax = 16;
 
@@ -71,9 +76,15 @@ class Rng {
 
 // ---- the simulated application: blocks that chain by parent hash ------------------------------
 
+// What makes a block from build_invalid_block invalid.
+enum class InvalidBlockKind : std::uint8_t { kWrongHeight, kWrongParent, kRefusedMarker };
+constexpr std::uint64_t kInvalidBlockKinds = 3;
+
 class SimApp final : public Application {
  public:
-  using CommitHook = std::function<void(std::uint64_t, const Hash256&, const CommitCertificate&)>;
+  // `valid`: whether the block passed validate_block against the state just before the commit.
+  using CommitHook =
+      std::function<void(std::uint64_t, const Hash256&, const CommitCertificate&, bool valid)>;
   SimApp(std::uint32_t index, CommitHook hook) : index_(index), hook_(std::move(hook)) {}
 
   std::uint64_t tip_height() const { return chain_.size(); }
@@ -95,6 +106,26 @@ class SimApp final : public Application {
     return candidate;
   }
 
+  // A block for (height, round) that binds to its hash but that validate_block refuses.
+  BlockCandidate build_invalid_block(std::uint64_t height, std::uint32_t round,
+                                     InvalidBlockKind kind) {
+    BlockCandidate candidate = build_block(height, round);
+    std::uint8_t* p = candidate.payload.data();
+    switch (kind) {
+      case InvalidBlockKind::kWrongHeight:
+        store_u64_le(p + 6, height + 1);
+        break;
+      case InvalidBlockKind::kWrongParent:
+        p[14] ^= 0x01;
+        break;
+      case InvalidBlockKind::kRefusedMarker:
+        p[kMarkerOffset] = kRefusedMarker;
+        break;
+    }
+    candidate.hash = sha256(candidate.payload);
+    return candidate;
+  }
+
   bool payload_binds(const Hash256& hash, ByteSpan payload) override {
     return sha256(payload) == hash;
   }
@@ -102,14 +133,18 @@ class SimApp final : public Application {
   bool validate_block(std::uint64_t height, const Hash256&, ByteSpan payload) override {
     return payload.size() == kBlockPayloadBytes && std::memcmp(payload.data(), "SIMBLK", 6) == 0 &&
            load_u64_le(payload.data() + 6) == height && height == tip_height() + 1 &&
-           std::memcmp(payload.data() + 14, tip_hash().data(), 32) == 0;
+           std::memcmp(payload.data() + 14, tip_hash().data(), 32) == 0 &&
+           payload[kMarkerOffset] != kRefusedMarker;
   }
 
   void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
                     const CommitCertificate& certificate) override {
+    // The validity checker's input: the engine must never commit a block this state refuses, so
+    // it is judged again here rather than trusting what the engine remembered.
+    const bool valid = payload_binds(hash, payload) && validate_block(height, hash, payload);
     chain_.push_back(
         CommittedBlock{height, hash, Bytes(payload.begin(), payload.end()), certificate});
-    hook_(height, hash, certificate);
+    hook_(height, hash, certificate, valid);
   }
 
  private:
@@ -236,7 +271,7 @@ struct Node {
   std::vector<MessagePtr> inbox;
   bool poll_scheduled = false;
   std::uint64_t last_commit_us = 0;
-  std::uint64_t verified_before_restarts = 0;
+  EngineMetrics metrics_before_restarts;         // summed over the engines that crashed
   std::vector<std::uint64_t> catch_up_sent_us;   // per peer
   std::vector<std::uint64_t> sync_requested_us;  // per peer
 };
@@ -267,7 +302,7 @@ class Simulation {
   void serve_catch_up(Node& node, std::uint32_t peer, std::uint64_t height);
   void request_catch_up(Node& node, std::uint32_t peer);
   void on_commit(Node& node, std::uint64_t height, const Hash256& hash,
-                 const CommitCertificate& certificate);
+                 const CommitCertificate& certificate, bool valid);
 
  private:
   void push(Event event) {
@@ -284,6 +319,9 @@ class Simulation {
   void byzantine_send(Node& node, const MessagePtr& message);
   MessagePtr byzantine_vote(std::uint32_t signer_index, const Vote& base, const Hash256& hash,
                             bool corrupt);
+  // A copy of `proposal`, relayed by `relay`, with one payload byte altered.
+  MessagePtr payload_variant(const MessagePtr& proposal, const Node& relay);
+  void relay_payload_variants(const MessagePtr& proposal);
   void check_liveness();
   void fail(const std::string& violation) {
     if (violation_.empty()) violation_ = violation;
@@ -422,6 +460,7 @@ void Simulation::broadcast(Node& node, const MessagePtr& message) {
   }
   for (std::uint32_t to = 0; to < nodes_.size(); ++to)
     if (to != node.index) send(node.index, to, message);
+  if (message->kind == MessageKind::kProposal) relay_payload_variants(message);
 }
 
 void Simulation::check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
@@ -438,6 +477,26 @@ void Simulation::check_honest_signature(const Node& node, SignKey key, const Has
 }
 
 // ---- the adversary: everything Byzantine nodes send goes through here ---------------------------
+
+MessagePtr Simulation::payload_variant(const MessagePtr& proposal, const Node& relay) {
+  auto variant = std::make_shared<Message>(*proposal);
+  variant->from = relay.index;
+  variant->from_height = relay.app->tip_height() + 1;
+  Bytes& payload = variant->proposal.payload;
+  payload[rng_.uniform(0, payload.size() - 1)] ^= static_cast<std::uint8_t>(rng_.uniform(1, 255));
+  return variant;
+}
+
+void Simulation::relay_payload_variants(const MessagePtr& proposal) {
+  // Any peer that relays a proposal can alter its payload; the last validator, when Byzantine,
+  // plays that peer for honest proposers, so that altered copies race genuine ones.
+  if (config_.byzantine == 0 || !(config_.byzantine_behaviours & kPayloadVariants)) return;
+  const Node& relay = *nodes_.back();
+  for (std::uint32_t to = 0; to < nodes_.size(); ++to) {
+    if (to == relay.index || to == proposal->from || !rng_.chance(0.5)) continue;
+    send(relay.index, to, payload_variant(proposal, relay));
+  }
+}
 
 MessagePtr Simulation::byzantine_vote(std::uint32_t signer_index, const Vote& base,
                                       const Hash256& hash, bool corrupt) {
@@ -484,23 +543,48 @@ void Simulation::byzantine_send(Node& node, const MessagePtr& message) {
   };
 
   if (message->kind == MessageKind::kProposal) {
+    // Each copy may race an altered payload under the same signed hash to its receiver.
+    auto send_proposal = [&](std::uint8_t g, const MessagePtr& m) {
+      for (std::uint32_t to = 0; to < nodes_.size(); ++to) {
+        if (to == node.index || (!nodes_[to]->byzantine && group[to] != g)) continue;
+        if ((behaviours & kPayloadVariants) && rng_.chance(0.5)) {
+          send(node.index, to, payload_variant(m, node));
+        }
+        send(node.index, to, m);
+      }
+    };
     const Proposal& p = message->proposal;
-    if ((behaviours & kEquivocateProposal) && p.pol_round == kNoPolRound) {
-      auto other = std::make_shared<Message>(*message);
-      const BlockCandidate b = node.app->build_block(p.height, p.round);
-      other->proposal.block_hash = b.hash;
-      other->proposal.payload = b.payload;
-      other->proposal.sig = keys_.sign(node.index, proposal_digest(kChainId, other->proposal));
-      equivocated_[key] = {p.block_hash, b.hash};
-      trace("v" + std::to_string(node.index) + " (byzantine) equivocates " +
-            short_hash(p.block_hash) + "/" + short_hash(b.hash) + " at h" + std::to_string(height) +
-            " r" + std::to_string(round));
-      send_to_group(0, message);
-      send_to_group(1, other);
+    const bool fresh = p.pol_round == kNoPolRound;
+    const bool invalid = (behaviours & kInvalidBlocks) && fresh && rng_.chance(0.3);
+    const bool equivocate = (behaviours & kEquivocateProposal) && fresh;
+    if (!invalid && !equivocate) {
+      send_proposal(0, message);
+      send_proposal(1, message);
       return;
     }
-    send_to_group(0, message);
-    send_to_group(1, message);
+    auto other = std::make_shared<Message>(*message);
+    const BlockCandidate b =
+        invalid ? node.app->build_invalid_block(
+                      p.height, p.round,
+                      static_cast<InvalidBlockKind>(rng_.uniform(0, kInvalidBlockKinds - 1)))
+                : node.app->build_block(p.height, p.round);
+    other->proposal.block_hash = b.hash;
+    other->proposal.payload = b.payload;
+    other->proposal.sig = keys_.sign(node.index, proposal_digest(kChainId, other->proposal));
+    const std::string what = invalid ? " (byzantine) proposes invalid " : " (byzantine) proposes ";
+    if (!equivocate) {
+      trace("v" + std::to_string(node.index) + what + short_hash(b.hash) + " at h" +
+            std::to_string(height) + " r" + std::to_string(round));
+      send_proposal(0, other);
+      send_proposal(1, other);
+      return;
+    }
+    equivocated_[key] = {p.block_hash, b.hash};
+    trace("v" + std::to_string(node.index) + " (byzantine) equivocates " +
+          short_hash(p.block_hash) + "/" + short_hash(b.hash) + (invalid ? " (invalid)" : "") +
+          " at h" + std::to_string(height) + " r" + std::to_string(round));
+    send_proposal(0, message);
+    send_proposal(1, other);
     return;
   }
 
@@ -585,7 +669,7 @@ void Simulation::request_catch_up(Node& node, std::uint32_t peer) {
 }
 
 void Simulation::on_commit(Node& node, std::uint64_t height, const Hash256& hash,
-                           const CommitCertificate& certificate) {
+                           const CommitCertificate& certificate, bool valid) {
   trace("v" + std::to_string(node.index) + " commits h" + std::to_string(height) + " " +
         short_hash(hash) + " (round " + std::to_string(certificate.round) + ")");
   if (node.byzantine) return;
@@ -596,6 +680,11 @@ void Simulation::on_commit(Node& node, std::uint64_t height, const Hash256& hash
     fail("agreement violated at height " + std::to_string(height) + ": v" +
          std::to_string(node.index) + " committed " + short_hash(hash) + ", another honest " +
          "validator committed " + short_hash(it->second));
+  }
+  if (!valid) {
+    fail("validity violated at height " + std::to_string(height) + ": v" +
+         std::to_string(node.index) + " committed " + short_hash(hash) +
+         ", which its application rejects");
   }
   if (config_.check_certificates) {
     const Status status =
@@ -747,9 +836,8 @@ SimResult Simulation::run() {
     node->byzantine = i >= n - config_.byzantine;
     Node* raw = node.get();
     node->app = std::make_unique<SimApp>(
-        i, [this, raw](std::uint64_t h, const Hash256& hash, const CommitCertificate& c) {
-          on_commit(*raw, h, hash, c);
-        });
+        i, [this, raw](std::uint64_t h, const Hash256& hash, const CommitCertificate& c,
+                       bool valid) { on_commit(*raw, h, hash, c, valid); });
     node->signer = std::make_unique<SimSigner>(keys_, i);
     node->catch_up_sent_us.assign(n, 0);
     node->sync_requested_us.assign(n, 0);
@@ -826,8 +914,8 @@ SimResult Simulation::run() {
         if (node->up) {
           trace("v" + std::to_string(node->index) + " crashes");
           ++stats_.crashes;
-          node->verified_before_restarts +=
-              node->engine->metrics().get(Counter::kSignatureVerified);
+          for (std::size_t c = 0; c < node->metrics_before_restarts.counters.size(); ++c)
+            node->metrics_before_restarts.counters[c] += node->engine->metrics().counters[c];
           node->up = false;
           ++node->incarnation;
           node->engine.reset();
@@ -872,11 +960,15 @@ SimResult Simulation::run() {
   for (const auto& node : nodes_) {
     if (node->byzantine) continue;
     min_height = std::min(min_height, node->app->tip_height());
-    stats_.signatures_verified += node->verified_before_restarts;
+    EngineMetrics metrics = node->metrics_before_restarts;
     if (node->engine) {
-      stats_.signatures_verified += node->engine->metrics().get(Counter::kSignatureVerified);
+      for (std::size_t c = 0; c < metrics.counters.size(); ++c)
+        metrics.counters[c] += node->engine->metrics().counters[c];
       stats_.max_round = std::max(stats_.max_round, node->engine->round());
     }
+    stats_.signatures_verified += metrics.get(Counter::kSignatureVerified);
+    stats_.proposals_unbound += metrics.get(Counter::kProposalUnbound);
+    stats_.blocks_invalid += metrics.get(Counter::kProposalInvalidBlock);
   }
   stats_.min_height_committed = min_height;
   stats_.verify_batches = verifier_.batches();
