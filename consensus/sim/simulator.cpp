@@ -287,7 +287,9 @@ class Simulation {
   SimResult run();
 
   // ---- called by NodeHost ----
-  void persist(Node& node, const SignedState& state) { node.persisted = state; }
+  void persist(Node& node, const SignedState& state) {
+    if (!config_.persist_drops_state) node.persisted = state;
+  }
   void broadcast(Node& node, const MessagePtr& message);
   void schedule_timer(Node& node, const TimeoutEvent& event, std::uint64_t delay_ms) {
     Event e;
@@ -314,6 +316,11 @@ class Simulation {
   void deliver(const Event& event);
   void poll(Node& node);
   void start_engine(Node& node);
+  // Every validly signed prevote for a block that exists, for the lock checker.
+  void note_prevote(const Vote& vote);
+  // An honest validator locked on a block prevotes another only after a prevote quorum for that
+  // block in a round at or after its lock (line 28).
+  void check_lock(const Node& node, const Vote& vote);
   void check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
                               std::uint32_t pol_round);
   void byzantine_send(Node& node, const MessagePtr& message);
@@ -367,6 +374,8 @@ class Simulation {
   std::map<std::uint64_t, Hash256> decided_;                // agreement: height -> first commit
   std::map<std::uint64_t, std::uint64_t> height_start_us_;  // first honest commit of height - 1
   std::map<SignKey, std::pair<Hash256, std::uint32_t>> honest_signed_;
+  // (height, round, block) -> which validators signed a prevote for it.
+  std::map<std::tuple<std::uint64_t, std::uint32_t, Hash256>, std::vector<bool>> prevote_signers_;
 
   // Network partition state.
   bool partitioned_ = false;
@@ -438,6 +447,10 @@ void Simulation::send(std::uint32_t from, std::uint32_t to, const MessagePtr& me
 
 void Simulation::broadcast(Node& node, const MessagePtr& message) {
   const_cast<Message&>(*message).from_height = node.app->tip_height() + 1;
+  if (message->kind == MessageKind::kVote && message->vote.validator_index == node.index) {
+    if (!node.byzantine) check_lock(node, message->vote);
+    note_prevote(message->vote);
+  }
   if (node.byzantine) {
     byzantine_send(node, message);
     return;
@@ -461,6 +474,39 @@ void Simulation::broadcast(Node& node, const MessagePtr& message) {
   for (std::uint32_t to = 0; to < nodes_.size(); ++to)
     if (to != node.index) send(node.index, to, message);
   if (message->kind == MessageKind::kProposal) relay_payload_variants(message);
+}
+
+void Simulation::note_prevote(const Vote& vote) {
+  if (vote.type != VoteType::kPrevote || vote.block_hash.is_zero()) return;
+  std::vector<bool>& signers = prevote_signers_[{vote.height, vote.round, vote.block_hash}];
+  signers.resize(nodes_.size());
+  signers[vote.validator_index] = true;
+}
+
+void Simulation::check_lock(const Node& node, const Vote& vote) {
+  const Engine& engine = *node.engine;
+  if (vote.type != VoteType::kPrevote || vote.block_hash.is_zero() ||
+      vote.height != engine.height() || engine.locked_round() < 0 ||
+      engine.locked_round() >= std::int64_t{vote.round} ||
+      engine.locked_hash() == vote.block_hash) {
+    return;
+  }
+  // Line 28 is the only way out of a lock: prevotes of > 2/3 of the power for the new block in a
+  // round at or after the lock and before this one, so those signatures exist somewhere.
+  for (auto r = static_cast<std::uint32_t>(engine.locked_round()); r < vote.round; ++r) {
+    const auto it = prevote_signers_.find({vote.height, r, vote.block_hash});
+    if (it == prevote_signers_.end()) continue;
+    std::uint64_t power = 0;
+    for (std::uint32_t i = 0; i < it->second.size(); ++i)
+      if (it->second[i]) power += set_->power(i);
+    if (is_quorum(power, set_->total_power())) return;
+  }
+  std::ostringstream out;
+  out << "lock violated: honest validator v" << node.index << " locked on "
+      << short_hash(engine.locked_hash()) << " in round " << engine.locked_round() << " prevoted "
+      << short_hash(vote.block_hash) << " at h" << vote.height << " r" << vote.round
+      << " with no prevote quorum for it since";
+  fail(out.str());
 }
 
 void Simulation::check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
@@ -507,7 +553,11 @@ MessagePtr Simulation::byzantine_vote(std::uint32_t signer_index, const Vote& ba
   message->vote.validator_index = signer_index;
   message->vote.block_hash = hash;
   message->vote.sig = keys_.sign(signer_index, vote_digest(kChainId, message->vote));
-  if (corrupt) message->vote.sig.bytes[rng_.uniform(0, 31)] ^= 0x40;
+  if (corrupt) {
+    message->vote.sig.bytes[rng_.uniform(0, 31)] ^= 0x40;
+  } else {
+    note_prevote(message->vote);
+  }
   return message;
 }
 
@@ -705,6 +755,7 @@ void Simulation::start_engine(Node& node) {
   engine_config.chain_id = kChainId;
   engine_config.timeouts = config_.timeouts;
   engine_config.quorum_rule = config_.quorum_rule;
+  engine_config.mutation = config_.engine_mutation;
   node.host = std::make_unique<NodeHost>(*this, node);
   node.engine = std::make_unique<Engine>(engine_config, *set_, 1, node.signer.get(), verifier_,
                                          *node.app, *node.host);

@@ -74,6 +74,10 @@ struct SimConfig {
   TimeoutConfig timeouts = default_sim_timeouts();
   // Tests inject a broken rule here; the invariant checker always uses is_quorum.
   QuorumRule quorum_rule = is_quorum;
+  // Tests only (mutation tests): a broken engine rule, and a host whose persist_signed_state
+  // reports success without storing anything.
+  EngineMutation engine_mutation = EngineMutation::kNone;
+  bool persist_drops_state = false;
   bool check_certificates = true;
   bool check_liveness = true;
   std::size_t trace_lines = 40;
