@@ -313,7 +313,8 @@ bool Engine::apply_one_rule() {
     if (proposal.pol_round == kNoPolRound) {
       // Line 22.
       const bool accept =
-          valid && (signed_.locked_round == -1 || signed_.locked_hash == proposal.block_hash);
+          valid && (signed_.locked_round == -1 || signed_.locked_hash == proposal.block_hash ||
+                    config_.mutation == EngineMutation::kIgnoreLock);
       enter_prevote(height_, round_, accept ? proposal.block_hash : Hash256{});
       return true;
     }
@@ -701,7 +702,8 @@ bool Engine::remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t
     count(Counter::kBlockRefused);
     return true;
   }
-  if (!trusted && !app_.validate_block(height_, hash, payload)) {
+  if (!trusted && config_.mutation != EngineMutation::kSkipValidation &&
+      !app_.validate_block(height_, hash, payload)) {
     count(Counter::kProposalInvalidBlock);
     return false;
   }

@@ -58,6 +58,13 @@ struct TimeoutConfig {
   }
 };
 
+// A deliberately broken rule for mutation tests (EngineConfig::mutation).
+enum class EngineMutation : std::uint8_t {
+  kNone,
+  kIgnoreLock,      // line 22 accepts any valid block: a locked validator prevotes another
+  kSkipValidation,  // every bound block counts as valid without asking the application
+};
+
 struct EngineConfig {
   std::uint32_t chain_id = 0;
   TimeoutConfig timeouts;
@@ -87,6 +94,9 @@ struct EngineConfig {
   // The "> 2/3" rule. Only tests change it (tests/consensus/simulation_test.cpp injects a broken
   // rule to prove the simulator finds the resulting safety violation).
   QuorumRule quorum_rule = is_quorum;
+  // Tests only: one rule broken on purpose, so that tests/consensus/simulation_test.cpp can prove
+  // the simulator's checkers catch it. Never set outside tests.
+  EngineMutation mutation = EngineMutation::kNone;
 };
 
 enum class TimeoutStep : std::uint8_t { kPropose, kPrevote, kPrecommit, kCommitWait, kRetransmit };

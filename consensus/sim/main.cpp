@@ -2,9 +2,11 @@
 // on the first invariant violation, printing the seed that reproduces it and a trace tail.
 //
 //   timecoin-sim --seeds N --first-seed S --validators K --byzantine F [--partitions] [--crashes]
-//                [--minutes M] [--weights w1,w2,...] [--heights H] [--trace LINES] [--figures]
-//                [--help]
+//                [--minutes M] [--weights w1,w2,...] [--heights H] [--behaviours b1,b2,...]
+//                [--trace LINES] [--figures] [--help]
 //
+// --behaviours limits the Byzantine validators to the named attacks (default: all of them), so a
+// long run can concentrate on one.
 // --minutes M keeps running consecutive seeds until M minutes of wall time have passed (or N seeds,
 // if given). Usage errors (an unknown option, a number out of its range) exit 2 naming the option;
 // a failing seed prints a command line with every non-default option that reproduces it. --figures
@@ -22,6 +24,7 @@
 
 namespace {
 
+namespace sim = tc::consensus::sim;
 using tc::consensus::sim::SimConfig;
 using tc::consensus::sim::SimResult;
 
@@ -48,10 +51,24 @@ bool parse_u64(std::string_view text, std::uint64_t min, std::uint64_t max, std:
   return true;
 }
 
+// The names --behaviours takes, one per ByzantineBehaviour bit.
+struct BehaviourName {
+  const char* name;
+  std::uint32_t bit;
+};
+constexpr BehaviourName kBehaviourNames[] = {
+    {"equivocate", sim::kEquivocateProposal},         {"double-vote", sim::kDoubleVote},
+    {"unknown-block-votes", sim::kUnknownBlockVotes}, {"withhold", sim::kWithhold},
+    {"invalid-signatures", sim::kInvalidSignatures},  {"replay", sim::kReplay},
+    {"payload-variants", sim::kPayloadVariants},      {"invalid-blocks", sim::kInvalidBlocks},
+};
+
 constexpr const char* kUsage =
     "usage: timecoin-sim [--seeds N] [--first-seed S] [--validators K] [--byzantine F] "
-    "[--partitions] [--crashes] [--minutes M] [--weights w1,w2,...] [--heights H] [--trace LINES] "
-    "[--figures] [--help]\n";
+    "[--partitions] [--crashes] [--minutes M] [--weights w1,w2,...] [--heights H] "
+    "[--behaviours b1,b2,...] [--trace LINES] [--figures] [--help]\n"
+    "behaviours: equivocate, double-vote, unknown-block-votes, withhold, invalid-signatures, "
+    "replay, payload-variants, invalid-blocks\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "timecoin-sim: %s\n%s", message.c_str(), kUsage);
@@ -74,6 +91,14 @@ std::string reproduce_command(const SimConfig& config) {
   if (config.crashes) command += " --crashes";
   if (config.target_height != defaults.target_height) {
     command += " --heights " + std::to_string(config.target_height);
+  }
+  if (config.byzantine_behaviours != defaults.byzantine_behaviours) {
+    std::string names;
+    for (const BehaviourName& b : kBehaviourNames) {
+      if (config.byzantine_behaviours & b.bit)
+        names += (names.empty() ? "" : ",") + std::string(b.name);
+    }
+    command += " --behaviours " + names;
   }
   return command;
 }
@@ -165,6 +190,21 @@ int main(int argc, char** argv) {
     } else if (arg == "--trace") {
       if (!number(0, kTraceLinesMax, v)) return usage_error(error);
       base.trace_lines = v;
+    } else if (arg == "--behaviours") {
+      if (i + 1 >= argc) return usage_error("--behaviours needs a comma-separated list");
+      std::string_view list = argv[++i];
+      base.byzantine_behaviours = 0;
+      do {
+        const std::size_t comma = list.find(',');
+        const std::string_view name = list.substr(0, comma);
+        const auto it = std::find_if(std::begin(kBehaviourNames), std::end(kBehaviourNames),
+                                     [&](const BehaviourName& b) { return name == b.name; });
+        if (it == std::end(kBehaviourNames)) {
+          return usage_error("--behaviours: unknown behaviour '" + std::string(name) + "'");
+        }
+        base.byzantine_behaviours |= it->bit;
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      } while (!list.empty());
     } else if (arg == "--partitions") {
       base.partitions = true;
     } else if (arg == "--crashes") {

@@ -5,9 +5,11 @@
 // One run is a pure function of its SimConfig: a failing seed reproduces exactly. Networks: uniform
 // latency plus a reordering tail, drops, duplication, partitions that heal (symmetric or one-way),
 // until the global stabilisation time (GST); after GST links are reliable with bounded latency.
-// Invariants: agreement, a valid > 2/3 certificate for every commit, no conflicting signatures from
-// honest validators, evidence only against Byzantine validators, and a commit by every honest
-// validator within a bound after GST. Used by timecoin-sim and tests/consensus; single-threaded.
+// Invariants: agreement, a valid > 2/3 certificate for every commit, validity (every block an
+// honest validator commits passes its application's validation just before the commit), no
+// conflicting signatures from honest validators, evidence only against Byzantine validators, and a
+// commit by every honest validator within a bound after GST. Used by timecoin-sim and
+// tests/consensus; single-threaded.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +42,13 @@ enum ByzantineBehaviour : std::uint32_t {
   kWithhold = 1u << 3,            // stays silent for whole rounds
   kInvalidSignatures = 1u << 4,   // corrupted signatures, and votes forged in honest names
   kReplay = 1u << 5,              // re-sends old messages of any validator
-  kAllBehaviours = (1u << 6) - 1,
+  // Relays signed proposals (its own and honest ones) with an altered payload under the same hash:
+  // copies that do not bind, racing the genuine one.
+  kPayloadVariants = 1u << 6,
+  // Proposes signed, hash-bound blocks that the application refuses: a wrong height, a wrong
+  // parent, or the refused marker.
+  kInvalidBlocks = 1u << 7,
+  kAllBehaviours = (1u << 8) - 1,
 };
 
 // Timeouts sized for the default network: propose 60 + 20r ms, prevote/precommit 30 + 10r ms,
@@ -66,6 +74,10 @@ struct SimConfig {
   TimeoutConfig timeouts = default_sim_timeouts();
   // Tests inject a broken rule here; the invariant checker always uses is_quorum.
   QuorumRule quorum_rule = is_quorum;
+  // Tests only (mutation tests): a broken engine rule, and a host whose persist_signed_state
+  // reports success without storing anything.
+  EngineMutation engine_mutation = EngineMutation::kNone;
+  bool persist_drops_state = false;
   bool check_certificates = true;
   bool check_liveness = true;
   std::size_t trace_lines = 40;
@@ -81,6 +93,10 @@ struct SimStats {
   std::uint64_t signatures_verified = 0;  // by honest engines, all heights
   std::uint64_t verify_batches = 0;
   std::uint64_t evidence_reported = 0;
+  // Honest engines' drops of proposals whose payload does not bind to their hash, and of blocks
+  // their application refused (Counter::kProposalUnbound, kProposalInvalidBlock).
+  std::uint64_t proposals_unbound = 0;
+  std::uint64_t blocks_invalid = 0;
   std::uint64_t crashes = 0;
   std::uint32_t max_round = 0;         // of the honest engines when the run ends
   std::uint32_t max_commit_round = 0;  // the highest round of an honest commit's certificate

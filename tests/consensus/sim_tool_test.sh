@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Goal: timecoin-sim exits 0 on clean runs, non-zero with a reproduce line that reproduces on a bad
-# config, exits 2 naming the option on a usage error (an unknown option, a number out of range,
-# never wrapped), prints usage for --help, and prints the figures table. Method: run the built tool
-# (argument: the build's bin folder).
+# Goal: timecoin-sim exits 0 on clean runs (also with --behaviours naming some attacks), non-zero
+# with a reproduce line that reproduces on a bad config (--behaviours included), exits 2 naming the
+# option on a usage error (an unknown option or behaviour, a number out of range, never wrapped),
+# prints usage for --help, and prints the figures table. Method: run the built tool (argument: the
+# build's bin folder).
 set -euo pipefail
 bin=$1/timecoin-sim
 out=/tmp/tc_sim_tool_test.$$
@@ -12,6 +13,7 @@ trap 'rm -f "$out" "$out.again"' EXIT
 "$bin" --seeds 3 --weights 100,10,10,1 --byzantine 1 | grep -q '^ok: 3 seeds'
 # One validator decides alone and the run ends (before issue 12 it ran forever).
 timeout 60 "$bin" --seeds 3 --validators 1 --heights 1 | grep -q '^ok: 3 seeds'
+"$bin" --seeds 5 --byzantine 1 --behaviours payload-variants,invalid-blocks | grep -q '^ok: 5 seeds'
 
 if "$bin" --seeds 1 --validators 6 --byzantine 2 > "$out" 2>&1; then
   echo "expected a non-zero exit for Byzantine power of 1/3" >&2
@@ -20,12 +22,14 @@ fi
 grep -q 'FAIL seed 1' "$out" && grep -q 'reproduce: timecoin-sim' "$out"
 
 # The reproduce line carries every non-default option and, run again, fails the same way.
-if "$bin" --seeds 2 --first-seed 7 --weights 1,1,1,2 --byzantine 1 --heights 3 > "$out" 2>&1; then
+if "$bin" --seeds 2 --first-seed 7 --weights 1,1,1,2 --byzantine 1 --heights 3 \
+  --behaviours invalid-blocks,replay > "$out" 2>&1; then
   echo "expected a non-zero exit for Byzantine power of 2/5" >&2
   exit 1
 fi
 reproduce=$(sed -n 's/^reproduce: timecoin-sim //p' "$out")
-for option in '--first-seed 7' '--weights 1,1,1,2' '--byzantine 1' '--heights 3'; do
+for option in '--first-seed 7' '--weights 1,1,1,2' '--byzantine 1' '--heights 3' \
+  '--behaviours replay,invalid-blocks'; do
   if [[ " $reproduce " != *" $option "* ]]; then
     echo "reproduce line '$reproduce' lacks '$option'" >&2
     exit 1
@@ -63,6 +67,8 @@ expect_usage_error --byzantine --byzantine 4294967297
 expect_usage_error --heights --heights 0
 expect_usage_error --weights --weights 1,18446744073709551617
 expect_usage_error --weights --validators 3 --weights 1,2
+expect_usage_error --behaviours --behaviours replay,bogus
+expect_usage_error --behaviours --behaviours
 
 "$bin" --figures --heights 3 | grep -q '^| 100 |'
 echo "timecoin-sim tool test passed"

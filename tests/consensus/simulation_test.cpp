@@ -2,22 +2,29 @@
 // are strong enough to find a real safety bug. Method: seeded runs of consensus/sim/simulator.h
 // (each reproducible from its seed with timecoin-sim) across validator counts, weights and fault
 // mixes; every run must finish with no invariant violation. Then the same simulator with a
-// deliberately broken quorum rule (a simple majority instead of > 2/3) must report a violation
-// within the CI seed budget. Scenarios (about 1,660 seeds, a few seconds on one core):
+// deliberately broken rule (mutation tests) must report a violation within the CI seed budget.
+// Scenarios (about 1,720 seeds, under 10 s on one core):
 //   a single validator, with and without crashes; 4, 7 and 10 equal validators on a lossy,
 //   reordering, duplicating network; the same with the maximum number of Byzantine validators
-//   running every attack; the same with partitions (one-way and two-way) and crash/restart of
-//   honest validators; a weighted set (100, 10, 10, 10, 1, 1, 1) with Byzantine power just under
-//   1/3; determinism (one seed, two runs, identical statistics); the broken quorum rule caught,
-//   first by any invariant, then by agreement alone; proposals that arrive late for many rounds
-//   (more rounds, each with a new block, at one height than an engine holds blocks for), after
-//   which every honest validator still commits; the seeds of issue 12's liveness failure.
+//   running every attack (payload variants and invalid blocks included); the same with partitions
+//   (one-way and two-way) and crash/restart of honest validators; a weighted set (100, 10, 10, 10,
+//   1, 1, 1) with Byzantine power just under 1/3; determinism (one seed, two runs, identical
+//   statistics); proposals that arrive late for many rounds (more rounds, each with a new block, at
+//   one height than an engine holds blocks for), after which every honest validator still commits;
+//   the seeds of issue 12's liveness failure; payload variants and invalid blocks alone, which
+//   honest engines must drop while committing only valid blocks. Mutations caught: a majority
+//   quorum rule (first by any invariant, then by agreement alone), the lock ignored at line 22,
+//   persist_signed_state returning OK without storing (with crashes), and an engine that takes
+//   blocks as valid without asking the application (by the validity checker).
 #include <gtest/gtest.h>
 
 #include "consensus/sim/simulator.h"
 
 namespace tc::consensus::sim {
 namespace {
+
+constexpr std::uint32_t kBehavioursOfIssue12Seeds =
+    kAllBehaviours & ~(kPayloadVariants | kInvalidBlocks);
 
 struct Suite {
   const char* name;
@@ -94,6 +101,8 @@ TEST(SimulationTest, SeedsThatStalledAfterARestartAcrossARoundChange) {
     config.seed = c.seed;
     config.validators = c.validators;
     config.byzantine = c.byzantine;
+    // The attack mix they were found with (before payload variants and invalid blocks).
+    config.byzantine_behaviours = kBehavioursOfIssue12Seeds;
     config.partitions = true;
     config.crashes = true;
     const SimResult result = run_simulation(config);
@@ -152,16 +161,13 @@ bool broken_majority(std::uint64_t power, std::uint64_t total) {
   return 2 * power > total;
 }
 
-std::uint64_t first_failing_seed(bool check_certificates, std::string& violation) {
-  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
-    SimConfig config;
+// The first of `seeds` consecutive seeds from config.seed whose run reports a violation (its text
+// in `violation`), or 0 when every run is clean.
+std::uint64_t first_failing_seed(SimConfig config, std::uint64_t seeds, std::string& violation) {
+  config.check_liveness = false;  // a broken rule may stall; only safety is asked about
+  const std::uint64_t first = config.seed;
+  for (std::uint64_t seed = first; seed < first + seeds; ++seed) {
     config.seed = seed;
-    config.validators = 7;
-    config.byzantine = 2;
-    config.target_height = 6;
-    config.quorum_rule = broken_majority;
-    config.check_certificates = check_certificates;
-    config.check_liveness = false;
     const SimResult result = run_simulation(config);
     if (!result.ok) {
       violation = result.violation;
@@ -171,14 +177,95 @@ std::uint64_t first_failing_seed(bool check_certificates, std::string& violation
   return 0;
 }
 
+std::uint64_t first_failing_seed_majority_quorum(bool check_certificates, std::string& violation) {
+  SimConfig config;
+  config.validators = 7;
+  config.byzantine = 2;
+  config.target_height = 6;
+  config.quorum_rule = broken_majority;
+  config.check_certificates = check_certificates;
+  return first_failing_seed(config, 200, violation);
+}
+
 TEST(SimulationTest, BrokenQuorumRuleIsCaught) {
   std::string violation;
-  const std::uint64_t seed = first_failing_seed(true, violation);
+  const std::uint64_t seed = first_failing_seed_majority_quorum(true, violation);
   EXPECT_NE(seed, 0u) << "the invariants missed a majority quorum rule in 200 seeds";
   // Without the certificate check, the split-brain attack must show up as disagreement itself.
-  const std::uint64_t agreement_seed = first_failing_seed(false, violation);
+  const std::uint64_t agreement_seed = first_failing_seed_majority_quorum(false, violation);
   ASSERT_NE(agreement_seed, 0u) << "no agreement violation found with a majority quorum rule";
   EXPECT_NE(violation.find("agreement violated"), std::string::npos) << violation;
+}
+
+// Issue 12, item 1: Byzantine proposers send hash-bound blocks the application refuses, and
+// altered payloads under signed hashes (theirs and relayed honest ones). The engines must drop
+// both, commit only valid blocks (the validity checker) and still decide every height.
+TEST(SimulationTest, PayloadVariantsAndInvalidBlocksAreHarmless) {
+  std::uint64_t unbound = 0;
+  std::uint64_t invalid = 0;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    SimConfig config;
+    config.seed = seed;
+    config.validators = 4;
+    config.byzantine = 1;
+    config.byzantine_behaviours = kPayloadVariants | kInvalidBlocks;
+    config.target_height = 6;
+    const SimResult result = run_simulation(config);
+    ASSERT_TRUE(result.ok) << "seed " << seed << ": " << result.violation << "\ntrace tail:\n"
+                           << result.trace;
+    EXPECT_GE(result.stats.min_height_committed, 6u);
+    unbound += result.stats.proposals_unbound;
+    invalid += result.stats.blocks_invalid;
+  }
+  EXPECT_GT(unbound, 0u) << "no altered payload reached an honest engine";
+  EXPECT_GT(invalid, 0u) << "no invalid block reached an honest engine";
+}
+
+// Issue 12, item 6: mutation tests. Each breaks one rule on purpose, and the checkers must report
+// it within the CI seed budget.
+
+// Line 22 accepts any valid block: a validator locked on one block prevotes another, and two
+// blocks can gather quorums at one height.
+TEST(SimulationTest, MutationLockIgnoredIsCaught) {
+  SimConfig config;
+  config.validators = 4;
+  config.byzantine = 1;
+  config.target_height = 6;
+  config.engine_mutation = EngineMutation::kIgnoreLock;
+  std::string violation;
+  ASSERT_NE(first_failing_seed(config, 300, violation), 0u)
+      << "the invariants missed a validator that ignores its lock";
+  EXPECT_NE(violation.find("lock violated"), std::string::npos) << violation;
+}
+
+// persist_signed_state reports success but stores nothing: a validator that crashes and restarts
+// forgets what it signed, and signs a conflicting message.
+TEST(SimulationTest, MutationPersistWithoutStoringIsCaught) {
+  SimConfig config;
+  config.validators = 4;
+  config.byzantine = 1;
+  config.partitions = true;
+  config.crashes = true;
+  config.target_height = 6;
+  config.persist_drops_state = true;
+  std::string violation;
+  ASSERT_NE(first_failing_seed(config, 300, violation), 0u)
+      << "the invariants missed a host that does not persist signed state";
+  EXPECT_NE(violation.find("signed conflicting messages"), std::string::npos) << violation;
+}
+
+// The engine takes every bound block as valid: honest validators prevote and commit a Byzantine
+// proposer's invalid block, which only the validity checker sees.
+TEST(SimulationTest, MutationCommitWithoutValidationIsCaught) {
+  SimConfig config;
+  config.validators = 4;
+  config.byzantine = 1;
+  config.target_height = 6;
+  config.engine_mutation = EngineMutation::kSkipValidation;
+  std::string violation;
+  ASSERT_NE(first_failing_seed(config, 300, violation), 0u)
+      << "the invariants missed an engine that commits unvalidated blocks";
+  EXPECT_NE(violation.find("validity violated"), std::string::npos) << violation;
 }
 
 }  // namespace
