@@ -85,7 +85,7 @@ class SimApp final : public Application {
   // The simulated network keeps one set for every height.
   Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override { return set_; }
 
-  BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+  std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) override {
     BlockCandidate candidate;
     candidate.payload.resize(kBlockPayloadBytes);
     std::uint8_t* p = candidate.payload.data();
@@ -109,11 +109,12 @@ class SimApp final : public Application {
            std::memcmp(payload.data() + 14, tip_hash().data(), 32) == 0;
   }
 
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                    const CommitCertificate& certificate) override {
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      const CommitCertificate& certificate) override {
     chain_.push_back(
         CommittedBlock{height, hash, Bytes(payload.begin(), payload.end()), certificate});
     hook_(height, hash, certificate);
+    return Status::ok();
   }
 
  private:
@@ -492,7 +493,7 @@ void Simulation::byzantine_send(Node& node, const MessagePtr& message) {
     const Proposal& p = message->proposal;
     if ((behaviours & kEquivocateProposal) && p.pol_round == kNoPolRound) {
       auto other = std::make_shared<Message>(*message);
-      const BlockCandidate b = node.app->build_block(p.height, p.round);
+      const BlockCandidate b = *node.app->build_block(p.height, p.round);
       other->proposal.block_hash = b.hash;
       other->proposal.payload = b.payload;
       other->proposal.sig = keys_.sign(node.index, proposal_digest(kChainId, other->proposal));

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "consensus/engine.h"
@@ -71,10 +72,10 @@ class LedgerApplication final : public consensus::Application {
   // The ledger's block for (height, round): the highest fee rates of the mempool, timestamp
   // max(wall clock, parent + 1) (saturating). When building or executing it fails (a backend read
   // error), the block carries only the coinbase (counted built_empty). When even that fails, or
-  // height is not tip + 1, the failure is kept in failure() (the node must stop) and the candidate
-  // is empty (zero hash, no payload), which every replica rejects, so the round passes to the next
-  // proposer.
-  consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override;
+  // height is not tip + 1, the failure is kept in failure() (the node must stop) and there is
+  // nothing to propose (nullopt), so the round passes to the next proposer.
+  std::optional<consensus::BlockCandidate> build_block(std::uint64_t height,
+                                                       std::uint32_t round) override;
 
   // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
   // above the parent's and at most kMaxTimestampDriftMs ahead of the wall clock, its header names a
@@ -90,10 +91,11 @@ class LedgerApplication final : public consensus::Application {
 
   // Commits the block (executing it first if this node has not) with its certificate. A failure
   // (backend write error, or a block the ledger refuses, which a > 2/3 certificate over a block
-  // this node validated rules out) is kept in failure(): the node must stop, since its state no
-  // longer follows consensus.
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                    const CommitCertificate& certificate) override;
+  // this node validated rules out) is returned, which stops the engine, and kept in failure(): the
+  // node must stop, since its state no longer follows consensus. After a failure every later call
+  // returns it again without writing.
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      const CommitCertificate& certificate) override;
 
   // OK, or the first commit failure or failure to build any block.
   const Status& failure() const { return failure_; }

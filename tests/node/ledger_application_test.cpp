@@ -7,7 +7,8 @@
 //     or a timestamp of 2^64 - 1, is rejected and counted;
 //   - a proposal not above the parent's timestamp is rejected;
 //   - build_block stamps max(clock, parent + 1), and its block validates and commits;
-//   - build_block for a height that is not tip + 1 returns an empty candidate and sets failure();
+//   - build_block for a height that is not tip + 1 has nothing to propose and sets failure();
+//   - a commit that fails returns its error (which stops the engine), and so does every later one;
 //   - a payload with one byte altered under the genuine hash does not bind (counted unbound, not
 //     rejected), and the genuine payload still validates.
 #include "node/devnet/ledger_application.h"
@@ -74,7 +75,7 @@ TEST_F(LedgerApplicationTest, TimestampNotAboveTheParentIsRejected) {
 }
 
 TEST_F(LedgerApplicationTest, BuiltBlockUsesTheClockAndCommits) {
-  const consensus::BlockCandidate candidate = app_.build_block(1, 0);
+  const consensus::BlockCandidate candidate = app_.build_block(1, 0).value();
   ASSERT_FALSE(candidate.payload.empty());
   BlockView view;
   ASSERT_EQ(decode_block_view(candidate.payload, &view), DecodeError::kOk);
@@ -86,17 +87,31 @@ TEST_F(LedgerApplicationTest, BuiltBlockUsesTheClockAndCommits) {
   CommitCertificate certificate;
   certificate.height = 1;
   certificate.block_hash = candidate.hash;
-  app_.commit_block(1, candidate.hash, candidate.payload, certificate);
+  EXPECT_TRUE(app_.commit_block(1, candidate.hash, candidate.payload, certificate).is_ok());
   EXPECT_TRUE(app_.failure().is_ok()) << app_.failure().to_string();
   EXPECT_EQ(chain_.ledger().tip()->height, 1u);
 }
 
 TEST_F(LedgerApplicationTest, BuildOffTheTipFailsWithoutAPayload) {
-  const consensus::BlockCandidate candidate = app_.build_block(5, 0);
-  EXPECT_TRUE(candidate.payload.empty());
-  EXPECT_TRUE(candidate.hash.is_zero());
+  EXPECT_FALSE(app_.build_block(5, 0).has_value());
   EXPECT_FALSE(app_.failure().is_ok());
   EXPECT_EQ(app_.counters().built, 0u);
+}
+
+TEST_F(LedgerApplicationTest, FailedCommitReturnsItsErrorAndStaysFailed) {
+  // A payload that does not decode cannot be executed, so it cannot be committed.
+  const Bytes garbage(40, 0xAB);
+  CommitCertificate certificate;
+  certificate.height = 1;
+  const Status first = app_.commit_block(1, Hash256{}, garbage, certificate);
+  EXPECT_FALSE(first.is_ok());
+  EXPECT_FALSE(app_.failure().is_ok());
+  // Later commits, even of a good block with its certificate, return the failure and write nothing.
+  const consensus::BlockCandidate good = app_.build_block(1, 0).value();
+  certificate.block_hash = good.hash;
+  const Status again = app_.commit_block(1, good.hash, good.payload, certificate);
+  EXPECT_EQ(again.to_string(), first.to_string());
+  EXPECT_EQ(chain_.ledger().tip()->height, 0u);
 }
 
 TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillValidates) {
