@@ -454,7 +454,7 @@ void Engine::on_committed_block(const CommittedBlock& block) {
   }
   if (known_block(block.hash) == nullptr) {
     if (!app_.payload_binds(block.hash, block.payload) ||
-        !app_.validate_block(height_, block.hash, block.payload)) {
+        !app_.validate_block(height_, block.hash, block.payload, BlockOrigin::kCertified)) {
       count(Counter::kCatchUpRejected);
       return;
     }
@@ -717,7 +717,7 @@ bool Engine::remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t
     count(Counter::kBlockRefused);
     return true;
   }
-  if (!trusted && !app_.validate_block(height_, hash, payload)) {
+  if (!trusted && !app_.validate_block(height_, hash, payload, BlockOrigin::kProposal)) {
     count(Counter::kProposalInvalidBlock);
     return false;
   }

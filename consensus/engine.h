@@ -140,6 +140,16 @@ struct BlockCandidate {
   Bytes payload;
 };
 
+// Where a block handed to Application::validate_block comes from.
+enum class BlockOrigin : std::uint8_t {
+  // A proposal for the current height: every rule applies, those that read this node's clock too.
+  kProposal,
+  // From block sync, with a verified > 2/3 certificate: the network has decided it, so a rule that
+  // depends on this node's clock (a lagging node's clock says nothing about the block) must not
+  // refuse it.
+  kCertified,
+};
+
 // What the ledger implements. Calls are synchronous, from the engine's thread.
 class Application {
  public:
@@ -167,7 +177,8 @@ class Application {
   // again only for a block it evicted under its memory bound (EngineConfig::blocks_per_height_max)
   // and is sent once more, and a proposal whose block is invalid makes the round's proposal
   // invalid for good.
-  virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) = 0;
+  virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                              BlockOrigin origin) = 0;
   // The block is final. Called once per height, in height order, with its > 2/3 certificate. An
   // error (the block could not be made durable, or the application's state no longer follows
   // consensus) stops the engine (Engine::stopped()): it signs nothing more, and the node must stop.

@@ -103,7 +103,8 @@ class SimApp final : public Application {
     return sha256(payload) == hash;
   }
 
-  bool validate_block(std::uint64_t height, const Hash256&, ByteSpan payload) override {
+  bool validate_block(std::uint64_t height, const Hash256&, ByteSpan payload,
+                      BlockOrigin) override {
     return payload.size() == kBlockPayloadBytes && std::memcmp(payload.data(), "SIMBLK", 6) == 0 &&
            load_u64_le(payload.data() + 6) == height && height == tip_height() + 1 &&
            std::memcmp(payload.data() + 14, tip_hash().data(), 32) == 0;

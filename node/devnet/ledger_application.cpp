@@ -142,8 +142,8 @@ bool LedgerApplication::payload_binds(const Hash256& hash, ByteSpan payload) {
   return false;
 }
 
-bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash,
-                                       ByteSpan payload) {
+bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                                       consensus::BlockOrigin origin) {
   auto executed = ledger_.execute_block(payload);
   Status verdict;
   if (!executed.is_ok()) {
@@ -156,6 +156,7 @@ bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash
                                std::to_string(executed->block.header.timestamp_ms) +
                                " not above the parent's " + std::to_string(tip_timestamp_ms_));
   } else if (const std::uint64_t latest = saturating_add(wall_clock_ms_(), kMaxTimestampDriftMs);
+             origin == consensus::BlockOrigin::kProposal &&
              executed->block.header.timestamp_ms > latest) {
     verdict =
         invalid_argument("block " + std::to_string(height) + ": timestamp " +

@@ -78,13 +78,16 @@ class LedgerApplication final : public consensus::Application {
                                                        std::uint32_t round) override;
 
   // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
-  // above the parent's and at most kMaxTimestampDriftMs ahead of the wall clock, its header names a
-  // proposer with voting power (free-tier masternodes never propose), and Ledger::execute_block
-  // accepts it (every ledger rule, all signatures in one batch). The header's round and proposer
-  // are not compared with the proposal's: a proposer re-proposes its valid value (pol_round) with
-  // the header an earlier round's proposer built. Writes nothing; the executed block is kept for
-  // commit_block. A rejection is counted and its reason kept in last_rejection().
-  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
+  // above the parent's and, for a proposal (not a certified block from block sync, which a node
+  // with a slow clock must still follow), at most kMaxTimestampDriftMs ahead of the wall clock,
+  // its header names a proposer with voting power (free-tier masternodes never propose), and
+  // Ledger::execute_block accepts it (every ledger rule, all signatures in one batch). The
+  // header's round and proposer are not compared with the proposal's: a proposer re-proposes its
+  // valid value (pol_round) with the header an earlier round's proposer built. Writes nothing; the
+  // executed block is kept for commit_block. A rejection is counted and its reason kept in
+  // last_rejection().
+  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      consensus::BlockOrigin origin) override;
 
   // ledger::check_block_binding; a payload that does not bind is counted (unbound), not rejected.
   bool payload_binds(const Hash256& hash, ByteSpan payload) override;

@@ -22,7 +22,8 @@
 // a restarted engine takes its height's set without replaying earlier heights, a certificate of
 // the old set is refused for a new-set height, and a height without a set stops the engine; a
 // failed commit stops the engine before it signs anything more; a proposer whose application has
-// nothing to propose proposes nothing and prevotes nil at timeoutPropose.
+// nothing to propose proposes nothing and prevotes nil at timeoutPropose; a block the application
+// refuses as a proposal (ahead of its clock) is accepted from block sync with its certificate.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -107,7 +108,11 @@ class TestApp final : public Application {
   bool payload_binds(const Hash256& hash, ByteSpan payload) override {
     return sha256(payload) == hash;
   }
-  bool validate_block(std::uint64_t, const Hash256&, ByteSpan payload) override {
+  // Tag 0xBA is invalid; tag 0xFA stands for a block ahead of this node's clock, refused only as a
+  // proposal.
+  bool validate_block(std::uint64_t, const Hash256&, ByteSpan payload,
+                      BlockOrigin origin) override {
+    if (payload.size() == 13 && payload[12] == 0xFA) return origin == BlockOrigin::kCertified;
     return payload.size() == 13 && payload[12] != 0xBA;
   }
   Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
@@ -640,7 +645,9 @@ TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
       return TestApp::make(height, round, 0x51);
     }
     bool payload_binds(const Hash256&, ByteSpan) override { return true; }
-    bool validate_block(std::uint64_t, const Hash256&, ByteSpan) override { return true; }
+    bool validate_block(std::uint64_t, const Hash256&, ByteSpan, BlockOrigin) override {
+      return true;
+    }
     Status commit_block(std::uint64_t height, const Hash256&, ByteSpan,
                         const CommitCertificate& certificate) override {
       if (height > 100) throw std::runtime_error("the engine did not return to its host");
@@ -933,6 +940,23 @@ TEST_F(EngineTest, NothingToProposeLeavesTheRoundToTimeoutPropose) {
   ASSERT_EQ(host.votes.size(), 1u);
   EXPECT_EQ(host.votes[0].type, VoteType::kPrevote);
   EXPECT_TRUE(host.votes[0].is_nil());
+}
+
+TEST_F(EngineTest, CertifiedBlockIsValidatedAsCertified) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate ahead = TestApp::make(1, 0, 0xFA);
+  engine->on_proposal(proposal(0, 0, ahead));
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalInvalidBlock), 1u);
+  std::vector<Vote> precommits;
+  for (std::uint32_t i : {0u, 1u, 2u})
+    precommits.push_back(vote(i, 0, VoteType::kPrecommit, ahead.hash));
+  engine->on_committed_block(CommittedBlock{1, ahead.hash, ahead.payload,
+                                            make_certificate(1, 0, ahead.hash, precommits, *set_)});
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, ahead.hash);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // Scenarios:
 //   - a proposal exactly kMaxTimestampDriftMs ahead of the clock is accepted; one millisecond more,
 //     or a timestamp of 2^64 - 1, is rejected and counted;
+//   - a certified block (block sync) far ahead of the clock is accepted, the same block as a
+//     proposal refused;
 //   - a proposal not above the parent's timestamp is rejected;
 //   - build_block stamps max(clock, parent + 1), and its block validates and commits;
 //   - build_block for a height that is not tip + 1 has nothing to propose and sets failure();
@@ -28,6 +30,8 @@ namespace {
 
 constexpr std::uint64_t kGenesisMs = 1'700'000'000'000ull;
 constexpr std::uint64_t kNowMs = kGenesisMs + 60'000;
+constexpr consensus::BlockOrigin kProposal = consensus::BlockOrigin::kProposal;
+constexpr consensus::BlockOrigin kCertified = consensus::BlockOrigin::kCertified;
 
 struct Proposal {
   Hash256 hash;
@@ -57,19 +61,28 @@ TEST_F(LedgerApplicationTest, TimestampsFarAheadOfTheClockAreRejected) {
   const Proposal at_limit = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs);
   const Proposal beyond = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs + 1);
   const Proposal end_of_time = proposal_at(chain_, std::numeric_limits<std::uint64_t>::max());
-  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload));
+  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload, kProposal));
   EXPECT_NE(app_.last_rejection().message().find("ahead of the local clock"), std::string::npos)
       << app_.last_rejection().to_string();
-  EXPECT_FALSE(app_.validate_block(1, end_of_time.hash, end_of_time.payload));
+  EXPECT_FALSE(app_.validate_block(1, end_of_time.hash, end_of_time.payload, kProposal));
   EXPECT_EQ(app_.counters().rejected, 2u);
-  EXPECT_TRUE(app_.validate_block(1, at_limit.hash, at_limit.payload))
+  EXPECT_TRUE(app_.validate_block(1, at_limit.hash, at_limit.payload, kProposal))
       << app_.last_rejection().to_string();
   EXPECT_EQ(app_.counters().validated, 1u);
 }
 
+// A block sync peer delivers a decided block; this node's clock being behind must not stop it
+// following the chain.
+TEST_F(LedgerApplicationTest, CertifiedBlockFarAheadOfTheClockIsAccepted) {
+  const Proposal beyond = proposal_at(chain_, kNowMs + 10 * kMaxTimestampDriftMs);
+  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload, kProposal));
+  EXPECT_TRUE(app_.validate_block(1, beyond.hash, beyond.payload, kCertified))
+      << app_.last_rejection().to_string();
+}
+
 TEST_F(LedgerApplicationTest, TimestampNotAboveTheParentIsRejected) {
   const Proposal same = proposal_at(chain_, kGenesisMs);
-  EXPECT_FALSE(app_.validate_block(1, same.hash, same.payload));
+  EXPECT_FALSE(app_.validate_block(1, same.hash, same.payload, kProposal));
   EXPECT_NE(app_.last_rejection().message().find("not above the parent"), std::string::npos)
       << app_.last_rejection().to_string();
 }
@@ -82,7 +95,7 @@ TEST_F(LedgerApplicationTest, BuiltBlockUsesTheClockAndCommits) {
   const Block block = view.to_block();
   EXPECT_EQ(block.header.timestamp_ms, kNowMs);
   EXPECT_EQ(candidate.hash, block_hash(block.header));
-  EXPECT_TRUE(app_.validate_block(1, candidate.hash, candidate.payload))
+  EXPECT_TRUE(app_.validate_block(1, candidate.hash, candidate.payload, kProposal))
       << app_.last_rejection().to_string();
   CommitCertificate certificate;
   certificate.height = 1;
@@ -122,7 +135,7 @@ TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillVali
   EXPECT_EQ(app_.counters().unbound, 1u);
   EXPECT_EQ(app_.counters().rejected, 0u);
   EXPECT_TRUE(app_.payload_binds(genuine.hash, genuine.payload));
-  EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload))
+  EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload, kProposal))
       << app_.last_rejection().to_string();
 }
 
