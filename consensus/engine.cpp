@@ -137,20 +137,10 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
   }
 
   // Lines 11-21: the proposer proposes its valid value, or a new block; everyone else waits.
-  if (self_.has_value() && proposer(round) == *self_) {
-    Proposal proposal;
-    proposal.height = height;
-    proposal.round = round;
-    proposal.proposer_index = *self_;
-    if (signed_.valid_round >= 0) {
-      proposal.block_hash = signed_.valid_hash;
-      proposal.pol_round = static_cast<std::uint32_t>(signed_.valid_round);
-      proposal.payload = signed_.valid_payload;
-    } else {
-      BlockCandidate candidate = app_.build_block(height, round);
-      proposal.block_hash = candidate.hash;
-      proposal.payload = std::move(candidate.payload);
-    }
+  std::optional<Proposal> own;
+  if (self_.has_value() && proposer(round) == *self_) own = own_proposal(height, round);
+  if (own.has_value()) {
+    Proposal& proposal = *own;
     remember_block(proposal.block_hash, proposal.payload, round, true);
     if (!may_sign(signed_, height, round, SignStep::kProposal, proposal.block_hash,
                   proposal.pol_round)) {
@@ -183,6 +173,24 @@ void Engine::enter_new_round(std::uint64_t height, std::uint32_t round) {
                          config_.timeouts.propose_ms(round));
 }
 
+std::optional<Proposal> Engine::own_proposal(std::uint64_t height, std::uint32_t round) {
+  Proposal proposal;
+  proposal.height = height;
+  proposal.round = round;
+  proposal.proposer_index = *self_;
+  if (signed_.valid_round >= 0) {
+    proposal.block_hash = signed_.valid_hash;
+    proposal.pol_round = static_cast<std::uint32_t>(signed_.valid_round);
+    proposal.payload = signed_.valid_payload;
+    return proposal;
+  }
+  std::optional<BlockCandidate> candidate = app_.build_block(height, round);
+  if (!candidate.has_value()) return std::nullopt;
+  proposal.block_hash = candidate->hash;
+  proposal.payload = std::move(candidate->payload);
+  return proposal;
+}
+
 void Engine::enter_prevote(std::uint64_t height, std::uint32_t round, const Hash256& block_hash) {
   // Events: the round's proposal without a proof-of-lock round (line 22) or with one whose prevote
   // quorum is here (line 28); timeoutPropose (line 57, block_hash = nil).
@@ -206,12 +214,20 @@ void Engine::finalize_commit(std::uint64_t height, std::uint32_t round, const Ha
   if (height != height_) return;
   const KnownBlock* block = known_block(block_hash);
   assert(block != nullptr && "commit of a block that is not known valid");
+  Status committed;
   if (certificate != nullptr) {
-    app_.commit_block(height, block_hash, block->payload, *certificate);
+    committed = app_.commit_block(height, block_hash, block->payload, *certificate);
   } else {
     const std::vector<Vote> precommits = rounds_.at(round).precommits.votes_for(block_hash);
     const CommitCertificate made = make_certificate(height, round, block_hash, precommits, *set_);
-    app_.commit_block(height, block_hash, block->payload, made);
+    committed = app_.commit_block(height, block_hash, block->payload, made);
+  }
+  if (!committed.is_ok()) {
+    // The application's state no longer follows the decided chain: anything signed from here on
+    // would rest on state this node does not have.
+    count(Counter::kCommitFailed);
+    stopped_ = true;
+    return;
   }
   count(Counter::kCommit);
 
@@ -286,7 +302,7 @@ void Engine::prune_past_rounds() {
 }
 
 bool Engine::apply_one_rule() {
-  if (!started_) return false;
+  if (!started_ || stopped_) return false;
   const std::uint64_t total = set_->total_power();
 
   // Line 49: precommits of > 2/3 for a known valid block, in any round, decide the height.
@@ -439,7 +455,7 @@ void Engine::on_committed_block(const CommittedBlock& block) {
   }
   if (known_block(block.hash) == nullptr) {
     if (!app_.payload_binds(block.hash, block.payload) ||
-        !app_.validate_block(height_, block.hash, block.payload)) {
+        !app_.validate_block(height_, block.hash, block.payload, BlockOrigin::kCertified)) {
       count(Counter::kCatchUpRejected);
       return;
     }
@@ -703,7 +719,7 @@ bool Engine::remember_block(const Hash256& hash, ByteSpan payload, std::uint32_t
     return true;
   }
   if (!trusted && config_.mutation != EngineMutation::kSkipValidation &&
-      !app_.validate_block(height_, hash, payload)) {
+      !app_.validate_block(height_, hash, payload, BlockOrigin::kProposal)) {
     count(Counter::kProposalInvalidBlock);
     return false;
   }

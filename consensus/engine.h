@@ -150,6 +150,16 @@ struct BlockCandidate {
   Bytes payload;
 };
 
+// Where a block handed to Application::validate_block comes from.
+enum class BlockOrigin : std::uint8_t {
+  // A proposal for the current height: every rule applies, those that read this node's clock too.
+  kProposal,
+  // From block sync, with a verified > 2/3 certificate: the network has decided it, so a rule that
+  // depends on this node's clock (a lagging node's clock says nothing about the block) must not
+  // refuse it.
+  kCertified,
+};
+
 // What the ledger implements. Calls are synchronous, from the engine's thread.
 class Application {
  public:
@@ -160,8 +170,10 @@ class Application {
   // the same object for every height of an epoch. An error (the application cannot name the set,
   // so its state is broken) stops the engine (Engine::stopped()).
   virtual Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t height) = 0;
-  // A new block for (height, round) that this validator proposes.
-  virtual BlockCandidate build_block(std::uint64_t height, std::uint32_t round) = 0;
+  // A new block for (height, round) that this validator proposes, or nullopt when there is nothing
+  // to propose (the application cannot build a block now). Then the engine proposes nothing in
+  // this round and, like every other validator, prevotes nil at timeoutPropose.
+  virtual std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) = 0;
   // Whether `payload` is exactly the block that `hash` names: a stateless check of the bytes alone
   // (for the ledger, the header hashes to `hash` and its roots cover every transaction byte,
   // signatures included). A proposal is signed over the hash, not the payload, so anyone relaying
@@ -175,10 +187,13 @@ class Application {
   // again only for a block it evicted under its memory bound (EngineConfig::blocks_per_height_max)
   // and is sent once more, and a proposal whose block is invalid makes the round's proposal
   // invalid for good.
-  virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) = 0;
-  // The block is final. Called once per height, in height order, with its > 2/3 certificate.
-  virtual void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                            const CommitCertificate& certificate) = 0;
+  virtual bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                              BlockOrigin origin) = 0;
+  // The block is final. Called once per height, in height order, with its > 2/3 certificate. An
+  // error (the block could not be made durable, or the application's state no longer follows
+  // consensus) stops the engine (Engine::stopped()): it signs nothing more, and the node must stop.
+  virtual Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                              const CommitCertificate& certificate) = 0;
 };
 
 // The engine's outputs.
@@ -232,6 +247,7 @@ enum class Counter : std::uint8_t {
   kPersistFailed,
   kRoundSkip,
   kCommit,
+  kCommitFailed,  // the application refused a decided block: the engine stopped
   kCatchUpCommit,
   kCatchUpRejected,
   kCount
@@ -283,8 +299,8 @@ class Engine {
   std::optional<std::uint32_t> self_index() const { return self_; }
   // The set of height(). REQUIRES: start() was called and the engine is not stopped before it.
   const ValidatorSet& validator_set() const { return *set_; }
-  // The application could not name a height's validator set: the engine ignores every input from
-  // then on and signs nothing. The node must stop.
+  // The application could not name a height's validator set or failed to commit a block: the
+  // engine ignores every input from then on and signs nothing. The node must stop.
   bool stopped() const { return stopped_; }
   const EngineMetrics& metrics() const { return metrics_; }
   // Rounds of the current height with stored votes (pruning is observable in tests).
@@ -321,6 +337,9 @@ class Engine {
   void enter_precommit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash);
   void finalize_commit(std::uint64_t height, std::uint32_t round, const Hash256& block_hash,
                        const CommitCertificate* certificate);
+  // This validator's proposal for (height, round), unsigned: its valid value, else a new block
+  // from the application; nullopt when the application has nothing to propose.
+  std::optional<Proposal> own_proposal(std::uint64_t height, std::uint32_t round);
   // Takes height_'s validator set from the application and sizes the per-validator state for it;
   // on an error stops the engine and returns false.
   bool load_validator_set();

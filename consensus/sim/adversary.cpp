@@ -118,7 +118,7 @@ void Adversary::send(Node& node, const MessagePtr& message) {
         invalid ? node.app->build_invalid_block(
                       p.height, p.round,
                       static_cast<InvalidBlockKind>(rng_.uniform(0, kInvalidBlockKinds - 1)))
-                : node.app->build_block(p.height, p.round);
+                : node.app->make_block(p.height, p.round);
     other->proposal.block_hash = b.hash;
     other->proposal.payload = b.payload;
     other->proposal.sig = keys_.sign(node.index, proposal_digest(kChainId, other->proposal));

@@ -16,7 +16,7 @@ constexpr std::uint8_t kRefusedMarker = 0xBA;
 
 }  // namespace
 
-BlockCandidate SimApp::build_block(std::uint64_t height, std::uint32_t round) {
+BlockCandidate SimApp::make_block(std::uint64_t height, std::uint32_t round) {
   BlockCandidate candidate;
   candidate.payload.resize(kBlockPayloadBytes);
   std::uint8_t* p = candidate.payload.data();
@@ -32,7 +32,7 @@ BlockCandidate SimApp::build_block(std::uint64_t height, std::uint32_t round) {
 
 BlockCandidate SimApp::build_invalid_block(std::uint64_t height, std::uint32_t round,
                                            InvalidBlockKind kind) {
-  BlockCandidate candidate = build_block(height, round);
+  BlockCandidate candidate = make_block(height, round);
   std::uint8_t* p = candidate.payload.data();
   switch (kind) {
     case InvalidBlockKind::kWrongHeight:
@@ -53,21 +53,23 @@ bool SimApp::payload_binds(const Hash256& hash, ByteSpan payload) {
   return sha256(payload) == hash;
 }
 
-bool SimApp::validate_block(std::uint64_t height, const Hash256&, ByteSpan payload) {
+bool SimApp::validate_block(std::uint64_t height, const Hash256&, ByteSpan payload, BlockOrigin) {
   return payload.size() == kBlockPayloadBytes && std::memcmp(payload.data(), "SIMBLK", 6) == 0 &&
          load_u64_le(payload.data() + 6) == height && height == tip_height() + 1 &&
          std::memcmp(payload.data() + 14, tip_hash().data(), 32) == 0 &&
          payload[kMarkerOffset] != kRefusedMarker;
 }
 
-void SimApp::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                          const CommitCertificate& certificate) {
+Status SimApp::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                            const CommitCertificate& certificate) {
   // The validity checker's input: the engine must never commit a block this state refuses, so it
   // is judged again here rather than trusting what the engine remembered.
-  const bool valid = payload_binds(hash, payload) && validate_block(height, hash, payload);
+  const bool valid = payload_binds(hash, payload) &&
+                     validate_block(height, hash, payload, BlockOrigin::kCertified);
   chain_.push_back(
       CommittedBlock{height, hash, Bytes(payload.begin(), payload.end()), certificate});
   hook_(height, hash, certificate, valid);
+  return Status::ok();
 }
 
 }  // namespace tc::consensus::sim

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "consensus/engine.h"
@@ -38,15 +39,20 @@ class SimApp final : public Application {
 
   // The simulated network keeps one set for every height.
   Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override { return set_; }
-  BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override;
+  std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) override {
+    return make_block(height, round);
+  }
+  // A new valid block for (height, round) on this node's tip (also what a Byzantine node signs).
+  BlockCandidate make_block(std::uint64_t height, std::uint32_t round);
   // A block for (height, round) that binds to its hash but that validate_block refuses.
   BlockCandidate build_invalid_block(std::uint64_t height, std::uint32_t round,
                                      InvalidBlockKind kind);
   bool payload_binds(const Hash256& hash, ByteSpan payload) override;
-  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
+  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      BlockOrigin origin) override;
   // Appends the block and calls the hook, with whether the block was valid just before.
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                    const CommitCertificate& certificate) override;
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      const CommitCertificate& certificate) override;
 
  private:
   std::uint32_t index_;

@@ -59,15 +59,15 @@ Result<std::shared_ptr<const consensus::ValidatorSet>> LedgerApplication::valida
   return set_;
 }
 
-consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
-                                                         std::uint32_t round) {
+std::optional<consensus::BlockCandidate> LedgerApplication::build_block(std::uint64_t height,
+                                                                        std::uint32_t round) {
   const auto tip = ledger_.tip();
   if (!tip.has_value() || tip->height + 1 != height) {
     if (failure_.is_ok()) {
       failure_ = internal_error("build of block " + std::to_string(height) +
                                 ": the ledger's tip is not the parent");
     }
-    return consensus::BlockCandidate{};
+    return std::nullopt;
   }
   ledger::BlockTemplate tmpl;
   tmpl.height = height;
@@ -96,7 +96,7 @@ consensus::BlockCandidate LedgerApplication::build_block(std::uint64_t height,
       if (failure_.is_ok()) {
         failure_ = executed.status().with_context("build of block " + std::to_string(height));
       }
-      return consensus::BlockCandidate{};
+      return std::nullopt;
     }
   }
   ++counters_.built;
@@ -142,8 +142,8 @@ bool LedgerApplication::payload_binds(const Hash256& hash, ByteSpan payload) {
   return false;
 }
 
-bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash,
-                                       ByteSpan payload) {
+bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                                       consensus::BlockOrigin origin) {
   auto executed = ledger_.execute_block(payload);
   Status verdict;
   if (!executed.is_ok()) {
@@ -156,6 +156,7 @@ bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash
                                std::to_string(executed->block.header.timestamp_ms) +
                                " not above the parent's " + std::to_string(tip_timestamp_ms_));
   } else if (const std::uint64_t latest = saturating_add(wall_clock_ms_(), kMaxTimestampDriftMs);
+             origin == consensus::BlockOrigin::kProposal &&
              executed->block.header.timestamp_ms > latest) {
     verdict =
         invalid_argument("block " + std::to_string(height) + ": timestamp " +
@@ -177,9 +178,9 @@ bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash
   return true;
 }
 
-void LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                                     const CommitCertificate& certificate) {
-  if (!failure_.is_ok()) return;
+Status LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                                       const CommitCertificate& certificate) {
+  if (!failure_.is_ok()) return failure_;
   std::unique_ptr<ledger::ExecutedBlock> executed;
   if (auto it = executed_.find(hash); it != executed_.end()) {
     executed = std::move(it->second);
@@ -187,7 +188,7 @@ void LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, 
     auto fresh = ledger_.execute_block(payload);
     if (!fresh.is_ok()) {
       failure_ = fresh.status().with_context("commit of block " + std::to_string(height));
-      return;
+      return failure_;
     }
     executed = std::make_unique<ledger::ExecutedBlock>(std::move(fresh).value());
   }
@@ -195,11 +196,12 @@ void LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, 
   auto finalized = ledger_.commit_block(*executed, certificate);
   if (!finalized.is_ok()) {
     failure_ = finalized.status().with_context("commit of block " + std::to_string(height));
-    return;
+    return failure_;
   }
   tip_timestamp_ms_ = executed->block.header.timestamp_ms;
   ++counters_.committed;
   if (on_commit_) on_commit_(CommittedBlockInfo{*executed, certificate, *finalized});
+  return Status::ok();
 }
 
 }  // namespace tc::node

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "consensus/engine.h"
@@ -71,29 +72,33 @@ class LedgerApplication final : public consensus::Application {
   // The ledger's block for (height, round): the highest fee rates of the mempool, timestamp
   // max(wall clock, parent + 1) (saturating). When building or executing it fails (a backend read
   // error), the block carries only the coinbase (counted built_empty). When even that fails, or
-  // height is not tip + 1, the failure is kept in failure() (the node must stop) and the candidate
-  // is empty (zero hash, no payload), which every replica rejects, so the round passes to the next
-  // proposer.
-  consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override;
+  // height is not tip + 1, the failure is kept in failure() (the node must stop) and there is
+  // nothing to propose (nullopt), so the round passes to the next proposer.
+  std::optional<consensus::BlockCandidate> build_block(std::uint64_t height,
+                                                       std::uint32_t round) override;
 
   // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
-  // above the parent's and at most kMaxTimestampDriftMs ahead of the wall clock, its header names a
-  // proposer with voting power (free-tier masternodes never propose), and Ledger::execute_block
-  // accepts it (every ledger rule, all signatures in one batch). The header's round and proposer
-  // are not compared with the proposal's: a proposer re-proposes its valid value (pol_round) with
-  // the header an earlier round's proposer built. Writes nothing; the executed block is kept for
-  // commit_block. A rejection is counted and its reason kept in last_rejection().
-  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload) override;
+  // above the parent's and, for a proposal (not a certified block from block sync, which a node
+  // with a slow clock must still follow), at most kMaxTimestampDriftMs ahead of the wall clock,
+  // its header names a proposer with voting power (free-tier masternodes never propose), and
+  // Ledger::execute_block accepts it (every ledger rule, all signatures in one batch). The
+  // header's round and proposer are not compared with the proposal's: a proposer re-proposes its
+  // valid value (pol_round) with the header an earlier round's proposer built. Writes nothing; the
+  // executed block is kept for commit_block. A rejection is counted and its reason kept in
+  // last_rejection().
+  bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      consensus::BlockOrigin origin) override;
 
   // ledger::check_block_binding; a payload that does not bind is counted (unbound), not rejected.
   bool payload_binds(const Hash256& hash, ByteSpan payload) override;
 
   // Commits the block (executing it first if this node has not) with its certificate. A failure
   // (backend write error, or a block the ledger refuses, which a > 2/3 certificate over a block
-  // this node validated rules out) is kept in failure(): the node must stop, since its state no
-  // longer follows consensus.
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
-                    const CommitCertificate& certificate) override;
+  // this node validated rules out) is returned, which stops the engine, and kept in failure(): the
+  // node must stop, since its state no longer follows consensus. After a failure every later call
+  // returns it again without writing.
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
+                      const CommitCertificate& certificate) override;
 
   // OK, or the first commit failure or failure to build any block.
   const Status& failure() const { return failure_; }

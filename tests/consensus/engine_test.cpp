@@ -20,7 +20,10 @@
 // locked round's stay; the validator set is that of each height: after a set change (a join, a
 // leave, a power change) votes count against the new set, also those buffered before the change,
 // a restarted engine takes its height's set without replaying earlier heights, a certificate of
-// the old set is refused for a new-set height, and a height without a set stops the engine.
+// the old set is refused for a new-set height, and a height without a set stops the engine; a
+// failed commit stops the engine before it signs anything more; a proposer whose application has
+// nothing to propose proposes nothing and prevotes nil at timeoutPropose; a block the application
+// refuses as a proposal (ahead of its clock) is accepted from block sync with its certificate.
 #include "consensus/engine.h"
 
 #include <gtest/gtest.h>
@@ -89,7 +92,8 @@ class TestApp final : public Application {
     if (it == sets.begin()) return not_found("no set for height " + std::to_string(height));
     return std::prev(it)->second;
   }
-  BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+  std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) override {
+    if (nothing_to_propose) return std::nullopt;
     return make(height, round, 0xEE);
   }
   static BlockCandidate make(std::uint64_t height, std::uint32_t round, std::uint8_t tag) {
@@ -104,16 +108,24 @@ class TestApp final : public Application {
   bool payload_binds(const Hash256& hash, ByteSpan payload) override {
     return sha256(payload) == hash;
   }
-  bool validate_block(std::uint64_t, const Hash256&, ByteSpan payload) override {
+  // Tag 0xBA is invalid; tag 0xFA stands for a block ahead of this node's clock, refused only as a
+  // proposal.
+  bool validate_block(std::uint64_t, const Hash256&, ByteSpan payload,
+                      BlockOrigin origin) override {
+    if (payload.size() == 13 && payload[12] == 0xFA) return origin == BlockOrigin::kCertified;
     return payload.size() == 13 && payload[12] != 0xBA;
   }
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
-                    const CommitCertificate& certificate) override {
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
+                      const CommitCertificate& certificate) override {
+    if (fail_commit) return io_error("block " + std::to_string(height) + ": disk full");
     commits.push_back({height, hash, {}, certificate});
+    return Status::ok();
   }
   std::vector<CommittedBlock> commits;
   std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>> sets;
   int set_requests = 0;
+  bool nothing_to_propose = false;
+  bool fail_commit = false;
 };
 
 class EngineTest : public ::testing::Test {
@@ -474,7 +486,8 @@ TEST_F(EngineTest, ManyRoundsAtOneHeightEvictOldBlocksAndStillCommit) {
   EXPECT_GT(engine->metrics().get(Counter::kBlockEvicted), 0u);
   EXPECT_EQ(engine->metrics().get(Counter::kBlockRefused), 0u);
   const std::uint32_t proposer = engine->proposer(kRounds);
-  BlockCandidate block = app.build_block(1, kRounds);  // validator 3's own block in its round
+  BlockCandidate block =
+      app.build_block(1, kRounds).value();  // validator 3's own block in its round
   if (proposer != kSelf) {
     block = TestApp::make(1, kRounds, 0xD0);
     engine->on_proposal(proposal(proposer, kRounds, block));
@@ -628,15 +641,18 @@ TEST_F(EngineTest, SingleValidatorDecidesOneHeightPerCallAndReturns) {
     Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override {
       return set;
     }
-    BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+    std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) override {
       return TestApp::make(height, round, 0x51);
     }
     bool payload_binds(const Hash256&, ByteSpan) override { return true; }
-    bool validate_block(std::uint64_t, const Hash256&, ByteSpan) override { return true; }
-    void commit_block(std::uint64_t height, const Hash256&, ByteSpan,
-                      const CommitCertificate& certificate) override {
+    bool validate_block(std::uint64_t, const Hash256&, ByteSpan, BlockOrigin) override {
+      return true;
+    }
+    Status commit_block(std::uint64_t height, const Hash256&, ByteSpan,
+                        const CommitCertificate& certificate) override {
       if (height > 100) throw std::runtime_error("the engine did not return to its host");
       certificates.push_back(certificate);
+      return Status::ok();
     }
     std::vector<CommitCertificate> certificates;
     std::shared_ptr<const ValidatorSet> set;
@@ -879,6 +895,68 @@ TEST_F(EpochTest, AHeightWithoutASetStopsTheEngine) {
   engine->on_timeout({1, 0, TimeoutStep::kPropose});
   EXPECT_TRUE(host_.votes.empty());
   EXPECT_EQ(host_.persist_count, 0);
+}
+
+// ---- Application results (issue 12, item 6) --------------------------------------------------
+
+TEST_F(EngineTest, FailedCommitStopsTheEngine) {
+  TestApp app;
+  app.fail_commit = true;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate a = TestApp::make(1, 0, 0xA1);
+  engine->on_proposal(proposal(0, 0, a));
+  votes_from(*engine, {0, 1, 2}, 0, VoteType::kPrecommit, a.hash);
+  EXPECT_TRUE(engine->stopped());
+  EXPECT_EQ(engine->metrics().get(Counter::kCommitFailed), 1u);
+  EXPECT_EQ(engine->metrics().get(Counter::kCommit), 0u);
+  EXPECT_EQ(engine->height(), 1u);
+  // Nothing is signed any more: not the precommit that the prevote quorum would bring, not the
+  // next height's votes at its timeouts.
+  const int persisted = host.persist_count;
+  const std::size_t sent = host.votes.size();
+  votes_from(*engine, {0, 1, 2}, 0, VoteType::kPrevote, a.hash);
+  engine->on_timeout({1, 0, TimeoutStep::kPrevote});
+  engine->on_timeout({2, 0, TimeoutStep::kCommitWait});
+  engine->on_timeout({2, 0, TimeoutStep::kPropose});
+  engine->on_timeout({1, 0, TimeoutStep::kRetransmit});
+  EXPECT_EQ(host.persist_count, persisted);
+  EXPECT_EQ(host.votes.size(), sent);
+  EXPECT_EQ(engine->height(), 1u);
+}
+
+TEST_F(EngineTest, NothingToProposeLeavesTheRoundToTimeoutPropose) {
+  TestApp app;
+  app.nothing_to_propose = true;
+  RecordingHost host;
+  sim::SimSigner proposer_signer(keys_, 0);
+  Engine engine(config_, &proposer_signer, verifier_, app, host);
+  engine.start(1, SignedState{});
+  EXPECT_TRUE(host.proposals.empty());
+  EXPECT_EQ(host.persist_count, 0);
+  EXPECT_EQ(host.delay_of(TimeoutStep::kPropose, 0), config_.timeouts.propose_ms(0));
+  engine.on_timeout({1, 0, TimeoutStep::kPropose});
+  ASSERT_EQ(host.votes.size(), 1u);
+  EXPECT_EQ(host.votes[0].type, VoteType::kPrevote);
+  EXPECT_TRUE(host.votes[0].is_nil());
+}
+
+TEST_F(EngineTest, CertifiedBlockIsValidatedAsCertified) {
+  TestApp app;
+  RecordingHost host;
+  auto engine = make_engine(app, host);
+  engine->start(1, SignedState{});
+  const BlockCandidate ahead = TestApp::make(1, 0, 0xFA);
+  engine->on_proposal(proposal(0, 0, ahead));
+  EXPECT_EQ(engine->metrics().get(Counter::kProposalInvalidBlock), 1u);
+  std::vector<Vote> precommits;
+  for (std::uint32_t i : {0u, 1u, 2u})
+    precommits.push_back(vote(i, 0, VoteType::kPrecommit, ahead.hash));
+  engine->on_committed_block(CommittedBlock{1, ahead.hash, ahead.payload,
+                                            make_certificate(1, 0, ahead.hash, precommits, *set_)});
+  ASSERT_EQ(app.commits.size(), 1u);
+  EXPECT_EQ(app.commits[0].hash, ahead.hash);
 }
 
 }  // namespace

@@ -5,9 +5,12 @@
 // Scenarios:
 //   - a proposal exactly kMaxTimestampDriftMs ahead of the clock is accepted; one millisecond more,
 //     or a timestamp of 2^64 - 1, is rejected and counted;
+//   - a certified block (block sync) far ahead of the clock is accepted, the same block as a
+//     proposal refused;
 //   - a proposal not above the parent's timestamp is rejected;
 //   - build_block stamps max(clock, parent + 1), and its block validates and commits;
-//   - build_block for a height that is not tip + 1 returns an empty candidate and sets failure();
+//   - build_block for a height that is not tip + 1 has nothing to propose and sets failure();
+//   - a commit that fails returns its error (which stops the engine), and so does every later one;
 //   - a payload with one byte altered under the genuine hash does not bind (counted unbound, not
 //     rejected), and the genuine payload still validates.
 #include "node/devnet/ledger_application.h"
@@ -27,6 +30,8 @@ namespace {
 
 constexpr std::uint64_t kGenesisMs = 1'700'000'000'000ull;
 constexpr std::uint64_t kNowMs = kGenesisMs + 60'000;
+constexpr consensus::BlockOrigin kProposal = consensus::BlockOrigin::kProposal;
+constexpr consensus::BlockOrigin kCertified = consensus::BlockOrigin::kCertified;
 
 struct Proposal {
   Hash256 hash;
@@ -56,47 +61,70 @@ TEST_F(LedgerApplicationTest, TimestampsFarAheadOfTheClockAreRejected) {
   const Proposal at_limit = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs);
   const Proposal beyond = proposal_at(chain_, kNowMs + kMaxTimestampDriftMs + 1);
   const Proposal end_of_time = proposal_at(chain_, std::numeric_limits<std::uint64_t>::max());
-  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload));
+  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload, kProposal));
   EXPECT_NE(app_.last_rejection().message().find("ahead of the local clock"), std::string::npos)
       << app_.last_rejection().to_string();
-  EXPECT_FALSE(app_.validate_block(1, end_of_time.hash, end_of_time.payload));
+  EXPECT_FALSE(app_.validate_block(1, end_of_time.hash, end_of_time.payload, kProposal));
   EXPECT_EQ(app_.counters().rejected, 2u);
-  EXPECT_TRUE(app_.validate_block(1, at_limit.hash, at_limit.payload))
+  EXPECT_TRUE(app_.validate_block(1, at_limit.hash, at_limit.payload, kProposal))
       << app_.last_rejection().to_string();
   EXPECT_EQ(app_.counters().validated, 1u);
 }
 
+// A block sync peer delivers a decided block; this node's clock being behind must not stop it
+// following the chain.
+TEST_F(LedgerApplicationTest, CertifiedBlockFarAheadOfTheClockIsAccepted) {
+  const Proposal beyond = proposal_at(chain_, kNowMs + 10 * kMaxTimestampDriftMs);
+  EXPECT_FALSE(app_.validate_block(1, beyond.hash, beyond.payload, kProposal));
+  EXPECT_TRUE(app_.validate_block(1, beyond.hash, beyond.payload, kCertified))
+      << app_.last_rejection().to_string();
+}
+
 TEST_F(LedgerApplicationTest, TimestampNotAboveTheParentIsRejected) {
   const Proposal same = proposal_at(chain_, kGenesisMs);
-  EXPECT_FALSE(app_.validate_block(1, same.hash, same.payload));
+  EXPECT_FALSE(app_.validate_block(1, same.hash, same.payload, kProposal));
   EXPECT_NE(app_.last_rejection().message().find("not above the parent"), std::string::npos)
       << app_.last_rejection().to_string();
 }
 
 TEST_F(LedgerApplicationTest, BuiltBlockUsesTheClockAndCommits) {
-  const consensus::BlockCandidate candidate = app_.build_block(1, 0);
+  const consensus::BlockCandidate candidate = app_.build_block(1, 0).value();
   ASSERT_FALSE(candidate.payload.empty());
   BlockView view;
   ASSERT_EQ(decode_block_view(candidate.payload, &view), DecodeError::kOk);
   const Block block = view.to_block();
   EXPECT_EQ(block.header.timestamp_ms, kNowMs);
   EXPECT_EQ(candidate.hash, block_hash(block.header));
-  EXPECT_TRUE(app_.validate_block(1, candidate.hash, candidate.payload))
+  EXPECT_TRUE(app_.validate_block(1, candidate.hash, candidate.payload, kProposal))
       << app_.last_rejection().to_string();
   CommitCertificate certificate;
   certificate.height = 1;
   certificate.block_hash = candidate.hash;
-  app_.commit_block(1, candidate.hash, candidate.payload, certificate);
+  EXPECT_TRUE(app_.commit_block(1, candidate.hash, candidate.payload, certificate).is_ok());
   EXPECT_TRUE(app_.failure().is_ok()) << app_.failure().to_string();
   EXPECT_EQ(chain_.ledger().tip()->height, 1u);
 }
 
 TEST_F(LedgerApplicationTest, BuildOffTheTipFailsWithoutAPayload) {
-  const consensus::BlockCandidate candidate = app_.build_block(5, 0);
-  EXPECT_TRUE(candidate.payload.empty());
-  EXPECT_TRUE(candidate.hash.is_zero());
+  EXPECT_FALSE(app_.build_block(5, 0).has_value());
   EXPECT_FALSE(app_.failure().is_ok());
   EXPECT_EQ(app_.counters().built, 0u);
+}
+
+TEST_F(LedgerApplicationTest, FailedCommitReturnsItsErrorAndStaysFailed) {
+  // A payload that does not decode cannot be executed, so it cannot be committed.
+  const Bytes garbage(40, 0xAB);
+  CommitCertificate certificate;
+  certificate.height = 1;
+  const Status first = app_.commit_block(1, Hash256{}, garbage, certificate);
+  EXPECT_FALSE(first.is_ok());
+  EXPECT_FALSE(app_.failure().is_ok());
+  // Later commits, even of a good block with its certificate, return the failure and write nothing.
+  const consensus::BlockCandidate good = app_.build_block(1, 0).value();
+  certificate.block_hash = good.hash;
+  const Status again = app_.commit_block(1, good.hash, good.payload, certificate);
+  EXPECT_EQ(again.to_string(), first.to_string());
+  EXPECT_EQ(chain_.ledger().tip()->height, 0u);
 }
 
 TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillValidates) {
@@ -107,7 +135,7 @@ TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillVali
   EXPECT_EQ(app_.counters().unbound, 1u);
   EXPECT_EQ(app_.counters().rejected, 0u);
   EXPECT_TRUE(app_.payload_binds(genuine.hash, genuine.payload));
-  EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload))
+  EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload, kProposal))
       << app_.last_rejection().to_string();
 }
 

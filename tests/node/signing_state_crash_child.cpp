@@ -20,6 +20,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -206,22 +207,26 @@ class Node final : public consensus::Application, public consensus::EngineHost {
     return set_;
   }
 
-  consensus::BlockCandidate build_block(std::uint64_t height, std::uint32_t round) override {
+  std::optional<consensus::BlockCandidate> build_block(std::uint64_t height,
+                                                       std::uint32_t round) override {
     // A fresh nonce per build: a validator that forgot its proposal builds a different block.
     Bytes payload(24);
     store_u64_le(payload.data(), height);
     store_u32_le(payload.data() + 8, round);
     store_u32_le(payload.data() + 12, index_);
     store_u64_le(payload.data() + 16, network_.rng()());
-    return {sha256(payload), payload};
+    return consensus::BlockCandidate{sha256(payload), payload};
   }
   bool payload_binds(const Hash256& hash, ByteSpan payload) override {
     return sha256(payload) == hash;
   }
-  bool validate_block(std::uint64_t, const Hash256&, ByteSpan) override { return true; }
-  void commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
-                    const CommitCertificate&) override {
+  bool validate_block(std::uint64_t, const Hash256&, ByteSpan, consensus::BlockOrigin) override {
+    return true;
+  }
+  Status commit_block(std::uint64_t height, const Hash256& hash, ByteSpan,
+                      const CommitCertificate&) override {
     chain_.commit(height, hash);
+    return Status::ok();
   }
 
   Status persist_signed_state(const consensus::SignedState& state) override {
