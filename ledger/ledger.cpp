@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <limits>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -56,6 +57,13 @@ Status check_roots(const BlockView& block, std::span<const TransactionView> txs,
 
 }  // namespace
 
+std::uint64_t latest_timestamp_ms(std::uint64_t now_ms) {
+  std::uint64_t latest = 0;
+  return __builtin_add_overflow(now_ms, kMaxTimestampDriftMs, &latest)
+             ? std::numeric_limits<std::uint64_t>::max()
+             : latest;
+}
+
 Status check_block_binding(ByteSpan block_bytes, const Hash256& hash) {
   BlockView block;
   DecodeFailure decode_failure;
@@ -98,6 +106,8 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const LedgerConfig& config, LedgerB
       return corruption("ledger: the store has a tip but no UTXO set digest state");
     }
     ledger->utxo_digest_ = *utxo_digest;
+    TC_ASSIGN_OR_RETURN(std::optional<std::uint64_t> tip_timestamp_ms, backend->tip_timestamp_ms());
+    ledger->tip_timestamp_ms_ = tip_timestamp_ms.value_or(0);
     ledger->mempool_.set_next_height(tip->height + 1);
   }
   if (config.signature_check == SignatureCheck::kBatch) {
@@ -146,6 +156,7 @@ Status Ledger::commit_genesis(const GenesisConfig& genesis) {
           .with_context("genesis"));
   registry_.apply(delta, 0);
   utxo_digest_ = utxo;
+  tip_timestamp_ms_ = genesis.timestamp_ms;
   mempool_.set_next_height(1);
   return Status::ok();
 }
@@ -215,13 +226,15 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
   return Status::ok();
 }
 
-Result<ExecutedBlock> Ledger::execute_block(const Block& block, ExecuteStats* stats) {
+Result<ExecutedBlock> Ledger::execute_block(const Block& block, const ExecuteOptions& options,
+                                            ExecuteStats* stats) {
   Bytes bytes;
   encode(block, &bytes);
-  return execute_block(bytes, stats);
+  return execute_block(bytes, options, stats);
 }
 
-Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* stats) {
+Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, const ExecuteOptions& options,
+                                            ExecuteStats* stats) {
   BlockView block;
   DecodeFailure decode_failure;
   if (decode_block_view(block_bytes, &block, &decode_failure) != DecodeError::kOk) {
@@ -251,6 +264,15 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, ExecuteStats* 
     return reject("does not extend the tip at height " + std::to_string(tip->height));
   }
   if (block.prev_hash() != tip->hash) return reject("prev_hash is not the tip's hash");
+  if (block.timestamp_ms() <= tip_timestamp_ms_) {
+    return reject("timestamp " + std::to_string(block.timestamp_ms()) + " not above the parent's " +
+                  std::to_string(tip_timestamp_ms_));
+  }
+  if (options.latest_timestamp_ms && block.timestamp_ms() > *options.latest_timestamp_ms) {
+    return reject("timestamp " + std::to_string(block.timestamp_ms()) + " more than " +
+                  std::to_string(kMaxTimestampDriftMs) + " ms ahead of the local clock (latest " +
+                  std::to_string(*options.latest_timestamp_ms) + ")");
+  }
   if (block.tx_count() == 0) return reject("no coinbase");
 
   std::vector<TransactionView> txs;
@@ -393,6 +415,7 @@ Result<std::vector<Hash256>> Ledger::commit_block(const ExecutedBlock& executed,
                            executed.masternode_updates, executed.txids, &executed.utxo_digest}));
   registry_.apply(executed.registry_delta, height);
   utxo_digest_ = executed.utxo_digest;
+  tip_timestamp_ms_ = executed.block.header.timestamp_ms;
   mempool_.on_block_committed(height, executed.txids, executed.claims);
   return executed.txids;
 }

@@ -78,6 +78,23 @@ struct TxStatus {
   std::uint64_t height = 0;  // for kFinalized: the block that included it
 };
 
+// How far a proposed block's timestamp may run ahead of the validating node's wall clock. A block
+// further in the future is refused, so a Byzantine proposer cannot push the chain's time to the end
+// of the u64 range (every later block must be later still).
+inline constexpr std::uint64_t kMaxTimestampDriftMs = 15'000;
+
+// now_ms + kMaxTimestampDriftMs, saturating at 2^64 - 1: ExecuteOptions::latest_timestamp_ms for a
+// node whose wall clock reads now_ms.
+std::uint64_t latest_timestamp_ms(std::uint64_t now_ms);
+
+// What execute_block checks that depends on how the block reached this node.
+struct ExecuteOptions {
+  // The latest header timestamp accepted. Set for a proposal (latest_timestamp_ms of the local
+  // clock). Absent for a block a commit certificate already made final (block sync, commit): the
+  // chain holds it, and a node with a slow clock must still follow the chain.
+  std::optional<std::uint64_t> latest_timestamp_ms;
+};
+
 struct ExecuteStats {
   std::uint64_t signatures = 0;
   gpu::BatchVerifyStats verify;
@@ -122,16 +139,19 @@ class Ledger {
                             BuildStats* stats = nullptr);
 
   // Checks `block_bytes` as the next block against every rule: codec, size limit, chain id, height
-  // and prev_hash extend the tip, exactly one coinbase first with the block's height, tx_root and
-  // wtx_root, each transaction's stateless rules, every signature and every registration's proof
-  // of possession (one batch), inputs present and unspent and owned, no output spent twice in the
-  // block, amounts and fees, lock times, registrations (collateral, key, no claim twice), and the
-  // coinbase paying exactly the reward split. Writes
-  // nothing. Errors: kMalformed (codec) or kInvalidArgument, with a message naming the block height
-  // and, where it applies, the tx index and input index ("block 7: tx 3: input 1: bad_signature");
-  // a backend read error as returned.
-  Result<ExecutedBlock> execute_block(ByteSpan block_bytes, ExecuteStats* stats = nullptr);
-  Result<ExecutedBlock> execute_block(const Block& block, ExecuteStats* stats = nullptr);
+  // and prev_hash extend the tip, timestamp above the tip's and at most
+  // options.latest_timestamp_ms (when set), exactly one coinbase first with the block's height,
+  // tx_root and wtx_root, each transaction's stateless rules, every signature and every
+  // registration's proof of possession (one batch), inputs present and unspent and owned, no output
+  // spent twice in the block, amounts and fees, lock times, registrations (collateral, key, no
+  // claim twice), and the coinbase paying exactly the reward split. Writes nothing. Errors:
+  // kMalformed (codec) or kInvalidArgument, with a message naming the block height and, where it
+  // applies, the tx index and input index ("block 7: tx 3: input 1: bad_signature"); a backend read
+  // error as returned.
+  Result<ExecutedBlock> execute_block(ByteSpan block_bytes, const ExecuteOptions& options = {},
+                                      ExecuteStats* stats = nullptr);
+  Result<ExecutedBlock> execute_block(const Block& block, const ExecuteOptions& options = {},
+                                      ExecuteStats* stats = nullptr);
 
   // Commits an executed block with its certificate as one atomic backend write, then updates the
   // registry and the mempool (included and invalidated transactions leave, their locks are
@@ -156,6 +176,9 @@ class Ledger {
   LedgerBackend& backend() { return *backend_; }
   // The UTXO set digest's state at the tip (the empty set before genesis). Execute thread only.
   const UtxoSetDigest& utxo_digest() const { return utxo_digest_; }
+  // The tip block's timestamp; 0 before genesis and, until the next commit, on a store loaded from
+  // a UTXO snapshot (which holds no tip header). Execute thread only.
+  std::uint64_t tip_timestamp_ms() const { return tip_timestamp_ms_; }
 
  private:
   Ledger(const LedgerConfig& config, LedgerBackend* backend);
@@ -166,8 +189,9 @@ class Ledger {
   LedgerBackend* backend_;
   MasternodeRegistry registry_;
   Mempool mempool_;
-  UtxoSetDigest utxo_digest_;       // at the tip; execute thread only, replaced at each commit
-  gpu::BatchVerifierCpu verifier_;  // execute thread only
+  UtxoSetDigest utxo_digest_;           // at the tip; execute thread only, replaced at each commit
+  std::uint64_t tip_timestamp_ms_ = 0;  // execute thread only, replaced at each commit
+  gpu::BatchVerifierCpu verifier_;      // execute thread only
   std::vector<gpu::SignatureRef> signature_refs_;  // execute thread only; reused per block
   std::vector<gpu::Verdict> verdicts_;             // execute thread only; reused per block
 };

@@ -21,6 +21,17 @@ Status StoreBackend::commit(const storage::BlockCommit& commit) {
   return store_->commit_block(commit);
 }
 
+Result<std::optional<std::uint64_t>> StoreBackend::tip_timestamp_ms() const {
+  const auto tip = store_->tip();
+  if (!tip) return std::optional<std::uint64_t>();
+  auto header = store_->header(tip->hash);
+  if (!header.is_ok()) {
+    if (header.status().code() == StatusCode::kNotFound) return std::optional<std::uint64_t>();
+    return header.status();
+  }
+  return std::optional<std::uint64_t>(header->timestamp_ms);
+}
+
 Status MemoryBackend::lookup(std::span<const OutPoint> outpoints,
                              std::span<storage::UtxoLookup> out) {
   if (out.size() != outpoints.size()) {
@@ -81,6 +92,7 @@ Status MemoryBackend::commit(const storage::BlockCommit& commit) {
   }
   if (commit.utxo_digest != nullptr) utxo_digest_ = *commit.utxo_digest;
   tip_ = storage::ChainTip{header.height, hash};
+  tip_timestamp_ms_ = header.timestamp_ms;
   return Status::ok();
 }
 
@@ -116,6 +128,12 @@ Result<storage::UtxoSetScan> MemoryBackend::utxo_set_digest() const {
 Result<std::optional<UtxoSetDigest>> MemoryBackend::utxo_digest_state() const {
   std::shared_lock lock(mutex_);
   return utxo_digest_;
+}
+
+Result<std::optional<std::uint64_t>> MemoryBackend::tip_timestamp_ms() const {
+  std::shared_lock lock(mutex_);
+  if (!tip_) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(tip_timestamp_ms_);
 }
 
 std::size_t MemoryBackend::utxo_count() const {

@@ -64,6 +64,11 @@ class LedgerBackend : public UtxoView {
   // The UTXO set digest's state stored with the tip (BlockCommit::utxo_digest); nullopt when no
   // commit carried one. Errors: kCorruption, kIoError from the store. Any thread.
   virtual Result<std::optional<UtxoSetDigest>> utxo_digest_state() const = 0;
+
+  // The tip block header's timestamp; nullopt before genesis or when the tip's header is not
+  // stored (a store loaded from a UTXO snapshot). Errors: kCorruption, kIoError from the store.
+  // Any thread.
+  virtual Result<std::optional<std::uint64_t>> tip_timestamp_ms() const = 0;
 };
 
 // Over a ChainStore; when `cache` is non-null every lookup and commit goes through it.
@@ -88,6 +93,7 @@ class StoreBackend final : public LedgerBackend {
   Result<std::optional<UtxoSetDigest>> utxo_digest_state() const override {
     return store_->utxo_digest_state();
   }
+  Result<std::optional<std::uint64_t>> tip_timestamp_ms() const override;
 
  private:
   storage::ChainStore* store_;
@@ -109,12 +115,14 @@ class MemoryBackend final : public LedgerBackend {
   Result<std::vector<std::pair<Bytes, Bytes>>> masternode_records() const override;
   Result<storage::UtxoSetScan> utxo_set_digest() const override;
   Result<std::optional<UtxoSetDigest>> utxo_digest_state() const override;
+  Result<std::optional<std::uint64_t>> tip_timestamp_ms() const override;
 
   std::size_t utxo_count() const;
 
  private:
   mutable std::shared_mutex mutex_;
   std::optional<storage::ChainTip> tip_;                           // GUARDED_BY(mutex_)
+  std::uint64_t tip_timestamp_ms_ = 0;                             // GUARDED_BY(mutex_)
   std::map<OutPoint, storage::UtxoEntry> utxos_;                   // GUARDED_BY(mutex_)
   std::optional<UtxoSetDigest> utxo_digest_;                       // GUARDED_BY(mutex_)
   std::map<Bytes, Bytes> masternodes_;                             // GUARDED_BY(mutex_)

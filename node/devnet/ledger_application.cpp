@@ -38,13 +38,11 @@ Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistr
   return set;
 }
 
-LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer,
-                                     std::uint64_t tip_timestamp_ms,
+LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
                                      std::function<std::uint64_t()> wall_clock_ms,
                                      CommitObserver on_commit)
     : ledger_(ledger),
       proposer_(proposer),
-      tip_timestamp_ms_(tip_timestamp_ms),
       wall_clock_ms_(std::move(wall_clock_ms)),
       on_commit_(std::move(on_commit)) {}
 
@@ -72,7 +70,7 @@ std::optional<consensus::BlockCandidate> LedgerApplication::build_block(std::uin
   ledger::BlockTemplate tmpl;
   tmpl.height = height;
   tmpl.prev_hash = tip->hash;
-  tmpl.timestamp_ms = std::max(wall_clock_ms_(), saturating_add(tip_timestamp_ms_, 1));
+  tmpl.timestamp_ms = std::max(wall_clock_ms_(), saturating_add(ledger_.tip_timestamp_ms(), 1));
   tmpl.proposer = proposer_;
   tmpl.round = round;
 
@@ -144,24 +142,17 @@ bool LedgerApplication::payload_binds(const Hash256& hash, ByteSpan payload) {
 
 bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
                                        consensus::BlockOrigin origin) {
-  auto executed = ledger_.execute_block(payload);
+  ledger::ExecuteOptions options;
+  if (origin == consensus::BlockOrigin::kProposal) {
+    options.latest_timestamp_ms = ledger::latest_timestamp_ms(wall_clock_ms_());
+  }
+  auto executed = ledger_.execute_block(payload, options);
   Status verdict;
   if (!executed.is_ok()) {
     verdict = executed.status();
   } else if (executed->hash != hash) {
     verdict = invalid_argument("block " + std::to_string(height) +
                                ": header hash differs from the proposal's block hash");
-  } else if (executed->block.header.timestamp_ms <= tip_timestamp_ms_) {
-    verdict = invalid_argument("block " + std::to_string(height) + ": timestamp " +
-                               std::to_string(executed->block.header.timestamp_ms) +
-                               " not above the parent's " + std::to_string(tip_timestamp_ms_));
-  } else if (const std::uint64_t latest = saturating_add(wall_clock_ms_(), kMaxTimestampDriftMs);
-             origin == consensus::BlockOrigin::kProposal &&
-             executed->block.header.timestamp_ms > latest) {
-    verdict =
-        invalid_argument("block " + std::to_string(height) + ": timestamp " +
-                         std::to_string(executed->block.header.timestamp_ms) + " more than " +
-                         std::to_string(kMaxTimestampDriftMs) + " ms ahead of the local clock");
   } else if (const auto record = ledger_.registry().find(executed->block.header.proposer);
              !record.has_value() || tier_rules(record->tier).voting_power == 0) {
     verdict = invalid_argument("block " + std::to_string(height) + ": proposer " +
@@ -198,7 +189,6 @@ Status LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash
     failure_ = finalized.status().with_context("commit of block " + std::to_string(height));
     return failure_;
   }
-  tip_timestamp_ms_ = executed->block.header.timestamp_ms;
   ++counters_.committed;
   if (on_commit_) on_commit_(CommittedBlockInfo{*executed, certificate, *finalized});
   return Status::ok();

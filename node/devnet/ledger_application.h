@@ -26,11 +26,6 @@
 
 namespace tc::node {
 
-// How far a proposal's timestamp may run ahead of this validator's wall clock. A block further in
-// the future is rejected, so a Byzantine proposer cannot push the chain's time to the end of the
-// u64 range (every later block must be later still).
-inline constexpr std::uint64_t kMaxTimestampDriftMs = 15'000;
-
 // The validator set of `height`: every masternode active at that height with voting power (free
 // tier excluded), power by tier (core/masternode_tier.h), in consensus-key order (the registry's
 // order, which every node shares). Errors from ValidatorSet::create (no voting masternode, ...).
@@ -58,10 +53,11 @@ class LedgerApplication final : public consensus::Application {
   using CommitObserver = std::function<void(const CommittedBlockInfo&)>;
 
   // `ledger` must outlive this object and be at its tip; `proposer` is this validator's consensus
-  // key (named in the headers of the blocks it builds); `tip_timestamp_ms` is the timestamp of the
-  // tip block. `wall_clock_ms` gives Unix milliseconds for new block timestamps. `on_commit` (may
-  // be empty) runs after each successful commit, on this thread.
-  LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t tip_timestamp_ms,
+  // key (named in the headers of the blocks it builds). The tip's timestamp is the ledger's
+  // (Ledger::tip_timestamp_ms); the unnamed parameter is kept only until node/devnet stops passing
+  // it. `wall_clock_ms` gives Unix milliseconds for new block timestamps and the proposals' clock
+  // bound. `on_commit` (may be empty) runs after each successful commit, on this thread.
+  LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
                     std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit);
 
   // validator_set_at(registry, height), computed once per epoch and shared until the next one.
@@ -77,11 +73,11 @@ class LedgerApplication final : public consensus::Application {
   std::optional<consensus::BlockCandidate> build_block(std::uint64_t height,
                                                        std::uint32_t round) override;
 
-  // True when `payload` decodes to the next block, its header hash is `hash`, its timestamp is
-  // above the parent's and, for a proposal (not a certified block from block sync, which a node
-  // with a slow clock must still follow), at most kMaxTimestampDriftMs ahead of the wall clock,
-  // its header names a proposer with voting power (free-tier masternodes never propose), and
-  // Ledger::execute_block accepts it (every ledger rule, all signatures in one batch). The
+  // True when `payload` decodes to the next block, its header hash is `hash`, its header names a
+  // proposer with voting power (free-tier masternodes never propose), and Ledger::execute_block
+  // accepts it (every ledger rule, all signatures in one batch; for a proposal, not a certified
+  // block from block sync, the timestamp at most ledger::kMaxTimestampDriftMs ahead of the wall
+  // clock). The
   // header's round and proposer are not compared with the proposal's: a proposer re-proposes its
   // valid value (pol_round) with the header an earlier round's proposer built. Writes nothing; the
   // executed block is kept for commit_block. A rejection is counted and its reason kept in
@@ -112,7 +108,6 @@ class LedgerApplication final : public consensus::Application {
 
   ledger::Ledger& ledger_;
   Pubkey proposer_;
-  std::uint64_t tip_timestamp_ms_;
   std::function<std::uint64_t()> wall_clock_ms_;
   CommitObserver on_commit_;
   std::shared_ptr<const consensus::ValidatorSet> set_;  // of the epoch starting at set_epoch_

@@ -9,12 +9,15 @@
 //   - txid status survives a restart: over a RocksDB ChainStore, a finalized txid (and the genesis
 //     coinbase) still reads finalized with its height after the store and ledger are closed and
 //     reopened; an unknown txid stays unknown;
+//     the reopened ledger knows the tip's timestamp;
 //   - block limit: a tight proposer limit leaves the lower fee rate out;
 //   - a store with a tip but no UTXO digest state does not open (kCorruption);
 //   - invalid blocks: bad signature (error names block height, tx index and input index), a
 //     signature altered under the original header (wtx_root mismatch, unbound), utxo_digest and
-//     tx_root mismatch, double spend inside a block, a coinbase that overpays, wrong prev height;
-//     the store is unchanged after each;
+//     tx_root mismatch, double spend inside a block, a coinbase that overpays, wrong prev height,
+//     a timestamp not above the parent's (also for a ledger reopened on the same backend), a
+//     proposal's timestamp more than 15 s ahead of the local clock (the same block without the
+//     clock bound, as block sync executes it, is valid); the store is unchanged after each;
 //   - registration: valid (active from the next epoch, then paid), wrong collateral amount,
 //     collateral owned by someone else, already-locked collateral (registered and pending),
 //     duplicate consensus key; spending the collateral deregisters at the next epoch boundary.
@@ -23,6 +26,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "storage/chain_store.h"
@@ -77,6 +82,7 @@ TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
   store_options.read_path = storage::ReadPath::kDefault;
   Hash256 id;
   Hash256 genesis_id;
+  std::uint64_t tip_timestamp_ms = 0;
   {
     auto store = storage::ChainStore::open(store_options);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
@@ -92,6 +98,7 @@ TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
     ASSERT_TRUE(chain.produce_block().is_ok());
     ASSERT_TRUE(chain.produce_block().is_ok());  // an empty block on top
     EXPECT_EQ(chain.ledger().tx_status(id).state, TxState::kFinalized);
+    tip_timestamp_ms = chain.ledger().tip_timestamp_ms();
   }
   {
     auto store = storage::ChainStore::open(store_options);
@@ -108,6 +115,7 @@ TEST(LedgerTest, FinalizedTxidSurvivesReopeningTheStore) {
     Hash256 unknown = id;
     unknown.bytes[0] ^= 1;
     EXPECT_EQ((*ledger)->tx_status(unknown).state, TxState::kUnknown);
+    EXPECT_EQ((*ledger)->tip_timestamp_ms(), tip_timestamp_ms);  // the parent-timestamp rule's
   }
 }
 
@@ -159,8 +167,8 @@ class InvalidBlockTest : public ::testing::Test {
     block_.header.wtx_root = roots.wtx_root;
     block_.header.tx_count = static_cast<std::uint32_t>(block_.transactions.size());
   }
-  void expect_rejected(std::string_view fragment) {
-    auto executed = chain_.ledger().execute_block(block_);
+  void expect_rejected(std::string_view fragment, const ExecuteOptions& options = {}) {
+    auto executed = chain_.ledger().execute_block(block_, options);
     ASSERT_FALSE(executed.is_ok());
     EXPECT_NE(executed.status().message().find(fragment), std::string_view::npos)
         << executed.status().to_string();
@@ -225,6 +233,42 @@ TEST_F(InvalidBlockTest, WrongHeight) {
   block_.transactions[0].coinbase_height = 2;
   refresh_root();
   expect_rejected("does not extend the tip");
+}
+
+TEST_F(InvalidBlockTest, TimestampNotAboveTheParent) {
+  block_.header.timestamp_ms = chain_.ledger().tip_timestamp_ms();
+  expect_rejected("block 1: timestamp 1700000000000 not above the parent's 1700000000000");
+}
+
+// The parent's timestamp is a chain fact: a ledger reopened on the same store still knows it.
+TEST_F(InvalidBlockTest, ReopenedLedgerKnowsTheTipTimestamp) {
+  const auto reopened = Ledger::open(LedgerConfig{}, &chain_.ledger().backend());
+  ASSERT_TRUE(reopened.is_ok()) << reopened.status().to_string();
+  EXPECT_EQ((*reopened)->tip_timestamp_ms(), chain_.ledger().tip_timestamp_ms());
+  block_.header.timestamp_ms = chain_.ledger().tip_timestamp_ms();
+  const auto executed = (*reopened)->execute_block(block_);
+  ASSERT_FALSE(executed.is_ok());
+  EXPECT_NE(executed.status().message().find("not above the parent's"), std::string_view::npos)
+      << executed.status().to_string();
+}
+
+// A proposal is held to the local clock; the same block once certified (block sync) is not, so a
+// node whose clock is behind still follows the chain.
+TEST_F(InvalidBlockTest, TimestampAheadOfTheLocalClockOnlyForProposals) {
+  const std::uint64_t timestamp = block_.header.timestamp_ms;
+  expect_rejected("more than 15000 ms ahead of the local clock",
+                  ExecuteOptions{latest_timestamp_ms(timestamp - kMaxTimestampDriftMs - 1)});
+  EXPECT_TRUE(chain_.ledger()
+                  .execute_block(
+                      block_, ExecuteOptions{latest_timestamp_ms(timestamp - kMaxTimestampDriftMs)})
+                  .is_ok());
+  EXPECT_TRUE(chain_.ledger().execute_block(block_).is_ok());
+}
+
+TEST(LatestTimestampTest, SaturatesAtTheEndOfTime) {
+  EXPECT_EQ(latest_timestamp_ms(1'000), 1'000 + kMaxTimestampDriftMs);
+  EXPECT_EQ(latest_timestamp_ms(std::numeric_limits<std::uint64_t>::max() - 1),
+            std::numeric_limits<std::uint64_t>::max());
 }
 
 TEST_F(InvalidBlockTest, UnknownProposer) {

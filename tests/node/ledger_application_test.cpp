@@ -28,6 +28,8 @@
 namespace tc::node {
 namespace {
 
+using ledger::kMaxTimestampDriftMs;
+
 constexpr std::uint64_t kGenesisMs = 1'700'000'000'000ull;
 constexpr std::uint64_t kNowMs = kGenesisMs + 60'000;
 constexpr consensus::BlockOrigin kProposal = consensus::BlockOrigin::kProposal;
