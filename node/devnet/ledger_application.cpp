@@ -40,11 +40,14 @@ Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistr
 
 LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
                                      std::function<std::uint64_t()> wall_clock_ms,
-                                     CommitObserver on_commit)
+                                     CommitObserver on_commit, std::size_t executed_max)
     : ledger_(ledger),
       proposer_(proposer),
       wall_clock_ms_(std::move(wall_clock_ms)),
-      on_commit_(std::move(on_commit)) {}
+      on_commit_(std::move(on_commit)),
+      executed_max_(executed_max) {
+  TC_CHECK(executed_max_ > 0, "LedgerApplication: executed_max must be positive");
+}
 
 Result<std::shared_ptr<const consensus::ValidatorSet>> LedgerApplication::validator_set(
     std::uint64_t height) {
@@ -101,7 +104,7 @@ std::optional<consensus::BlockCandidate> LedgerApplication::build_block(std::uin
   consensus::BlockCandidate candidate;
   candidate.hash = executed->hash;
   encode(executed->block, &candidate.payload);
-  executed_[executed->hash] = std::make_unique<ledger::ExecutedBlock>(std::move(executed).value());
+  keep_executed(std::move(executed).value());
   return candidate;
 }
 
@@ -165,8 +168,20 @@ bool LedgerApplication::validate_block(std::uint64_t height, const Hash256& hash
     return false;
   }
   ++counters_.validated;
-  executed_[hash] = std::make_unique<ledger::ExecutedBlock>(std::move(executed).value());
+  keep_executed(std::move(executed).value());
   return true;
+}
+
+void LedgerApplication::keep_executed(ledger::ExecutedBlock executed) {
+  const Hash256 hash = executed.hash;
+  if (!executed_.contains(hash)) {
+    if (executed_.size() == executed_max_) {
+      executed_.erase(executed_order_.front());
+      executed_order_.pop_front();
+    }
+    executed_order_.push_back(hash);
+  }
+  executed_[hash] = std::make_unique<ledger::ExecutedBlock>(std::move(executed));
 }
 
 Status LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
@@ -184,6 +199,7 @@ Status LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash
     executed = std::make_unique<ledger::ExecutedBlock>(std::move(fresh).value());
   }
   executed_.clear();
+  executed_order_.clear();
   auto finalized = ledger_.commit_block(*executed, certificate);
   if (!finalized.is_ok()) {
     failure_ = finalized.status().with_context("commit of block " + std::to_string(height));

@@ -5,12 +5,15 @@
 // proposer's own block is never proposed unchecked); validate_block executes a proposal against
 // the tip without writing anything; commit_block writes the decided block with its certificate in
 // one atomic backend commit (Ledger::commit_block). Executed blocks are cached by hash between
-// validate and commit, so a block is executed once per node. Everything runs on the engine's owner
+// validate and commit, so a block is executed once per node (twice when the cache's bound, the
+// engine's blocks_per_height_max, evicted it first). Everything runs on the engine's owner
 // thread (DESIGN §2: consensus and execute/commit share that thread here); mempool intake may run
 // concurrently on other threads (ledger/ledger.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,8 +60,12 @@ class LedgerApplication final : public consensus::Application {
   // (Ledger::tip_timestamp_ms); the unnamed parameter is kept only until node/devnet stops passing
   // it. `wall_clock_ms` gives Unix milliseconds for new block timestamps and the proposals' clock
   // bound. `on_commit` (may be empty) runs after each successful commit, on this thread.
+  // `executed_max` bounds the executed-block cache: the engine's
+  // EngineConfig::blocks_per_height_max, since the engine asks again for a block it evicted and a
+  // Byzantine proposer can send variants without end. REQUIRES: executed_max > 0.
   LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
-                    std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit);
+                    std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit,
+                    std::size_t executed_max = consensus::EngineConfig{}.blocks_per_height_max);
 
   // validator_set_at(registry, height), computed once per epoch and shared until the next one.
   // REQUIRES: height is at most the tip + 1 (later epochs may still change).
@@ -100,8 +107,12 @@ class LedgerApplication final : public consensus::Application {
   const Status& failure() const { return failure_; }
   const Status& last_rejection() const { return last_rejection_; }
   const LedgerApplicationCounters& counters() const { return counters_; }
+  // Executed blocks cached for commit, at most `executed_max`.
+  std::size_t executed_cached() const { return executed_.size(); }
 
  private:
+  // Caches `executed` for commit_block, evicting the oldest cached block when full.
+  void keep_executed(ledger::ExecutedBlock executed);
   // A coinbase-only block on the tip.
   Result<ledger::ExecutedBlock> build_empty_block(std::uint64_t height, std::uint32_t round,
                                                   std::uint64_t timestamp_ms);
@@ -112,8 +123,11 @@ class LedgerApplication final : public consensus::Application {
   CommitObserver on_commit_;
   std::shared_ptr<const consensus::ValidatorSet> set_;  // of the epoch starting at set_epoch_
   std::uint64_t set_epoch_ = 0;
-  // Blocks of the current height executed against the tip, by hash; cleared at each commit.
+  // Blocks of the current height executed against the tip, by hash, and their hashes oldest first;
+  // cleared at each commit.
   std::map<Hash256, std::unique_ptr<ledger::ExecutedBlock>> executed_;
+  std::deque<Hash256> executed_order_;
+  std::size_t executed_max_;
   LedgerApplicationCounters counters_;
   Status failure_;
   Status last_rejection_;

@@ -12,7 +12,9 @@
 //   - build_block for a height that is not tip + 1 has nothing to propose and sets failure();
 //   - a commit that fails returns its error (which stops the engine), and so does every later one;
 //   - a payload with one byte altered under the genuine hash does not bind (counted unbound, not
-//     rejected), and the genuine payload still validates.
+//     rejected), and the genuine payload still validates;
+//   - more distinct valid blocks at one height than the cache's bound leave the cache at the
+//     bound, and the evicted (oldest) one still commits.
 #include "node/devnet/ledger_application.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/codec.h"
 #include "core/hashing.h"
@@ -139,6 +142,29 @@ TEST_F(LedgerApplicationTest, AlteredPayloadDoesNotBindAndTheGenuineOneStillVali
   EXPECT_TRUE(app_.payload_binds(genuine.hash, genuine.payload));
   EXPECT_TRUE(app_.validate_block(1, genuine.hash, genuine.payload, kProposal))
       << app_.last_rejection().to_string();
+}
+
+// A Byzantine proposer's variants at one height, each evicted by the engine and sent again, must
+// not grow the cache without end; a block the cache dropped is executed again at commit.
+TEST(LedgerApplicationCacheTest, CacheStaysAtItsBoundAndAnEvictedBlockCommits) {
+  ledger::testing::TestChain chain;
+  constexpr std::size_t kBound = 2;
+  LedgerApplication app(
+      chain.ledger(), chain.proposer().pubkey(), kGenesisMs, [] { return kNowMs; }, {}, kBound);
+  std::vector<Proposal> variants;
+  for (std::uint64_t i = 0; i <= kBound; ++i) variants.push_back(proposal_at(chain, kNowMs - i));
+  for (const Proposal& variant : variants) {
+    ASSERT_TRUE(app.validate_block(1, variant.hash, variant.payload, kProposal))
+        << app.last_rejection().to_string();
+  }
+  EXPECT_EQ(app.executed_cached(), kBound);
+  CommitCertificate certificate;
+  certificate.height = 1;
+  certificate.block_hash = variants[0].hash;
+  ASSERT_TRUE(app.commit_block(1, variants[0].hash, variants[0].payload, certificate).is_ok())
+      << app.failure().to_string();
+  EXPECT_EQ(chain.ledger().tip()->hash, variants[0].hash);
+  EXPECT_EQ(app.executed_cached(), 0u);
 }
 
 }  // namespace
