@@ -1,6 +1,5 @@
 #include "node/devnet/devnet.h"
 
-#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cstdlib>
@@ -94,7 +93,6 @@ struct Devnet::Validator {
   std::unique_ptr<Ed25519Signer> signer;
   BatchVoteVerifier vote_verifier;
   TxBatchVerifier tx_verifier;
-  std::vector<consensus::Validator> set_members;  // the engine's set, to detect an epoch change
   std::unique_ptr<SigningStateFile> signing_state;
   consensus::SignedState persisted;  // as loaded before the engine starts
   std::unique_ptr<Host> host;
@@ -143,9 +141,17 @@ void Devnet::Host::report_evidence(const consensus::Evidence& evidence) {
 // ---- setup --------------------------------------------------------------------------------------
 
 Result<std::unique_ptr<Devnet>> Devnet::create(const DevnetConfig& config) {
-  if (config.validators == 0 || config.validators > kDevnetValidatorsMax) {
+  if (config.validators == 0 || config.validators > kDevnetValidatorsMax ||
+      config.followers > kDevnetValidatorsMax - config.validators) {
     return config_error("devnet: validators must be 1 to " + std::to_string(kDevnetValidatorsMax) +
-                        ", got " + std::to_string(config.validators));
+                        " and validators + followers at most that, got " +
+                        std::to_string(config.validators) + " + " +
+                        std::to_string(config.followers));
+  }
+  if (config.epoch_blocks == 0 || config.epoch_blocks > kDevnetEpochBlocksMax) {
+    return config_error("devnet: epoch_blocks must be 1 to " +
+                        std::to_string(kDevnetEpochBlocksMax) + ", got " +
+                        std::to_string(config.epoch_blocks));
   }
   if (config.allocations.empty() || config.allocations.size() > 65'535) {
     return config_error("devnet: genesis needs 1 to 65,535 allocations, got " +
@@ -157,7 +163,7 @@ Result<std::unique_ptr<Devnet>> Devnet::create(const DevnetConfig& config) {
   std::unique_ptr<Devnet> devnet(new Devnet());
   devnet->start_ns_ = steady_now_ns();
   devnet->verify_burst_max_ = config.verify_burst_max;
-  devnet->bus_ = std::make_unique<Bus>(config.validators, config.bus_delay_ms);
+  devnet->bus_ = std::make_unique<Bus>(config.validators + config.followers, config.bus_delay_ms);
   TC_RETURN_IF_ERROR(devnet->open_validators(config));
   TC_RETURN_IF_ERROR(devnet->start_ingress(config));
   devnet->bus_->set_now(devnet->now_ms());
@@ -184,8 +190,9 @@ Status Devnet::open_validators(const DevnetConfig& config) {
   ledger::GenesisConfig genesis;
   genesis.timestamp_ms = wall_clock_ms();
   genesis.allocations = config.allocations;
-  for (std::uint32_t i = 0; i < config.validators; ++i) {
+  for (std::uint32_t i = 0; i < config.validators + config.followers; ++i) {
     validators_.push_back(std::make_unique<Validator>(i));
+    if (i >= config.validators) continue;
     ledger::MasternodeRecord record;
     record.tier = MasternodeTier::kGold;
     record.consensus_pubkey = validators_.back()->key.pubkey();
@@ -196,6 +203,7 @@ Status Devnet::open_validators(const DevnetConfig& config) {
 
   ledger::LedgerConfig ledger_config;
   ledger_config.mempool = config.mempool;
+  ledger_config.params.epoch_blocks = config.epoch_blocks;
   gpu::BatchVerifierCpuConfig verifier_config;
   verifier_config.batch_size_max = config.verify_burst_max;
   for (auto& owned : validators_) {
@@ -229,9 +237,6 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     v.ledger = std::move(ledger).value();
     TC_RETURN_IF_ERROR(v.ledger->commit_genesis(genesis).with_context(where));
 
-    auto set = validator_set_at(v.ledger->registry(), kFirstHeight);
-    if (!set.is_ok()) return set.status().with_context(where);
-    v.set_members.assign(set->validators().begin(), set->validators().end());
     TC_RETURN_IF_ERROR(v.vote_verifier.init(verifier_config).with_context(where));
     TC_RETURN_IF_ERROR(v.tx_verifier.init(kChainIdDevnet, verifier_config).with_context(where));
     v.signer = std::make_unique<Ed25519Signer>(v.key);
@@ -450,14 +455,6 @@ void Devnet::on_commit(Validator& v, const ledger::ExecutedBlock& executed,
                        const CommitCertificate& certificate) {
   const std::uint64_t height = executed.block.header.height;
   v.committed_height = height;
-  auto next_set = validator_set_at(v.ledger->registry(), height + 1);
-  if (!next_set.is_ok() || !std::equal(next_set->validators().begin(), next_set->validators().end(),
-                                       v.set_members.begin(), v.set_members.end())) {
-    v.failure = unavailable("devnet validator " + std::to_string(v.index) +
-                            ": the validator set changes after height " + std::to_string(height) +
-                            " (a masternode registration reached an epoch boundary); the devnet "
-                            "runs one engine per validator for the genesis set only");
-  }
   if (v.index != 0) return;
   BlockRecord record;
   record.height = height;
@@ -467,6 +464,11 @@ void Devnet::on_commit(Validator& v, const ledger::ExecutedBlock& executed,
     if (other->key.pubkey() == executed.block.header.proposer) record.proposer = other->index;
   }
   record.round = certificate.round;
+  for (const CommitSignature& signature : certificate.signatures) {
+    for (const auto& other : validators_) {
+      if (other->key.pubkey() == signature.validator) record.signers.push_back(other->index);
+    }
+  }
   const std::uint64_t wall = wall_clock_ms();
   const std::uint64_t stamp = executed.block.header.timestamp_ms;
   record.latency_ms = wall > stamp ? wall - stamp : 0;
@@ -480,6 +482,10 @@ void Devnet::on_commit(Validator& v, const ledger::ExecutedBlock& executed,
 
 const Pubkey& Devnet::validator_pubkey(std::uint32_t index) const {
   return validators_.at(index)->key.pubkey();
+}
+
+const KeyPair& Devnet::consensus_key(std::uint32_t index) const {
+  return validators_.at(index)->key;
 }
 
 ledger::Ledger& Devnet::ledger(std::uint32_t index) {

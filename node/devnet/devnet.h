@@ -2,7 +2,10 @@
 // own RocksDB ChainStore, Ledger and consensus Engine, joined by an in-process Bus (node/devnet/
 // bus.h) instead of net/, with real UDP transaction ingress on validator 0. It is the main job of
 // the appliance in CPU-fallback mode (timecoin-devnet, scripts/demo.sh); docs/devnet.md maps it to
-// DESIGN §2.
+// DESIGN §2. Each engine takes the validator set of every height from its ledger, so the run goes
+// on across epoch boundaries where registrations join or deregistrations leave; follower nodes
+// (keys not registered at genesis) commit every block and vote once a registration of their key
+// is active.
 //
 // Threads: validator 0's IngressService (node/ingress/ingress_service.h: the socket backend, one
 // queue) runs its receive loop on its own thread into the verify ring; everything else — verify
@@ -23,21 +26,34 @@
 #include "consensus/engine.h"
 #include "core/codec.h"
 #include "core/config.h"
+#include "core/keys.h"
 #include "core/status.h"
 #include "core/types.h"
 #include "dataplane/packet.h"
 #include "ledger/ledger.h"
+#include "ledger/params.h"
 #include "node/devnet/bus.h"
 #include "node/ingress/ingress_service.h"
 #include "storage/chain_store.h"
 
 namespace tc::node {
 
+// Nodes (validators and followers together).
 inline constexpr std::uint32_t kDevnetValidatorsMax = 64;
+// Bounds the registry's epoch arithmetic (lifetime epochs x epoch length) far below u64 overflow.
+inline constexpr std::uint64_t kDevnetEpochBlocksMax = 1'000'000;
 
 struct DevnetConfig {
   // Gold masternodes registered at genesis (equal voting power), 1 to kDevnetValidatorsMax.
   std::uint32_t validators = 4;
+  // Nodes whose keys are derived like the validators' (indices validators, validators + 1, ...)
+  // but not registered at genesis. Each runs an engine that follows and commits every block, and
+  // signs from the epoch boundary at which a registration of its key becomes active. validators +
+  // followers is at most kDevnetValidatorsMax.
+  std::uint32_t followers = 0;
+  // Validator-set changes take effect at multiples of this height (ledger::LedgerParams::
+  // epoch_blocks), 1 to kDevnetEpochBlocksMax.
+  std::uint64_t epoch_blocks = ledger::LedgerParams{}.epoch_blocks;
   // Validator i keeps its ChainStore in <data_dir>/validator-<i>, which must not exist yet or be
   // empty. Empty: a fresh directory under the system temp directory, removed with the Devnet.
   std::string data_dir;
@@ -63,6 +79,9 @@ struct BlockRecord {
   std::uint32_t txs = 0;       // user transactions (the coinbase not counted)
   std::uint32_t proposer = 0;  // devnet validator index of the header's proposer
   std::uint32_t round = 0;     // the round whose precommits certify it
+  // Devnet node indices of the certificate's precommits, in certificate order: those validator 0
+  // held when it saw > 2/3 of the height's power, so a vote that arrived later is not named.
+  std::vector<std::uint32_t> signers;
   // Validator 0's commit time minus the block's timestamp (set by its proposer when it built it):
   // proposal, prevotes, precommits, execution and the synced RocksDB commit.
   std::uint64_t latency_ms = 0;
@@ -107,11 +126,12 @@ class Devnet {
 
   // Creates the data directories, opens every ChainStore, commits the same genesis (the
   // allocations and `validators` Gold masternodes with keys derived from "TIMECOIN/devnet/
-  // validator" and the index) into each, binds the ingress socket, starts the ingress thread and
-  // starts every engine at height 1 with the signed state loaded from <validator dir>/signing_state
-  // (node/signing_state_file.h). Errors: kConfig for a bad count, a non-empty validator directory
-  // or an ingress address or port that cannot be bound (naming it), and the store's, signing
-  // state's, ledger's or verifier's errors with the validator named.
+  // validator" and the index; followers get the next indices) into every node, binds the ingress
+  // socket, starts the ingress thread and starts every engine at height 1 with the signed state
+  // loaded from <validator dir>/signing_state (node/signing_state_file.h). Errors: kConfig for a
+  // bad count or epoch length, a non-empty validator directory or an ingress address or port that
+  // cannot be bound (naming it), and the store's, signing state's, ledger's or verifier's errors
+  // with the validator named.
   static Result<std::unique_ptr<Devnet>> create(const DevnetConfig& config);
   ~Devnet();
   Devnet(const Devnet&) = delete;
@@ -134,8 +154,12 @@ class Devnet {
   // (every millisecond, and exactly once it has stopped). Any thread.
   std::uint64_t ingress_frames() const;
 
+  // Validators and followers: node i keeps its store in validator-<i>.
   std::uint32_t validator_count() const { return static_cast<std::uint32_t>(validators_.size()); }
   const Pubkey& validator_pubkey(std::uint32_t index) const;
+  // Node `index`'s consensus key, for signing the proof of possession of a follower's
+  // registration (a devnet's keys are derived from public seeds; they guard nothing).
+  const KeyPair& consensus_key(std::uint32_t index) const;
   // The genesis coinbase: allocation n is outpoint (genesis_txid(), n).
   const Hash256& genesis_txid() const { return genesis_txid_; }
   const std::string& data_dir() const { return data_dir_; }

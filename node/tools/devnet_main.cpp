@@ -32,6 +32,8 @@ using tc::dataplane::GeneratedKind;
 constexpr std::uint64_t kFundingValueSat = 100'000'000;
 constexpr std::uint64_t kFeeSat = 100'000;
 constexpr std::uint32_t kAllocationsMax = 65'535;
+// Bad flags and out-of-range numbers, as the other tools report them.
+constexpr int kExitUsage = 2;
 
 int fail(const tc::Status& status) {
   std::fprintf(stderr, "timecoin-devnet: %s\n", status.to_string().c_str());
@@ -109,6 +111,13 @@ int main(int argc, char** argv) {
   load.fee_sat = kFeeSat;
   app.add_option("--validators", config.validators, "masternode validators (Gold, genesis)")
       ->check(CLI::Range(1u, tc::node::kDevnetValidatorsMax));
+  app.add_option("--followers", config.followers,
+                 "nodes not registered at genesis that follow the chain and vote once a "
+                 "registration of their key is active (keys: the next validator indices)")
+      ->check(CLI::Range(0u, tc::node::kDevnetValidatorsMax - 1));
+  app.add_option("--epoch-blocks", config.epoch_blocks,
+                 "validator-set changes take effect at multiples of this height (default 100)")
+      ->check(CLI::Range(std::uint64_t{1}, tc::node::kDevnetEpochBlocksMax));
   app.add_option("--blocks", blocks, "stop once every validator has committed this many blocks")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
   app.add_option("--tx-rate", rate, "load generator datagrams per second (0: no load)");
@@ -128,7 +137,16 @@ int main(int argc, char** argv) {
                  "(default: 2, fewer below 8 blocks)");
   app.add_option("--timeout-s", timeout_s,
                  "give up after this long (0: 3 x the expected time + 60)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : kExitUsage;
+  }
+  if (config.validators + config.followers > tc::node::kDevnetValidatorsMax) {
+    std::fprintf(stderr, "timecoin-devnet: --validators + --followers exceed %u\n",
+                 tc::node::kDevnetValidatorsMax);
+    return kExitUsage;
+  }
   if (load.malformed_per_mille + load.duplicate_per_mille + load.bad_signature_per_mille > 1000) {
     return fail(tc::invalid_argument("--malformed + --duplicate + --bad-sig exceed 1000"));
   }
@@ -147,11 +165,11 @@ int main(int argc, char** argv) {
   tc::node::Devnet& devnet = **created;
   load.funding_txid = devnet.genesis_txid();
   std::printf(
-      "devnet: %u validators, block interval %u ms, bus delay %llu ms, ingress "
-      "udp 127.0.0.1:%u, %u funded outputs, data %s\n",
-      devnet.validator_count(), interval_ms, static_cast<unsigned long long>(config.bus_delay_ms),
-      devnet.ingress_port(), funded,
-      config.data_dir.empty() ? "(temporary)" : devnet.data_dir().c_str());
+      "devnet: %u validators, %u followers, epochs of %llu blocks, block interval %u ms, bus "
+      "delay %llu ms, ingress udp 127.0.0.1:%u, %u funded outputs, data %s\n",
+      config.validators, config.followers, static_cast<unsigned long long>(config.epoch_blocks),
+      interval_ms, static_cast<unsigned long long>(config.bus_delay_ms), devnet.ingress_port(),
+      funded, config.data_dir.empty() ? "(temporary)" : devnet.data_dir().c_str());
 
   std::atomic<bool> stop_load{rate == 0};
   LoadResult load_result;

@@ -18,12 +18,17 @@
 // of finalized transfers (one signature bit flipped so that the ingress recent set, which still
 // holds the originals, lets them through as a replay of older history would pass) are dropped by
 // the ledger pre-check as missing_input without a single signature verification; a second devnet
-// on the same non-empty data directory refused with kConfig.
+// on the same non-empty data directory refused with kConfig; with epochs of 4 blocks and a follower
+// node, a Bronze registration of the follower's key (proof of possession signed with it) sent to
+// the ingress port mid-run keeps the devnet running, the follower's precommits appear in
+// certificates from the activation boundary on and in none before, and once its collateral is
+// spent it leaves the set at the next boundary and signs no certificate after it.
 #include "node/devnet/devnet.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -33,6 +38,8 @@
 #include "core/hashing.h"
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
+#include "ledger/masternode_registry.h"
+#include "tests/ledger/ledger_fixture.h"
 
 namespace tc::node {
 namespace {
@@ -282,6 +289,114 @@ TEST(Devnet, RefusesANonEmptyDataDirectory) {
   EXPECT_EQ(second.status().code(), StatusCode::kConfig);
   EXPECT_NE(second.status().to_string().find("validator-0"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// Sends one transaction to the devnet's ingress port and waits until ingress has taken it.
+void send_tx(Devnet& devnet, const Transaction& tx) {
+  dataplane::UdpSender sender;
+  ASSERT_TRUE(sender.open("127.0.0.1", devnet.ingress_port()).is_ok());
+  std::uint64_t total = devnet.ingress_frames();
+  send_batch(devnet, sender, {ledger::testing::encode_tx(tx)}, &total);
+}
+
+// Runs the devnet one height at a time (at most 8 more) until validator 0 has finalized `id`;
+// returns the height of the block that holds it (0 if none did).
+std::uint64_t run_until_final(Devnet& devnet, std::uint64_t height, const Hash256& id) {
+  for (const std::uint64_t last = height + 8; height < last;) {
+    const ledger::TxStatus status = devnet.ledger(0).tx_status(id);
+    if (status.state == ledger::TxState::kFinalized) return status.height;
+    const Status run = devnet.run_until_height(++height, kRunTimeoutMs);
+    EXPECT_TRUE(run.is_ok()) << run.to_string();
+    if (!run.is_ok()) break;
+  }
+  ADD_FAILURE() << "transaction not finalized by height " << height;
+  return 0;
+}
+
+bool signed_by(const BlockRecord& block, std::uint32_t node) {
+  return std::find(block.signers.begin(), block.signers.end(), node) != block.signers.end();
+}
+
+TEST(Devnet, RegistrationJoinsAndDeregistrationLeavesAtEpochBoundaries) {
+  constexpr std::uint64_t kEpoch = 4;
+  constexpr std::uint32_t kFollower = 4;
+  const KeyPair owner = ledger::testing::test_key(9);
+  DevnetConfig config = devnet_config(load_config());
+  config.followers = 1;
+  config.epoch_blocks = kEpoch;
+  config.consensus.block_interval_ms = 100;
+  config.allocations = {TxOutput{Amount::from_time(1'000), ledger::testing::hash_of(owner)},
+                        TxOutput{Amount::from_time(10), ledger::testing::hash_of(owner)}};
+  auto created = Devnet::create(config);
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  Devnet& devnet = **created;
+  ASSERT_EQ(devnet.validator_count(), 5u);
+  const OutPoint collateral{devnet.genesis_txid(), 0};
+  const OutPoint fee_coin{devnet.genesis_txid(), 1};
+  const Pubkey& follower = devnet.validator_pubkey(kFollower);
+  const ledger::MasternodeRegistry& registry = devnet.ledger(0).registry();
+
+  ASSERT_TRUE(devnet.run_until_height(1, kRunTimeoutMs).is_ok());
+  const Transaction registration = ledger::testing::make_registration(
+      owner, fee_coin, Amount(990'000'000), MasternodeTier::kBronze, collateral,
+      devnet.consensus_key(kFollower));
+  send_tx(devnet, registration);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::uint64_t registered = run_until_final(devnet, 1, txid(registration));
+  ASSERT_GT(registered, 0u);
+  ASSERT_TRUE(registry.find(follower).has_value());
+  const std::uint64_t joins = ledger::activation_height(registered, kEpoch);
+  const std::uint64_t height = joins + 2 * kEpoch - 1;
+  Status run = devnet.run_until_height(height, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+
+  const auto active = [&](std::uint64_t at) {
+    for (const ledger::MasternodeRecord& r : registry.active_at(at)) {
+      if (r.consensus_pubkey == follower) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(active(height));
+  bool voted = false;
+  for (const BlockRecord& block : devnet.blocks()) {
+    if (block.height < joins) {
+      EXPECT_FALSE(signed_by(block, kFollower)) << "before activation, height " << block.height;
+    } else {
+      voted = voted || signed_by(block, kFollower);
+    }
+  }
+  EXPECT_TRUE(voted) << "no certificate from height " << joins << " holds the follower's precommit";
+
+  // Spending the collateral deregisters: the follower leaves at the next boundary.
+  const std::size_t before_leave = devnet.blocks().size();
+  const Transaction release = ledger::testing::make_transfer(
+      owner, std::span<const OutPoint>(&collateral, 1),
+      {TxOutput{Amount::from_time(999), ledger::testing::hash_of(owner)}});
+  send_tx(devnet, release);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::uint64_t released = run_until_final(devnet, height, txid(release));
+  ASSERT_GT(released, 0u);
+  const std::uint64_t leaves = ledger::deactivation_height(released, kEpoch);
+  run = devnet.run_until_height(leaves + kEpoch, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+  for (std::size_t k = before_leave; k < devnet.blocks().size(); ++k) {
+    const BlockRecord& block = devnet.blocks()[k];
+    if (block.height >= leaves) {
+      EXPECT_FALSE(signed_by(block, kFollower)) << "after deactivation, height " << block.height;
+    }
+  }
+
+  EXPECT_FALSE(active(leaves));
+
+  // Every node, the follower too, followed the whole chain.
+  auto reports = devnet.reports();
+  ASSERT_TRUE(reports.is_ok()) << reports.status().to_string();
+  ASSERT_EQ(reports->size(), 5u);
+  for (const ValidatorReport& r : *reports) {
+    EXPECT_EQ(r.tip.height, leaves + kEpoch);
+    EXPECT_EQ(r.tip, reports->front().tip);
+    EXPECT_EQ(r.utxo_digest, reports->front().utxo_digest);
+  }
 }
 
 }  // namespace
