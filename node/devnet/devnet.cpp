@@ -240,14 +240,17 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     TC_RETURN_IF_ERROR(v.vote_verifier.init(verifier_config).with_context(where));
     TC_RETURN_IF_ERROR(v.tx_verifier.init(kChainIdDevnet, verifier_config).with_context(where));
     v.signer = std::make_unique<Ed25519Signer>(v.key);
-    v.app = std::make_unique<LedgerApplication>(*v.ledger, v.key.pubkey(), genesis.timestamp_ms,
-                                                &wall_clock_ms,
-                                                [this, &v](const CommittedBlockInfo& info) {
-                                                  on_commit(v, info.executed, info.certificate);
-                                                });
+    // The application caches as many executed blocks as the engine keeps valid ones per height.
+    const consensus::EngineConfig engine = engine_config(config.consensus);
+    v.app = std::make_unique<LedgerApplication>(
+        *v.ledger, v.key.pubkey(), &wall_clock_ms,
+        [this, &v](const CommittedBlockInfo& info) {
+          on_commit(v, info.executed, info.certificate);
+        },
+        engine.blocks_per_height_max);
     v.host = std::make_unique<Host>(*this, v);
-    v.engine = std::make_unique<consensus::Engine>(engine_config(config.consensus), v.signer.get(),
-                                                   v.vote_verifier, *v.app, *v.host);
+    v.engine = std::make_unique<consensus::Engine>(engine, v.signer.get(), v.vote_verifier, *v.app,
+                                                   *v.host);
   }
   return Status::ok();
 }
@@ -515,6 +518,7 @@ Result<std::vector<ValidatorReport>> Devnet::reports() const {
     report.utxo_digest = *digest;
     report.blocks_built = v->app->counters().built;
     report.blocks_rejected = v->app->counters().rejected;
+    report.signed_messages = v->engine->metrics().get(consensus::Counter::kSigned);
     reports.push_back(report);
   }
   return reports;

@@ -118,6 +118,9 @@ struct ValidatorReport {
   storage::UtxoSetScan utxo_digest;
   std::uint64_t blocks_built = 0;
   std::uint64_t blocks_rejected = 0;
+  // Proposals and votes this node's engine signed: zero for a follower until its registration is
+  // active, and still after it left the set.
+  std::uint64_t signed_messages = 0;
 };
 
 class Devnet {

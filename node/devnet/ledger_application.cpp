@@ -38,7 +38,7 @@ Result<consensus::ValidatorSet> validator_set_at(const ledger::MasternodeRegistr
   return set;
 }
 
-LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
+LedgerApplication::LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer,
                                      std::function<std::uint64_t()> wall_clock_ms,
                                      CommitObserver on_commit, std::size_t executed_max)
     : ledger_(ledger),

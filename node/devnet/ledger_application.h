@@ -57,15 +57,14 @@ class LedgerApplication final : public consensus::Application {
 
   // `ledger` must outlive this object and be at its tip; `proposer` is this validator's consensus
   // key (named in the headers of the blocks it builds). The tip's timestamp is the ledger's
-  // (Ledger::tip_timestamp_ms); the unnamed parameter is kept only until node/devnet stops passing
-  // it. `wall_clock_ms` gives Unix milliseconds for new block timestamps and the proposals' clock
-  // bound. `on_commit` (may be empty) runs after each successful commit, on this thread.
-  // `executed_max` bounds the executed-block cache: the engine's
+  // (Ledger::tip_timestamp_ms). `wall_clock_ms` gives Unix milliseconds for new block timestamps
+  // and the proposals' clock bound. `on_commit` (may be empty) runs after each successful commit,
+  // on this thread. `executed_max` bounds the executed-block cache: the engine's
   // EngineConfig::blocks_per_height_max, since the engine asks again for a block it evicted and a
   // Byzantine proposer can send variants without end. REQUIRES: executed_max > 0.
-  LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer, std::uint64_t,
+  LedgerApplication(ledger::Ledger& ledger, const Pubkey& proposer,
                     std::function<std::uint64_t()> wall_clock_ms, CommitObserver on_commit,
-                    std::size_t executed_max = consensus::EngineConfig{}.blocks_per_height_max);
+                    std::size_t executed_max);
 
   // validator_set_at(registry, height), computed once per epoch and shared until the next one.
   // REQUIRES: height is at most the tip + 1 (later epochs may still change).

@@ -56,7 +56,9 @@ Proposal proposal_at(ledger::testing::TestChain& chain, std::uint64_t timestamp_
 class LedgerApplicationTest : public ::testing::Test {
  protected:
   LedgerApplicationTest()
-      : app_(chain_.ledger(), chain_.proposer().pubkey(), kGenesisMs, [] { return kNowMs; }, {}) {}
+      : app_(
+            chain_.ledger(), chain_.proposer().pubkey(), [] { return kNowMs; }, {},
+            consensus::EngineConfig{}.blocks_per_height_max) {}
 
   ledger::testing::TestChain chain_;
   LedgerApplication app_;
@@ -150,7 +152,7 @@ TEST(LedgerApplicationCacheTest, CacheStaysAtItsBoundAndAnEvictedBlockCommits) {
   ledger::testing::TestChain chain;
   constexpr std::size_t kBound = 2;
   LedgerApplication app(
-      chain.ledger(), chain.proposer().pubkey(), kGenesisMs, [] { return kNowMs; }, {}, kBound);
+      chain.ledger(), chain.proposer().pubkey(), [] { return kNowMs; }, {}, kBound);
   std::vector<Proposal> variants;
   for (std::uint64_t i = 0; i <= kBound; ++i) variants.push_back(proposal_at(chain, kNowMs - i));
   for (const Proposal& variant : variants) {
