@@ -132,6 +132,7 @@ void Devnet::Host::schedule_timeout(const consensus::TimeoutEvent& event, std::u
 
 void Devnet::Host::report_evidence(const consensus::Evidence& evidence) {
   ++devnet_.counters_.evidence;
+  validator_.app->add_evidence(evidence);
   TC_LOG_WARN("equivocation evidence", {{"reporter", validator_.index},
                                         {"validator_index", evidence.validator_index},
                                         {"height", evidence.height},
