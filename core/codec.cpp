@@ -6,7 +6,7 @@
 
 namespace tc {
 
-static_assert(kDecodeErrorCount == static_cast<std::size_t>(DecodeError::kTxCountMismatch) + 1,
+static_assert(kDecodeErrorCount == static_cast<std::size_t>(DecodeError::kValueOnEvidence) + 1,
               "kDecodeErrorCount must count every DecodeError");
 
 namespace {
@@ -20,6 +20,16 @@ constexpr std::size_t kRegRewardPubkeyHashOffset = 72;
 constexpr std::size_t kRegP2pAddressOffset = 92;
 constexpr std::size_t kRegP2pPortOffset = 108;
 constexpr std::size_t kRegTrailingReservedOffset = 110;  // 2 bytes
+
+// Evidence payload field offsets (docs/protocol.md, "Evidence payload").
+constexpr std::size_t kEvHeightOffset = 32;
+constexpr std::size_t kEvRoundOffset = 40;
+constexpr std::size_t kEvStepOffset = 44;
+constexpr std::size_t kEvReservedOffset = 45;  // 3 bytes
+constexpr std::size_t kEvHashAOffset = 48;
+constexpr std::size_t kEvPolRoundAOffset = 80;
+constexpr std::size_t kEvHashBOffset = 148;
+constexpr std::size_t kEvPolRoundBOffset = 180;
 
 // Output field offsets.
 constexpr std::size_t kOutputPubkeyHashOffset = 8;
@@ -45,6 +55,8 @@ std::uint32_t payload_bytes_for(TxKind kind) {
       return kCoinbasePayloadBytes;
     case TxKind::kMasternodeRegistration:
       return kRegistrationPayloadBytes;
+    case TxKind::kEquivocationEvidence:
+      return kEvidencePayloadBytes;
   }
   return 0;
 }
@@ -57,6 +69,8 @@ const char* payload_field_for(TxKind kind) {
       return "coinbase payload_bytes";
     case TxKind::kMasternodeRegistration:
       return "registration payload_bytes";
+    case TxKind::kEquivocationEvidence:
+      return "evidence payload_bytes";
   }
   return "payload_bytes";
 }
@@ -133,6 +147,8 @@ std::string_view decode_error_name(DecodeError error) {
       return "bad_payload_size";
     case DecodeError::kTxCountMismatch:
       return "tx_count_mismatch";
+    case DecodeError::kValueOnEvidence:
+      return "value_on_evidence";
   }
   return "unknown_decode_error";
 }
@@ -169,7 +185,7 @@ Status decode_failure_status(const DecodeFailure& f) {
       message += field + " " + to_string(f.value) + at + ", expected " + to_string(f.needed);
       break;
     case DecodeError::kUnknownKind:
-      message += field + " " + to_string(f.value) + at + ", expected 0, 1 or 2";
+      message += field + " " + to_string(f.value) + at + ", expected 0, 1, 2 or 3";
       break;
     case DecodeError::kNonZeroReserved:
       message += field + " is " + to_string(f.value) + at + ", must be 0";
@@ -189,6 +205,9 @@ Status decode_failure_status(const DecodeFailure& f) {
     case DecodeError::kTxCountMismatch:
       message += "bytes end" + at + " after " + to_string(f.value) + " of " + to_string(f.needed) +
                  " transactions";
+      break;
+    case DecodeError::kValueOnEvidence:
+      message += field + " " + to_string(f.value) + at + ", evidence has no inputs or outputs";
       break;
   }
   return malformed(std::move(message));
@@ -215,7 +234,7 @@ DecodeError decode_transaction_view(ByteSpan bytes, TransactionView* out, Decode
                 kTransactionVersion, size);
   }
   const std::uint8_t kind_byte = p[2];
-  if (kind_byte > static_cast<std::uint8_t>(TxKind::kMasternodeRegistration)) {
+  if (kind_byte > static_cast<std::uint8_t>(TxKind::kEquivocationEvidence)) {
     return fail(failure, DecodeError::kUnknownKind, kObject, "kind", 2, kind_byte, 0, size - 2);
   }
   const TxKind kind = static_cast<TxKind>(kind_byte);
@@ -225,10 +244,19 @@ DecodeError decode_transaction_view(ByteSpan bytes, TransactionView* out, Decode
   const std::size_t input_count = load_u16_le(p + 8);
   const std::size_t output_count = load_u16_le(p + 10);
   const std::uint32_t payload_bytes = load_u32_le(p + 12);
-  if (output_count == 0) {
+  if (kind == TxKind::kEquivocationEvidence) {
+    if (input_count != 0) {
+      return fail(failure, DecodeError::kValueOnEvidence, kObject, "input_count", 8, input_count, 0,
+                  size - 8);
+    }
+    if (output_count != 0) {
+      return fail(failure, DecodeError::kValueOnEvidence, kObject, "output_count", 10, output_count,
+                  0, size - 10);
+    }
+  } else if (output_count == 0) {
     return fail(failure, DecodeError::kNoOutputs, kObject, "output_count", 10, 0, 1, size - 10);
   }
-  if (kind == TxKind::kCoinbase) {
+  if (kind == TxKind::kCoinbase || kind == TxKind::kEquivocationEvidence) {
     if (input_count != 0) {
       return fail(failure, DecodeError::kInputsOnCoinbase, kObject, "input_count", 8, input_count,
                   0, size - 8);
@@ -291,6 +319,16 @@ DecodeError decode_transaction_view(ByteSpan bytes, TransactionView* out, Decode
                   trailing, 0, size - at);
     }
   }
+  if (kind == TxKind::kEquivocationEvidence) {
+    const std::uint8_t* payload = p + payload_offset;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const std::size_t at = kEvReservedOffset + i;
+      if (payload[at] != 0) {
+        return fail(failure, DecodeError::kNonZeroReserved, kObject, "evidence reserved",
+                    payload_offset + at, payload[at], 0, size - payload_offset - at);
+      }
+    }
+  }
   *out = TransactionView(p, size);
   return DecodeError::kOk;
 }
@@ -319,6 +357,23 @@ RegistrationPayload TransactionView::registration() const {
   return reg;
 }
 
+EvidencePayload TransactionView::evidence() const {
+  assert(kind() == TxKind::kEquivocationEvidence);
+  const std::uint8_t* p = data_ + payload_offset();
+  EvidencePayload ev;
+  ev.validator = Pubkey::from_span(ByteSpan(p + kEvidenceValidatorOffset, 32));
+  ev.height = load_u64_le(p + kEvHeightOffset);
+  ev.round = load_u32_le(p + kEvRoundOffset);
+  ev.step = p[kEvStepOffset];
+  ev.hash_a = Hash256::from_span(ByteSpan(p + kEvHashAOffset, 32));
+  ev.pol_round_a = load_u32_le(p + kEvPolRoundAOffset);
+  ev.sig_a = Signature::from_span(ByteSpan(p + kEvidenceSigAOffset, 64));
+  ev.hash_b = Hash256::from_span(ByteSpan(p + kEvHashBOffset, 32));
+  ev.pol_round_b = load_u32_le(p + kEvPolRoundBOffset);
+  ev.sig_b = Signature::from_span(ByteSpan(p + kEvidenceSigBOffset, 64));
+  return ev;
+}
+
 Transaction TransactionView::to_transaction() const {
   Transaction tx;
   tx.version = version();
@@ -334,6 +389,7 @@ Transaction TransactionView::to_transaction() const {
   for (std::size_t i = 0; i < output_count(); ++i) tx.outputs.push_back(output(i).to_output());
   if (tx.kind == TxKind::kCoinbase) tx.coinbase_height = coinbase_height();
   if (tx.kind == TxKind::kMasternodeRegistration) tx.registration = registration();
+  if (tx.kind == TxKind::kEquivocationEvidence) tx.evidence = evidence();
   return tx;
 }
 
@@ -381,6 +437,19 @@ std::size_t encode_payload(const Transaction& tx, std::uint8_t* out) {
     std::memcpy(out + kRegP2pAddressOffset, reg.p2p_address.data(), 16);
     store_u16_le(out + kRegP2pPortOffset, reg.p2p_port);
     std::memcpy(out + kRegistrationPossessionSigOffset, reg.possession_sig.data(), 64);
+  } else if (tx.kind == TxKind::kEquivocationEvidence) {
+    const EvidencePayload& ev = tx.evidence;
+    std::memset(out, 0, kEvidencePayloadBytes);
+    std::memcpy(out + kEvidenceValidatorOffset, ev.validator.data(), 32);
+    store_u64_le(out + kEvHeightOffset, ev.height);
+    store_u32_le(out + kEvRoundOffset, ev.round);
+    out[kEvStepOffset] = ev.step;
+    std::memcpy(out + kEvHashAOffset, ev.hash_a.data(), 32);
+    store_u32_le(out + kEvPolRoundAOffset, ev.pol_round_a);
+    std::memcpy(out + kEvidenceSigAOffset, ev.sig_a.data(), 64);
+    std::memcpy(out + kEvHashBOffset, ev.hash_b.data(), 32);
+    store_u32_le(out + kEvPolRoundBOffset, ev.pol_round_b);
+    std::memcpy(out + kEvidenceSigBOffset, ev.sig_b.data(), 64);
   }
   return payload_bytes_for(tx.kind);
 }

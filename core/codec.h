@@ -49,6 +49,14 @@ inline constexpr std::size_t kRegistrationPayloadBytes = 176;
 inline constexpr std::size_t kRegistrationSignedBytes = 112;
 inline constexpr std::size_t kRegistrationConsensusPubkeyOffset = 40;
 inline constexpr std::size_t kRegistrationPossessionSigOffset = 112;
+// Evidence payload: validator [32] | height u64 | round u32 | step u8 | reserved [3] (= 0) |
+// hash_a [32] | pol_round_a u32 | sig_a [64] | hash_b [32] | pol_round_b u32 | sig_b [64].
+inline constexpr std::size_t kEvidencePayloadBytes = 248;
+inline constexpr std::size_t kEvidenceValidatorOffset = 0;
+inline constexpr std::size_t kEvidenceSigAOffset = 84;
+inline constexpr std::size_t kEvidenceSigBOffset = 184;
+// The largest payload of any kind.
+inline constexpr std::size_t kMaxPayloadBytes = kEvidencePayloadBytes;
 // Largest transaction the codec accepts: header | inputs | outputs | payload, all together.
 inline constexpr std::size_t kMaxTransactionBytes = 100'000;
 // Largest transaction that arrives as one UDP datagram (IPv6 minimum MTU 1280 - 40 IPv6 - 8 UDP).
@@ -85,15 +93,16 @@ enum class DecodeError : std::uint8_t {
                         // buffer
   kOversize,          // above kMaxTransactionBytes (a tx, or a block's tx_bytes) or kMaxBlockBytes
   kUnknownVersion,    // version field is not the one version this codec knows
-  kUnknownKind,       // transaction kind is not 0, 1 or 2
+  kUnknownKind,       // transaction kind is not 0, 1, 2 or 3
   kNonZeroReserved,   // a reserved or padding field is not zero
   kNoInputs,          // a transfer or registration with input_count 0
   kInputsOnCoinbase,  // a coinbase with input_count > 0
-  kNoOutputs,         // a transaction with output_count 0
-  kBadPayloadSize,    // payload_bytes differs from the size its kind fixes (0, 8 or 112)
+  kNoOutputs,         // a transaction other than evidence with output_count 0
+  kBadPayloadSize,    // payload_bytes differs from the size its kind fixes (0, 8, 176 or 248)
   kTxCountMismatch,   // a block's bytes end after fewer transactions than its tx_count
+  kValueOnEvidence,   // an evidence transaction with inputs or outputs
 };
-inline constexpr std::size_t kDecodeErrorCount = 13;  // for counter arrays indexed by DecodeError
+inline constexpr std::size_t kDecodeErrorCount = 14;  // for counter arrays indexed by DecodeError
 
 // "truncated", "trailing_bytes", "count_exceeds_buffer", ... ("ok" for kOk); stable, used in
 // metrics.
@@ -200,6 +209,8 @@ class TransactionView {
   std::uint64_t coinbase_height() const { return load_u64_le(data_ + payload_offset()); }
   // REQUIRES: kind() == kMasternodeRegistration.
   RegistrationPayload registration() const;
+  // REQUIRES: kind() == kEquivocationEvidence.
+  EvidencePayload evidence() const;
 
   // An owned copy (allocates the input and output vectors).
   Transaction to_transaction() const;
@@ -215,11 +226,11 @@ class TransactionView {
 
 // The hot-path parse: validates `bytes` as exactly one transaction and on success points *out at
 // it. Returns kOk or the first rule broken, in this order: kOversize, kTruncated, kUnknownVersion,
-// kUnknownKind, kNonZeroReserved (header), kNoOutputs, kInputsOnCoinbase / kNoInputs,
-// kBadPayloadSize, kCountExceedsBuffer, kTrailingBytes, kNonZeroReserved (outputs, then payload).
-// Allocates nothing and builds no Status; when `failure` is non-null it is filled on failure.
-// *out is unchanged on failure. Does not check kMaxDatagramTransactionBytes, signatures or any
-// ledger rule (values, tier range, duplicate inputs).
+// kUnknownKind, kNonZeroReserved (header), kValueOnEvidence, kNoOutputs, kInputsOnCoinbase /
+// kNoInputs, kBadPayloadSize, kCountExceedsBuffer, kTrailingBytes, kNonZeroReserved (outputs, then
+// payload). Allocates nothing and builds no Status; when `failure` is non-null it is filled on
+// failure. *out is unchanged on failure. Does not check kMaxDatagramTransactionBytes, signatures or
+// any ledger rule (values, tier range, duplicate inputs).
 DecodeError decode_transaction_view(ByteSpan bytes, TransactionView* out,
                                     DecodeFailure* failure = nullptr);
 
@@ -344,11 +355,11 @@ std::size_t encoded_size(const Block& block);
 std::size_t encoded_size(const CommitCertificate& certificate);
 
 // Each encode appends the canonical encoding of its value to *out. The payload written follows
-// tx.kind (none, coinbase_height, or registration); the other payload field is ignored. Encoding
-// does not validate: a value the decoder would reject (a coinbase with inputs, a transaction over
-// kMaxTransactionBytes, a header whose tx_count differs from the transactions) encodes to bytes
-// that its decoder rejects. REQUIRES: every count fits its field (inputs, outputs, signatures <=
-// 65535; transactions and each tx's size < 2^32).
+// tx.kind (none, coinbase_height, registration or evidence); the other payload fields are ignored.
+// Encoding does not validate: a value the decoder would reject (a coinbase with inputs, a
+// transaction over kMaxTransactionBytes, a header whose tx_count differs from the transactions)
+// encodes to bytes that its decoder rejects. REQUIRES: every count fits its field (inputs, outputs,
+// signatures <= 65535; transactions and each tx's size < 2^32).
 void encode(const Transaction& tx, Bytes* out);
 void encode(const BlockHeader& header, Bytes* out);  // exactly kBlockHeaderBytes
 void encode(const Block& block, Bytes* out);         // writes block.header.tx_count as given
@@ -360,8 +371,8 @@ void encode_transaction_header(const Transaction& tx,
                                std::uint8_t* out);              // kTransactionHeaderBytes
 void encode_input(const TxInput& input, std::uint8_t* out);     // kInputBytes
 void encode_output(const TxOutput& output, std::uint8_t* out);  // kOutputBytes
-// Writes the payload tx.kind calls for (0, 8 or 176 bytes; `out` has room for
-// kRegistrationPayloadBytes) and returns how many bytes it wrote.
+// Writes the payload tx.kind calls for (0, 8, 176 or 248 bytes; `out` has room for
+// kMaxPayloadBytes) and returns how many bytes it wrote.
 std::size_t encode_payload(const Transaction& tx, std::uint8_t* out);
 
 // The 192-byte header encoding without allocating (what block_hash() hashes).

@@ -37,7 +37,7 @@ void hash_owned(const Transaction& tx, Coverage coverage, Sha256* sha) {
     encode_output(output, buffer + used);
     used += kOutputBytes;
   }
-  flush_for(kRegistrationPayloadBytes);
+  flush_for(kMaxPayloadBytes);
   used += encode_payload(tx, buffer + used);
   sha->update(ByteSpan(buffer, used));
 }

@@ -27,9 +27,10 @@ inline constexpr std::uint32_t kChainIdTestnet = 2;
 inline constexpr std::uint32_t kChainIdDevnet = 3;
 
 enum class TxKind : std::uint8_t {
-  kTransfer = 0,               // >= 1 input, >= 1 output, no payload
-  kCoinbase = 1,               // no inputs, >= 1 output, payload = block height (u64)
-  kMasternodeRegistration = 2  // >= 1 input, >= 1 output, payload = RegistrationPayload
+  kTransfer = 0,                // >= 1 input, >= 1 output, no payload
+  kCoinbase = 1,                // no inputs, >= 1 output, payload = block height (u64)
+  kMasternodeRegistration = 2,  // >= 1 input, >= 1 output, payload = RegistrationPayload
+  kEquivocationEvidence = 3,    // no inputs, no outputs, payload = EvidencePayload
 };
 
 struct OutPoint {
@@ -68,6 +69,25 @@ struct RegistrationPayload {
   friend bool operator==(const RegistrationPayload&, const RegistrationPayload&) = default;
 };
 
+// Proof that a validator signed two conflicting consensus messages for one (height, round, step):
+// two different (block hash, pol_round) pairs, both signed by `validator` (docs/protocol.md,
+// "Evidence payload"). Only proposers put it in blocks; the ledger checks it (ledger/rules.h
+// check_evidence) and removes the validator from the set at the next epoch boundary, its collateral
+// locked until then. `step` and the pairs' order are range-checked by the ledger, not the codec.
+struct EvidencePayload {
+  Pubkey validator;
+  std::uint64_t height = 0;
+  std::uint32_t round = 0;
+  std::uint8_t step = 0;  // consensus::SignStep: 1 proposal, 2 prevote, 3 precommit
+  Hash256 hash_a;
+  std::uint32_t pol_round_a = 0;  // 0xFFFFFFFF (none) for votes
+  Signature sig_a;
+  Hash256 hash_b;
+  std::uint32_t pol_round_b = 0;
+  Signature sig_b;
+  friend bool operator==(const EvidencePayload&, const EvidencePayload&) = default;
+};
+
 struct Transaction {
   std::uint16_t version = kTransactionVersion;
   TxKind kind = TxKind::kTransfer;
@@ -78,6 +98,7 @@ struct Transaction {
   // Exactly one of these is meaningful, per kind.
   std::uint64_t coinbase_height = 0;
   RegistrationPayload registration;
+  EvidencePayload evidence;
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
 

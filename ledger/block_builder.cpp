@@ -1,6 +1,7 @@
 #include "ledger/block_builder.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -60,6 +61,39 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   }
   std::size_t remaining = limit - fixed;
 
+  // Evidence first: execution wants it right after the coinbase, and it freezes collaterals that
+  // the transactions below must then not spend.
+  std::vector<Transaction> included;
+  std::vector<Hash256> txids(1);
+  std::vector<Hash256> wire_hashes(1);
+  std::set<Pubkey> slashed;
+  std::unordered_set<OutPoint> frozen;
+  for (const EvidencePayload& evidence : tmpl.evidence) {
+    Transaction tx;
+    tx.kind = TxKind::kEquivocationEvidence;
+    tx.chain_id = params.chain_id;
+    tx.evidence = evidence;
+    const std::size_t need = kBlockTxLengthBytes + encoded_size(tx);
+    const bool acceptable =
+        need <= remaining && check_evidence(evidence, tmpl.height, nullptr) == RejectReason::kOk &&
+        registry.check_evidence_target(evidence.validator, evidence.height) == RejectReason::kOk &&
+        !slashed.contains(evidence.validator) &&
+        evidence_signatures_valid(evidence, params.chain_id);
+    if (!acceptable) {
+      ++out.evidence_skipped;
+      continue;
+    }
+    slashed.insert(evidence.validator);
+    if (const auto record = registry.find(evidence.validator); record && record->has_collateral()) {
+      frozen.insert(record->collateral);
+    }
+    remaining -= need;
+    txids.push_back(txid(tx));
+    wire_hashes.push_back(wire_hash(tx));
+    included.push_back(std::move(tx));
+    ++out.evidence_included;
+  }
+
   // Highest fee rate first; a transaction that does not fit or conflicts is skipped, not a stop.
   const std::vector<std::shared_ptr<const PendingTx>> candidates = mempool.by_fee_rate();
   std::unordered_set<OutPoint> claimed;
@@ -94,9 +128,6 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   std::vector<storage::UtxoLookup> found(outpoints.size());
   TC_RETURN_IF_ERROR(view.lookup(outpoints, found).with_context(where));
 
-  std::vector<Transaction> included;
-  std::vector<Hash256> txids(1);
-  std::vector<Hash256> wire_hashes(1);
   UtxoSetDigest utxo_after = tip_utxo_digest;
   Amount fees;
   std::size_t next = 0;
@@ -107,6 +138,12 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
     Amount fee;
     TxFailure failure;
     RejectReason reason = check_inputs(tx->view, spent, tmpl.height, params, &fee, &failure);
+    for (std::size_t i = 0; reason == RejectReason::kOk && i < inputs; ++i) {
+      const OutPoint prev = tx->view.input(i).prev();
+      if (frozen.contains(prev) || registry.collateral_frozen(prev)) {
+        reason = RejectReason::kCollateralFrozen;
+      }
+    }
     if (reason == RejectReason::kOk && registration) {
       const RegistrationPayload payload = tx->view.registration();
       reason = check_registration(tx->view, found[next + inputs],
@@ -157,7 +194,7 @@ Result<Block> build_block(const BlockTemplate& tmpl, Mempool& mempool, UtxoView&
   header.proposer = tmpl.proposer;
   header.round = tmpl.round;
   header.tx_count = static_cast<std::uint32_t>(block.transactions.size());
-  out.included = block.transactions.size() - 1;
+  out.included = block.transactions.size() - 1 - out.evidence_included;
   out.block_bytes = encoded_size(block);
   out.fees = fees;
   return block;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "core/status.h"
 #include "core/types.h"
@@ -28,6 +29,10 @@ struct BlockTemplate {
   std::uint64_t timestamp_ms = 0;
   Pubkey proposer;  // consensus key; must be an active masternode at `height`
   std::uint32_t round = 0;
+  // Equivocation evidence this node holds (reported by its engine). The builder includes, right
+  // after the coinbase, each one that execution would accept (check_evidence, the registry's
+  // target check, both signatures, one per key), and leaves the rest out.
+  std::span<const EvidencePayload> evidence;
 };
 
 struct BuildStats {
@@ -36,6 +41,9 @@ struct BuildStats {
   std::size_t skipped_size = 0;      // did not fit the remaining space
   std::size_t skipped_conflict = 0;  // claimed an outpoint a higher-fee transaction claimed
   std::size_t dropped_invalid = 0;   // failed the re-check and left the mempool
+  std::size_t evidence_included = 0;
+  std::size_t evidence_skipped =
+      0;  // evidence that execution would refuse (stale, invalid, repeated)
   std::size_t block_bytes = 0;
   Amount fees;
 };

@@ -1,5 +1,6 @@
 #include "ledger/ledger.h"
 
+#include <array>
 #include <limits>
 #include <set>
 #include <string>
@@ -177,8 +178,20 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
                                  ExecuteStats* stats) {
   std::vector<Hash256> sighashes(txs.size());
   std::vector<Hash256> possession_hashes(txs.size());
+  std::vector<std::array<Hash256, 2>> evidence_hashes(txs.size());
   signature_refs_.clear();
   for (std::size_t t = 1; t < txs.size(); ++t) {
+    if (txs[t].kind() == TxKind::kEquivocationEvidence) {
+      evidence_hashes[t] = evidence_digests(txs[t].evidence(), config_.params.chain_id);
+      const std::uint8_t* payload = txs[t].payload().data();
+      for (std::size_t k = 0; k < 2; ++k) {
+        signature_refs_.push_back(
+            gpu::SignatureRef{payload + kEvidenceValidatorOffset, 32,
+                              payload + (k == 0 ? kEvidenceSigAOffset : kEvidenceSigBOffset), 64,
+                              evidence_hashes[t][k].data(), 32});
+      }
+      continue;
+    }
     sighashes[t] = sighash(txs[t], config_.params.chain_id);
     for (std::size_t i = 0; i < txs[t].input_count(); ++i) {
       const InputView input = txs[t].input(i);
@@ -209,6 +222,16 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
   if (stats != nullptr) stats->signatures += signature_refs_.size();
   std::size_t k = 0;
   for (std::size_t t = 1; t < txs.size(); ++t) {
+    if (txs[t].kind() == TxKind::kEquivocationEvidence) {
+      for (const char* which : {"a", "b"}) {
+        if (verdicts_[k++] != gpu::Verdict::kAccept) {
+          return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
+                                  ": evidence signature " + which + ": " +
+                                  std::string(reject_reason_name(RejectReason::kBadSignature)));
+        }
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < txs[t].input_count(); ++i, ++k) {
       if (verdicts_[k] != gpu::Verdict::kAccept) {
         return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
@@ -291,8 +314,17 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, const ExecuteO
   }
   RejectReason reason = check_coinbase(txs[0], params, &failure);
   if (reason != RejectReason::kOk) return reject_tx(0, reason, failure, out.txids[0]);
+  // Evidence comes right after the coinbase, so that what it freezes is known before any spend.
+  bool past_evidence = false;
   for (std::size_t t = 1; t < txs.size(); ++t) {
-    reason = check_stateless(txs[t], params, nullptr, &failure);
+    if (txs[t].kind() == TxKind::kEquivocationEvidence) {
+      if (past_evidence)
+        return reject("tx " + std::to_string(t) + ": evidence after other transactions");
+      reason = check_evidence(txs[t], height, params, &failure);
+    } else {
+      past_evidence = true;
+      reason = check_stateless(txs[t], params, nullptr, &failure);
+    }
     if (reason != RejectReason::kOk) return reject_tx(t, reason, failure, out.txids[t]);
   }
 
@@ -322,11 +354,41 @@ Result<ExecutedBlock> Ledger::execute_block(ByteSpan block_bytes, const ExecuteO
   out.utxo_digest = utxo_digest_;
   std::set<Pubkey> keys_in_block;
   std::set<OutPoint> collaterals_in_block;
+  std::set<Pubkey> slashed_in_block;
+  std::set<OutPoint> frozen_in_block;  // collaterals of the masternodes slashed in this block
   std::size_t next = 0;
   for (std::size_t t = 0; t < txs.size(); ++t) {
     const TransactionView& tx = txs[t];
+    if (tx.kind() == TxKind::kEquivocationEvidence) {
+      const EvidencePayload evidence = tx.evidence();
+      reason = registry_.check_evidence_target(evidence.validator, evidence.height);
+      if (reason == RejectReason::kOk && !slashed_in_block.insert(evidence.validator).second) {
+        reason = RejectReason::kEvidenceAlreadyLeaving;
+      }
+      if (reason != RejectReason::kOk) {
+        return reject_tx(t, reason,
+                         TxFailure{TxFailure::kNoIndex, TxFailure::kNoIndex, evidence.height, 0},
+                         out.txids[t]);
+      }
+      if (const auto record = registry_.find(evidence.validator);
+          record && record->has_collateral()) {
+        frozen_in_block.insert(record->collateral);
+      }
+      out.registry_delta.slashed.push_back(evidence.validator);
+      if (deactivation_height(height, params.epoch_blocks) == height + 1) {
+        out.registry_delta.erased.push_back(evidence.validator);
+      }
+      continue;
+    }
     if (t > 0) {
       const std::size_t inputs = tx.input_count();
+      for (std::uint32_t i = 0; i < inputs; ++i) {
+        const OutPoint prev = tx.input(i).prev();
+        if (frozen_in_block.contains(prev) || registry_.collateral_frozen(prev)) {
+          return reject_tx(t, RejectReason::kCollateralFrozen,
+                           TxFailure{i, TxFailure::kNoIndex, 0, 0}, out.txids[t]);
+        }
+      }
       Amount fee;
       reason =
           check_inputs(tx, std::span(found.data() + next, inputs), height, params, &fee, &failure);

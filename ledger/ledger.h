@@ -141,10 +141,13 @@ class Ledger {
   // Checks `block_bytes` as the next block against every rule: codec, size limit, chain id, height
   // and prev_hash extend the tip, timestamp above the tip's and at most
   // options.latest_timestamp_ms (when set), exactly one coinbase first with the block's height,
-  // tx_root and wtx_root, each transaction's stateless rules, every signature and every
-  // registration's proof of possession (one batch), inputs present and unspent and owned, no output
-  // spent twice in the block, amounts and fees, lock times, registrations (collateral, key, no
-  // claim twice), and the coinbase paying exactly the reward split. Writes nothing. Errors:
+  // tx_root and wtx_root, equivocation evidence only right after the coinbase, each transaction's
+  // stateless rules (check_evidence for evidence), every signature, every registration's proof of
+  // possession and both signatures of every evidence (one batch), evidence naming a validator of
+  // its height that does not already leave (once per key), inputs present and unspent and owned
+  // and not a frozen collateral, no output spent twice in the block, amounts and fees, lock times,
+  // registrations (collateral, key, no claim twice), and the coinbase paying exactly the reward
+  // split. Writes nothing. Errors:
   // kMalformed (codec) or kInvalidArgument, with a message naming the block height and, where it
   // applies, the tx index and input index ("block 7: tx 3: input 1: bad_signature"); a backend read
   // error as returned.

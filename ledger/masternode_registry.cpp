@@ -17,7 +17,7 @@ Bytes encode_masternode_record(const MasternodeRecord& record) {
   std::memcpy(p + 57, record.p2p_address.data(), 16);
   store_u16_le(p + 73, record.p2p_port);
   store_u64_le(p + 75, record.registered_height);
-  p[83] = record.deregistered_height ? 1 : 0;
+  p[83] = record.slashed ? 2 : (record.deregistered_height ? 1 : 0);
   store_u64_le(p + 84, record.deregistered_height.value_or(0));
   return out;
 }
@@ -42,11 +42,11 @@ Result<MasternodeRecord> decode_masternode_record(ByteSpan key, ByteSpan value) 
   record.p2p_address = FixedBytes<16>::from_span(ByteSpan(p + 57, 16));
   record.p2p_port = load_u16_le(p + 73);
   record.registered_height = load_u64_le(p + 75);
-  if (p[83] > 1) {
-    return corruption("masternode record " + to_hex(key) + ": deregistered flag " +
-                      std::to_string(p[83]));
+  if (p[83] > 2) {
+    return corruption("masternode record " + to_hex(key) + ": state byte " + std::to_string(p[83]));
   }
-  if (p[83] == 1) record.deregistered_height = load_u64_le(p + 84);
+  if (p[83] != 0) record.deregistered_height = load_u64_le(p + 84);
+  record.slashed = p[83] == 2;
   return record;
 }
 
@@ -149,7 +149,7 @@ Status MasternodeRegistry::load(std::span<const std::pair<Bytes, Bytes>> records
   std::map<OutPoint, Pubkey> by_collateral;
   for (const auto& [key, value] : records) {
     TC_ASSIGN_OR_RETURN(MasternodeRecord record, decode_masternode_record(key, value));
-    if (record.has_collateral() && !record.deregistered_height) {
+    if (record.has_collateral() && (!record.deregistered_height || record.slashed)) {
       by_collateral[record.collateral] = record.consensus_pubkey;
     }
     loaded[record.consensus_pubkey] = record;
@@ -213,6 +213,26 @@ std::optional<MasternodeRecord> MasternodeRegistry::find(const Pubkey& consensus
   return it->second;
 }
 
+bool MasternodeRegistry::collateral_frozen(const OutPoint& outpoint) const {
+  std::shared_lock lock(mutex_);
+  const auto owner = by_collateral_.find(outpoint);
+  if (owner == by_collateral_.end()) return false;
+  const auto record = records_.find(owner->second);
+  return record != records_.end() && record->second.slashed;
+}
+
+RejectReason MasternodeRegistry::check_evidence_target(const Pubkey& validator,
+                                                       std::uint64_t height) const {
+  std::shared_lock lock(mutex_);
+  const auto it = records_.find(validator);
+  if (it == records_.end() || it->second.tier == MasternodeTier::kFree) {
+    return RejectReason::kEvidenceNotValidator;
+  }
+  if (it->second.deregistered_height) return RejectReason::kEvidenceAlreadyLeaving;
+  if (!active_at_height(it->second, rules_, height)) return RejectReason::kEvidenceNotValidator;
+  return RejectReason::kOk;
+}
+
 std::vector<MasternodeRecord> MasternodeRegistry::active_at(std::uint64_t height) const {
   std::shared_lock lock(mutex_);
   std::vector<MasternodeRecord> active;
@@ -256,13 +276,16 @@ std::vector<storage::RecordUpdate> MasternodeRegistry::storage_updates(const Reg
     updates.push_back(storage::RecordUpdate{key_bytes(record.consensus_pubkey),
                                             encode_masternode_record(record), false});
   }
-  for (const Pubkey& key : delta.deregistered) {
-    const auto it = records_.find(key);
-    if (it == records_.end()) continue;
-    MasternodeRecord record = it->second;
-    record.deregistered_height = height;
-    updates.push_back(
-        storage::RecordUpdate{key_bytes(key), encode_masternode_record(record), false});
+  for (const auto* keys : {&delta.deregistered, &delta.slashed}) {
+    for (const Pubkey& key : *keys) {
+      const auto it = records_.find(key);
+      if (it == records_.end()) continue;
+      MasternodeRecord record = it->second;
+      record.deregistered_height = height;
+      record.slashed = keys == &delta.slashed;
+      updates.push_back(
+          storage::RecordUpdate{key_bytes(key), encode_masternode_record(record), false});
+    }
   }
   for (const Pubkey& key : delta.erased) {
     updates.push_back(storage::RecordUpdate{key_bytes(key), {}, true});
@@ -284,7 +307,19 @@ void MasternodeRegistry::apply(const RegistryDelta& delta, std::uint64_t height)
     by_collateral_.erase(it->second.collateral);
     leaving_[deactivation_height(height, rules_.epoch_blocks)].push_back(key);
   }
-  for (const Pubkey& key : delta.erased) records_.erase(key);
+  for (const Pubkey& key : delta.slashed) {
+    auto it = records_.find(key);
+    if (it == records_.end()) continue;
+    it->second.deregistered_height = height;
+    it->second.slashed = true;
+    leaving_[deactivation_height(height, rules_.epoch_blocks)].push_back(key);
+  }
+  for (const Pubkey& key : delta.erased) {
+    const auto it = records_.find(key);
+    if (it == records_.end()) continue;
+    if (it->second.slashed) by_collateral_.erase(it->second.collateral);
+    records_.erase(it);
+  }
   advance_to(height + 1);
 }
 

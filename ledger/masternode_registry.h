@@ -7,6 +7,9 @@
 // height 0, and a record deregistered at height d stays active until the next multiple of
 // epoch_blocks after d. A free-tier record (no collateral to spend) leaves
 // free_tier_lifetime_epochs epochs after it became active (docs/decisions/0003-free-tier-bound.md).
+// Equivocation evidence in the block at height e removes a record like a deregistration at e
+// (`slashed`), except that its collateral stays locked (frozen: no transaction may spend it) until
+// the record is erased.
 // The block before the boundary where a record leaves erases it. Records persist through the
 // storage masternode family (key = consensus pubkey, value as encode_masternode_record()).
 //
@@ -45,14 +48,16 @@ struct MasternodeRecord {
   std::uint16_t p2p_port = 0;
   std::uint64_t registered_height = 0;
   std::optional<std::uint64_t> deregistered_height;
+  bool slashed = false;  // deregistered by equivocation evidence, collateral frozen until erased
   friend bool operator==(const MasternodeRecord&, const MasternodeRecord&) = default;
 
   bool has_collateral() const { return !(collateral.txid.is_zero() && collateral.vout == 0); }
 };
 
 // Record value: tier u8 | collateral_txid [32] | collateral_vout u32 | reward_pubkey_hash [20] |
-// p2p_address [16] | p2p_port u16 | registered_height u64 | deregistered u8 (0/1) |
-// deregistered_height u64 (0 unless deregistered); little-endian. The key is the consensus pubkey.
+// p2p_address [16] | p2p_port u16 | registered_height u64 | state u8 (0 registered, 1 deregistered,
+// 2 slashed) | deregistered_height u64 (0 while registered); little-endian. The key is the
+// consensus pubkey.
 inline constexpr std::size_t kMasternodeRecordBytes = 92;
 Bytes encode_masternode_record(const MasternodeRecord& record);
 // kCorruption for a wrong size, tier or flag byte (the message names which).
@@ -81,6 +86,7 @@ std::optional<std::uint64_t> end_height(const MasternodeRecord& record, const Re
 struct RegistryDelta {
   std::vector<MasternodeRecord> registered;
   std::vector<Pubkey> deregistered;  // collateral spent in this block
+  std::vector<Pubkey> slashed;       // named by equivocation evidence in this block
   std::vector<Pubkey> erased;        // deregistered records whose last active block this is
 };
 
@@ -98,6 +104,13 @@ class MasternodeRegistry {
   // The key of the record whose collateral is `outpoint` (not deregistered), if any.
   std::optional<Pubkey> owner_of_collateral(const OutPoint& outpoint) const;
   std::optional<MasternodeRecord> find(const Pubkey& consensus_pubkey) const;
+  // Whether `outpoint` is the collateral of a slashed record not yet erased: spending it is
+  // refused (kCollateralFrozen).
+  bool collateral_frozen(const OutPoint& outpoint) const;
+  // Whom evidence about `height` may name: kEvidenceNotValidator when the key has no record, a
+  // free-tier one (no voting power) or one not active at `height`; kEvidenceAlreadyLeaving when
+  // the record is deregistered or slashed already; else kOk.
+  RejectReason check_evidence_target(const Pubkey& validator, std::uint64_t height) const;
 
   // The records active at `height`, in consensus-key order. A copy of every active record: for
   // tools, tests and validator sets, not for per-block ledger work.

@@ -97,6 +97,12 @@ RejectReason Mempool::check_state(const TransactionView& tx, std::vector<OutPoin
   RejectReason reason =
       check_inputs(tx, std::span(found->data(), input_count), next_height(), params_, fee, failure);
   if (reason != RejectReason::kOk) return reason;
+  for (std::uint32_t i = 0; i < input_count; ++i) {
+    if (registry_->collateral_frozen((*claims)[i])) {
+      *failure = TxFailure{i, TxFailure::kNoIndex, 0, 0};
+      return RejectReason::kCollateralFrozen;
+    }
+  }
   if (registration) {
     const RegistrationClaims registered =
         registry_->claims(payload.consensus_pubkey, payload.collateral);

@@ -4,7 +4,9 @@
 #include <array>
 #include <cstring>
 #include <string>
+#include <tuple>
 
+#include "consensus/messages.h"
 #include "core/hashing.h"
 #include "core/masternode_tier.h"
 #include "gpu/verifier.h"
@@ -110,6 +112,10 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "bad_signature";
     case RejectReason::kBadPossessionProof:
       return "bad_possession_proof";
+    case RejectReason::kEvidenceNotAllowed:
+      return "evidence_not_allowed";
+    case RejectReason::kBadEvidence:
+      return "bad_evidence";
     case RejectReason::kMissingInput:
       return "missing_input";
     case RejectReason::kWrongOwner:
@@ -134,6 +140,12 @@ std::string_view reject_reason_name(RejectReason reason) {
       return "collateral_locked";
     case RejectReason::kDuplicateConsensusKey:
       return "duplicate_consensus_key";
+    case RejectReason::kEvidenceNotValidator:
+      return "evidence_not_validator";
+    case RejectReason::kEvidenceAlreadyLeaving:
+      return "evidence_already_leaving";
+    case RejectReason::kCollateralFrozen:
+      return "collateral_frozen";
     case RejectReason::kDuplicate:
       return "duplicate";
     case RejectReason::kConflict:
@@ -186,6 +198,9 @@ RejectReason check_stateless(const TransactionView& tx, const LedgerParams& para
   if (tx.kind() == TxKind::kCoinbase) {
     return fail(RejectReason::kCoinbaseNotAllowed, failure, none, none, 0, 0);
   }
+  if (tx.kind() == TxKind::kEquivocationEvidence) {
+    return fail(RejectReason::kEvidenceNotAllowed, failure, none, none, 0, 0);
+  }
   const std::uint32_t duplicate = find_duplicate_input(tx);
   if (duplicate != none) {
     return fail(RejectReason::kDuplicateInput, failure, duplicate, none, 0, 0);
@@ -212,6 +227,69 @@ RejectReason check_stateless(const TransactionView& tx, const LedgerParams& para
   }
   if (output_sum != nullptr) *output_sum = sum;
   return RejectReason::kOk;
+}
+
+RejectReason check_evidence(const TransactionView& tx, std::uint64_t height,
+                            const LedgerParams& params, TxFailure* failure) {
+  const std::uint32_t none = TxFailure::kNoIndex;
+  if (tx.encoded_bytes() > params.tx_bytes_max) {
+    return fail(RejectReason::kOversize, failure, none, none, tx.encoded_bytes(),
+                params.tx_bytes_max);
+  }
+  if (tx.chain_id() != params.chain_id) {
+    return fail(RejectReason::kWrongChain, failure, none, none, tx.chain_id(), params.chain_id);
+  }
+  if (tx.lock_time() != 0) {
+    return fail(RejectReason::kBadEvidence, failure, none, none, tx.lock_time(), 0);
+  }
+  return check_evidence(tx.evidence(), height, failure);
+}
+
+RejectReason check_evidence(const EvidencePayload& evidence, std::uint64_t height,
+                            TxFailure* failure) {
+  const std::uint32_t none = TxFailure::kNoIndex;
+  using consensus::SignStep;
+  const auto step = static_cast<SignStep>(evidence.step);
+  if (step != SignStep::kProposal && step != SignStep::kPrevote && step != SignStep::kPrecommit) {
+    return fail(RejectReason::kBadEvidence, failure, none, none, evidence.step, 3);
+  }
+  const auto a = std::tie(evidence.hash_a, evidence.pol_round_a);
+  const auto b = std::tie(evidence.hash_b, evidence.pol_round_b);
+  if (!(a < b)) return fail(RejectReason::kBadEvidence, failure, none, none, 0, 0);
+  if (step != SignStep::kProposal && (evidence.pol_round_a != consensus::kNoPolRound ||
+                                      evidence.pol_round_b != consensus::kNoPolRound)) {
+    return fail(RejectReason::kBadEvidence, failure, none, none, 0, 0);
+  }
+  if (evidence.height >= height) {
+    return fail(RejectReason::kBadEvidence, failure, none, none, evidence.height, height);
+  }
+  return RejectReason::kOk;
+}
+
+std::array<Hash256, 2> evidence_digests(const EvidencePayload& evidence, std::uint32_t chain_id) {
+  using consensus::SignStep;
+  const auto step = static_cast<SignStep>(evidence.step);
+  if (step == SignStep::kProposal) {
+    return {consensus::proposal_digest(chain_id, evidence.height, evidence.round,
+                                       evidence.pol_round_a, evidence.hash_a),
+            consensus::proposal_digest(chain_id, evidence.height, evidence.round,
+                                       evidence.pol_round_b, evidence.hash_b)};
+  }
+  const consensus::VoteType type =
+      step == SignStep::kPrevote ? consensus::VoteType::kPrevote : consensus::VoteType::kPrecommit;
+  return {consensus::vote_digest(chain_id, evidence.height, evidence.round, type, evidence.hash_a),
+          consensus::vote_digest(chain_id, evidence.height, evidence.round, type, evidence.hash_b)};
+}
+
+bool evidence_signatures_valid(const EvidencePayload& evidence, std::uint32_t chain_id) {
+  const std::array<Hash256, 2> digests = evidence_digests(evidence, chain_id);
+  for (int k = 0; k < 2; ++k) {
+    const Signature& sig = k == 0 ? evidence.sig_a : evidence.sig_b;
+    const gpu::SignatureRef ref{evidence.validator.data(), 32, sig.data(), 64,
+                                digests[k].data(),         32};
+    if (gpu::verify_single(ref) != gpu::Verdict::kAccept) return false;
+  }
+  return true;
 }
 
 RejectReason check_coinbase(const TransactionView& tx, const LedgerParams& params,

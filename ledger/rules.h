@@ -7,6 +7,7 @@
 // and may be called from any thread; the Status builders allocate (only on rejection).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -37,6 +38,10 @@ enum class RejectReason : std::uint8_t {
   kBadCollateralRef,    // free tier naming a collateral, or a collateral that is also an input
   kBadSignature,        // an input's signature failed verification
   kBadPossessionProof,  // a registration's possession_sig is not by its consensus key
+  kEvidenceNotAllowed,  // equivocation evidence sent to the mempool (only proposers include it)
+  kBadEvidence,  // evidence that proves nothing: a step that is not one, the same pair twice or
+                 // out of order, a vote with a pol_round, lock_time set, or not for an earlier
+                 // height than its block's
   // Stateful.
   kMissingInput,       // the spent output is not in the UTXO set (never existed or already spent)
   kWrongOwner,         // pubkey_hash(input pubkey) differs from the spent output's pubkey hash
@@ -49,7 +54,11 @@ enum class RejectReason : std::uint8_t {
   kCollateralAmount,   // the collateral does not hold exactly the tier's collateral
   kCollateralOwner,    // the collateral is not locked to the registration's signer
   kCollateralLocked,   // the collateral already backs a registered masternode (or a pending one)
-  kDuplicateConsensusKey,  // the consensus key is already registered (or pending)
+  kDuplicateConsensusKey,   // the consensus key is already registered (or pending)
+  kEvidenceNotValidator,    // evidence against a key that had no voting power at its height
+  kEvidenceAlreadyLeaving,  // evidence against a masternode that already leaves the set
+                            // (deregistered, or named by earlier evidence, also in this block)
+  kCollateralFrozen,  // spends the collateral of a masternode that evidence removes, before it left
   // Mempool.
   kDuplicate,    // the same txid is already pending
   kConflict,     // another pending transaction spends one of its outputs first
@@ -81,12 +90,34 @@ Status reject_status(RejectReason reason, const Hash256& txid, const TxFailure& 
 int compare_fee_rate(Amount fee_a, std::size_t bytes_a, Amount fee_b, std::size_t bytes_b);
 
 // Stateless rules of a transfer or registration, in this order: kOversize, kWrongChain,
-// kCoinbaseNotAllowed (a coinbase; block execution checks coinbases with check_coinbase_outputs),
+// kCoinbaseNotAllowed (a coinbase; block execution checks coinbases with check_coinbase),
+// kEvidenceNotAllowed (evidence; block execution checks it with check_evidence),
 // kDuplicateInput, kZeroValue, kDust, kOutputOverflow, then for a registration kBadTier and
 // kBadCollateralRef. Does not check signatures (the verify stage did), nor anything that needs
 // the UTXO set. On success *output_sum (optional) is the sum of the outputs. Allocates nothing.
 RejectReason check_stateless(const TransactionView& tx, const LedgerParams& params,
                              Amount* output_sum, TxFailure* failure);
+
+// Stateless rules of equivocation evidence for the block at `height` (docs/protocol.md, "Evidence
+// payload"): kOversize, kWrongChain, then kBadEvidence when lock_time is not 0, the step is not a
+// consensus::SignStep, (hash_a, pol_round_a) is not strictly below (hash_b, pol_round_b) (the
+// canonical order, which also makes the pair differ), a vote carries a pol_round, or the evidence
+// is not for a height below `height`. Does not check the signatures (block execution batches
+// them, over evidence_digests) or the validator (MasternodeRegistry::check_evidence_target).
+// REQUIRES: tx.kind() == kEquivocationEvidence. Allocates nothing.
+RejectReason check_evidence(const TransactionView& tx, std::uint64_t height,
+                            const LedgerParams& params, TxFailure* failure);
+RejectReason check_evidence(const EvidencePayload& evidence, std::uint64_t height,
+                            TxFailure* failure);
+
+// The two 32-byte messages the evidence's signatures sign: the vote or proposal digests of
+// consensus/messages.h for (chain_id, height, round) and each (hash, pol_round).
+// REQUIRES: check_evidence passed.
+std::array<Hash256, 2> evidence_digests(const EvidencePayload& evidence, std::uint32_t chain_id);
+
+// Whether both of the evidence's signatures are valid (gpu::verify_single), for a proposer
+// choosing evidence to include; block execution checks them in its batch instead.
+bool evidence_signatures_valid(const EvidencePayload& evidence, std::uint32_t chain_id);
 
 // Stateless rules of a coinbase: kWrongChain, kOversize, kZeroValue, kOutputOverflow (coinbase
 // outputs are exempt from dust). That its outputs pay exactly the reward split is a block rule.

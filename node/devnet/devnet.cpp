@@ -126,12 +126,19 @@ void Devnet::Host::broadcast_vote(const consensus::Vote& vote) {
   devnet_.bus_->broadcast(validator_.index, BusEventKind::kVote, std::move(items));
 }
 
+void Devnet::send_vote(std::uint32_t from, const consensus::Vote& vote) {
+  std::vector<Bytes> items(1);
+  consensus::encode_vote(vote, items[0]);
+  bus_->broadcast(from, BusEventKind::kVote, std::move(items));
+}
+
 void Devnet::Host::schedule_timeout(const consensus::TimeoutEvent& event, std::uint64_t delay_ms) {
   devnet_.bus_->schedule_timeout(validator_.index, event, delay_ms);
 }
 
 void Devnet::Host::report_evidence(const consensus::Evidence& evidence) {
   ++devnet_.counters_.evidence;
+  validator_.app->add_evidence(evidence);
   TC_LOG_WARN("equivocation evidence", {{"reporter", validator_.index},
                                         {"validator_index", evidence.validator_index},
                                         {"height", evidence.height},
@@ -462,7 +469,9 @@ void Devnet::on_commit(Validator& v, const ledger::ExecutedBlock& executed,
   BlockRecord record;
   record.height = height;
   record.hash = executed.hash;
-  record.txs = static_cast<std::uint32_t>(executed.block.transactions.size() - 1);
+  const std::size_t evidence = executed.registry_delta.slashed.size();
+  record.txs = static_cast<std::uint32_t>(executed.block.transactions.size() - 1 - evidence);
+  counters_.slashed += evidence;
   for (const auto& other : validators_) {
     if (other->key.pubkey() == executed.block.header.proposer) record.proposer = other->index;
   }

@@ -76,7 +76,7 @@ struct DevnetConfig {
 struct BlockRecord {
   std::uint64_t height = 0;
   Hash256 hash;
-  std::uint32_t txs = 0;       // user transactions (the coinbase not counted)
+  std::uint32_t txs = 0;  // user transactions (the coinbase and equivocation evidence not counted)
   std::uint32_t proposer = 0;  // devnet validator index of the header's proposer
   std::uint32_t round = 0;     // the round whose precommits certify it
   // Devnet node indices of the certificate's precommits, in certificate order: those validator 0
@@ -108,6 +108,7 @@ struct DevnetCounters {
   std::uint64_t signatures_checked = 0;  // by every verify stage (ingress and forwarded)
   std::uint64_t finalized = 0;           // user transactions in validator 0's committed blocks
   std::uint64_t evidence = 0;            // equivocation evidence reported by any engine
+  std::uint64_t slashed = 0;  // validators named by evidence in validator 0's committed blocks
   BusCounters bus;
 };
 
@@ -163,6 +164,10 @@ class Devnet {
   // Node `index`'s consensus key, for signing the proof of possession of a follower's
   // registration (a devnet's keys are derived from public seeds; they guard nothing).
   const KeyPair& consensus_key(std::uint32_t index) const;
+  // Delivers a signed vote from node `from` to every other node, as that node's broadcast would:
+  // how a test or a tool plays a Byzantine validator (a double vote) against the honest engines.
+  // REQUIRES: from < validator_count(); between runs, on the owner thread.
+  void send_vote(std::uint32_t from, const consensus::Vote& vote);
   // The genesis coinbase: allocation n is outpoint (genesis_txid(), n).
   const Hash256& genesis_txid() const { return genesis_txid_; }
   const std::string& data_dir() const { return data_dir_; }

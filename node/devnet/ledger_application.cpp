@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,10 @@ std::optional<consensus::BlockCandidate> LedgerApplication::build_block(std::uin
   tmpl.timestamp_ms = std::max(wall_clock_ms_(), saturating_add(ledger_.tip_timestamp_ms(), 1));
   tmpl.proposer = proposer_;
   tmpl.round = round;
+  std::vector<EvidencePayload> evidence;
+  evidence.reserve(evidence_.size());
+  for (const auto& [key, payload] : evidence_) evidence.push_back(payload);
+  tmpl.evidence = evidence;
 
   Result<ledger::ExecutedBlock> executed = internal_error("not built");
   if (auto block = ledger_.build_block(tmpl); block.is_ok()) {
@@ -133,6 +138,40 @@ Result<ledger::ExecutedBlock> LedgerApplication::build_empty_block(std::uint64_t
   }
   block.header.utxo_digest = utxo.digest();
   return ledger_.execute_block(block);
+}
+
+void LedgerApplication::add_evidence(const consensus::Evidence& evidence) {
+  // The engine reports evidence only for the height it is deciding (older messages are stale), so
+  // the registry still names that height's set, in the order the engine indexed.
+  const Result<consensus::ValidatorSet> set = validator_set_at(ledger_.registry(), evidence.height);
+  if (!set.is_ok() || evidence.validator_index >= set->size()) {
+    ++counters_.evidence_dropped;
+    return;
+  }
+  EvidencePayload payload;
+  payload.validator = set->validator(evidence.validator_index).pubkey;
+  if (evidence_.contains(payload.validator)) return;
+  if (evidence_.size() == kPendingEvidenceMax) {
+    ++counters_.evidence_dropped;
+    return;
+  }
+  payload.height = evidence.height;
+  payload.round = evidence.round;
+  payload.step = static_cast<std::uint8_t>(evidence.step);
+  payload.hash_a = evidence.hash_a;
+  payload.pol_round_a = evidence.pol_round_a;
+  payload.sig_a = evidence.sig_a;
+  payload.hash_b = evidence.hash_b;
+  payload.pol_round_b = evidence.pol_round_b;
+  payload.sig_b = evidence.sig_b;
+  if (std::tie(payload.hash_b, payload.pol_round_b) <
+      std::tie(payload.hash_a, payload.pol_round_a)) {
+    std::swap(payload.hash_a, payload.hash_b);
+    std::swap(payload.pol_round_a, payload.pol_round_b);
+    std::swap(payload.sig_a, payload.sig_b);
+  }
+  evidence_.emplace(payload.validator, payload);
+  ++counters_.evidence_kept;
 }
 
 bool LedgerApplication::payload_binds(const Hash256& hash, ByteSpan payload) {
@@ -206,6 +245,11 @@ Status LedgerApplication::commit_block(std::uint64_t height, const Hash256& hash
     return failure_;
   }
   ++counters_.committed;
+  counters_.slashed += executed->registry_delta.slashed.size();
+  std::erase_if(evidence_, [&](const auto& entry) {
+    return ledger_.registry().check_evidence_target(entry.first, entry.second.height) !=
+           ledger::RejectReason::kOk;
+  });
   if (on_commit_) on_commit_(CommittedBlockInfo{*executed, certificate, *finalized});
   return Status::ok();
 }

@@ -49,7 +49,13 @@ struct LedgerApplicationCounters {
   std::uint64_t rejected = 0;
   std::uint64_t unbound = 0;  // payloads that were not the block their hash names
   std::uint64_t committed = 0;
+  std::uint64_t evidence_kept = 0;     // reported evidence held for this node's blocks
+  std::uint64_t evidence_dropped = 0;  // reported evidence not kept (pool full, unknown validator)
+  std::uint64_t slashed = 0;           // validators named by evidence in committed blocks
 };
+
+// Reported evidence held at most, one entry per validator.
+inline constexpr std::size_t kPendingEvidenceMax = 64;
 
 class LedgerApplication final : public consensus::Application {
  public:
@@ -91,6 +97,16 @@ class LedgerApplication final : public consensus::Application {
   bool validate_block(std::uint64_t height, const Hash256& hash, ByteSpan payload,
                       consensus::BlockOrigin origin) override;
 
+  // Keeps evidence this node's engine reported (it checked the signatures against the set of the
+  // evidence's height) for the blocks this node builds, in the ledger's form: the validator's key
+  // from that set, the pairs in canonical order. One entry per validator, at most
+  // kPendingEvidenceMax (more are dropped, counted); an entry leaves when a committed block names
+  // its validator or the ledger would no longer accept it (the validator left). Proposers include
+  // what they hold (ledger::BlockTemplate::evidence), so the equivocator leaves the set at the next
+  // epoch boundary whoever proposes first.
+  void add_evidence(const consensus::Evidence& evidence);
+  std::size_t evidence_pending() const { return evidence_.size(); }
+
   // ledger::check_block_binding; a payload that does not bind is counted (unbound), not rejected.
   bool payload_binds(const Hash256& hash, ByteSpan payload) override;
 
@@ -126,6 +142,7 @@ class LedgerApplication final : public consensus::Application {
   // cleared at each commit.
   std::map<Hash256, std::unique_ptr<ledger::ExecutedBlock>> executed_;
   std::deque<Hash256> executed_order_;
+  std::map<Pubkey, EvidencePayload> evidence_;  // by validator
   std::size_t executed_max_;
   LedgerApplicationCounters counters_;
   Status failure_;

@@ -23,6 +23,8 @@ std::string_view kind_name(TxKind kind) {
       return "coinbase";
     case TxKind::kMasternodeRegistration:
       return "masternode_registration";
+    case TxKind::kEquivocationEvidence:
+      return "equivocation_evidence";
   }
   return "unknown";
 }
@@ -51,6 +53,21 @@ Json registration_json(const RegistrationPayload& payload, const std::optional<N
   json["p2p_address"] = ipv6_text(payload.p2p_address);
   json["p2p_port"] = payload.p2p_port;
   json["possession_sig"] = to_hex(payload.possession_sig);
+  return json;
+}
+
+Json evidence_json(const EvidencePayload& evidence) {
+  Json json;
+  json["validator"] = to_hex(evidence.validator);
+  json["height"] = evidence.height;
+  json["round"] = evidence.round;
+  json["step"] = evidence.step;
+  json["hash_a"] = to_hex(evidence.hash_a);
+  json["pol_round_a"] = evidence.pol_round_a;
+  json["sig_a"] = to_hex(evidence.sig_a);
+  json["hash_b"] = to_hex(evidence.hash_b);
+  json["pol_round_b"] = evidence.pol_round_b;
+  json["sig_b"] = to_hex(evidence.sig_b);
   return json;
 }
 
@@ -98,6 +115,9 @@ std::string transaction_json(const Transaction& tx) {
       break;
     case TxKind::kMasternodeRegistration:
       json["payload"] = registration_json(tx.registration, network);
+      break;
+    case TxKind::kEquivocationEvidence:
+      json["payload"] = evidence_json(tx.evidence);
       break;
   }
   return json.dump(2) + "\n";

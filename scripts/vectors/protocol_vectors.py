@@ -66,6 +66,22 @@ def main():
     possession = sha256(b'TIMECOIN/v1/mn-pop' + struct.pack('<I', 1) + fill(0x01, 32) +
                         struct.pack('<I', 1) + reg_signed)
     print('  possession   ', possession.hex())
+    # Evidence: a double prevote by fill(0x01,32) at height 812 round 2 (pairs in hash order).
+    no_pol = 0xFFFFFFFF
+    ev_payload = (fill(0x01, 32) + struct.pack('<QIB3x', 812, 2, 2) + fill(0x10, 32) +
+                  struct.pack('<I', no_pol) + fill(0x40, 64) + fill(0x30, 32) +
+                  struct.pack('<I', no_pol) + fill(0x80, 64))
+    assert len(ev_payload) == 248
+    evidence = transaction(3, 0, [], [], ev_payload)
+    whole, body = evidence
+    print('evidence       ', whole.hex(), len(whole))
+    print('  txid         ', sha256(body).hex())
+    print('  wire hash    ', sha256(whole).hex())
+    print('  sighash      ', sha256(b'TIMECOIN/v1/tx' + struct.pack('<I', 1) + body).hex())
+    for name, block_hash in (('a', fill(0x10, 32)), ('b', fill(0x30, 32))):
+        sign_bytes = (b'TIMECOIN/v1/vote' + struct.pack('<IB3xQI4x', 1, 1, 812, 2) + block_hash)
+        assert len(sign_bytes) == 72
+        print('  vote digest ' + name, sha256(sign_bytes).hex())
     txs = [coinbase, transfer, registration]
     txids = [sha256(body) for _, body in txs]
     wire = [sha256(whole) for whole, _ in txs]

@@ -40,13 +40,15 @@ FixedBytes<N> random_fixed(std::mt19937_64& rng) {
 
 Transaction random_transaction(std::mt19937_64& rng) {
   Transaction tx;
-  tx.kind = static_cast<TxKind>(rng() % 3);
+  tx.kind = static_cast<TxKind>(rng() % 4);
   tx.chain_id = static_cast<std::uint32_t>(rng());
   tx.lock_time = rng();
-  std::size_t input_count = tx.kind == TxKind::kCoinbase ? 0 : 1 + rng() % 4;
-  std::size_t output_count = 1 + rng() % 4;
-  if (rng() % 50 == 0) input_count = tx.kind == TxKind::kCoinbase ? 0 : 1 + rng() % 200;
-  if (rng() % 50 == 0) output_count = 1 + rng() % 500;
+  const bool evidence = tx.kind == TxKind::kEquivocationEvidence;
+  const bool no_inputs = tx.kind == TxKind::kCoinbase || evidence;
+  std::size_t input_count = no_inputs ? 0 : 1 + rng() % 4;
+  std::size_t output_count = evidence ? 0 : 1 + rng() % 4;
+  if (rng() % 50 == 0) input_count = no_inputs ? 0 : 1 + rng() % 200;
+  if (rng() % 50 == 0) output_count = evidence ? 0 : 1 + rng() % 500;
   for (std::size_t i = 0; i < input_count; ++i) {
     tx.inputs.push_back(TxInput{OutPoint{random_fixed<32>(rng), static_cast<std::uint32_t>(rng())},
                                 random_fixed<32>(rng), random_fixed<64>(rng)});
@@ -64,6 +66,19 @@ Transaction random_transaction(std::mt19937_64& rng) {
     reg.p2p_address = random_fixed<16>(rng);
     reg.p2p_port = static_cast<std::uint16_t>(rng());
     reg.possession_sig = random_fixed<64>(rng);
+  }
+  if (evidence) {
+    EvidencePayload& ev = tx.evidence;
+    ev.validator = random_fixed<32>(rng);
+    ev.height = rng();
+    ev.round = static_cast<std::uint32_t>(rng());
+    ev.step = static_cast<std::uint8_t>(rng());
+    ev.hash_a = random_fixed<32>(rng);
+    ev.pol_round_a = static_cast<std::uint32_t>(rng());
+    ev.sig_a = random_fixed<64>(rng);
+    ev.hash_b = random_fixed<32>(rng);
+    ev.pol_round_b = static_cast<std::uint32_t>(rng());
+    ev.sig_b = random_fixed<64>(rng);
   }
   return tx;
 }
@@ -119,10 +134,17 @@ Transaction sample(TxKind kind) {
   tx.kind = kind;
   tx.coinbase_height = 0;
   tx.registration = RegistrationPayload{};
-  tx.inputs.resize(kind == TxKind::kCoinbase ? 0 : 2, tx.inputs.empty() ? TxInput{} : tx.inputs[0]);
-  tx.outputs.resize(2, tx.outputs[0]);
+  tx.evidence = EvidencePayload{};
+  const bool no_inputs = kind == TxKind::kCoinbase || kind == TxKind::kEquivocationEvidence;
+  tx.inputs.resize(no_inputs ? 0 : 2, tx.inputs.empty() ? TxInput{} : tx.inputs[0]);
+  tx.outputs.resize(kind == TxKind::kEquivocationEvidence ? 0 : 2,
+                    tx.outputs.empty() ? TxOutput{} : tx.outputs[0]);
   if (kind == TxKind::kCoinbase) tx.coinbase_height = 812;
   if (kind == TxKind::kMasternodeRegistration) tx.registration.tier = 3;
+  if (kind == TxKind::kEquivocationEvidence) {
+    tx.evidence.step = 2;
+    tx.evidence.sig_b.bytes.fill(0xee);
+  }
   return tx;
 }
 
@@ -370,7 +392,7 @@ TEST(CodecTest, RejectsUnknownVersion) {
 
 TEST(CodecTest, RejectsUnknownKind) {
   Bytes bytes = encoded(sample(TxKind::kTransfer));
-  bytes[2] = 3;
+  bytes[2] = 4;
   expect_tx_rejected(bytes, DecodeError::kUnknownKind, 2);
   bytes[2] = 0xff;
   expect_tx_rejected(bytes, DecodeError::kUnknownKind, 2);
@@ -411,6 +433,34 @@ TEST(CodecTest, RejectsCoinbaseWithInputs) {
   Transaction tx = sample(TxKind::kCoinbase);
   tx.inputs.push_back(sample(TxKind::kTransfer).inputs[0]);
   expect_tx_rejected(encoded(tx), DecodeError::kInputsOnCoinbase, 8);
+}
+
+TEST(CodecTest, EvidenceRoundTripsAndCarriesNoValue) {
+  const Transaction tx = sample(TxKind::kEquivocationEvidence);
+  const Bytes bytes = encoded(tx);
+  ASSERT_EQ(bytes.size(), kTransactionHeaderBytes + kEvidencePayloadBytes);
+  const Result<Transaction> decoded = decode_transaction(ByteSpan(bytes));
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(*decoded, tx);
+  EXPECT_EQ(TransactionView::parse(bytes)->evidence(), tx.evidence);
+
+  Transaction with_input = tx;
+  with_input.inputs.push_back(sample(TxKind::kTransfer).inputs[0]);
+  expect_tx_rejected(encoded(with_input), DecodeError::kValueOnEvidence, 8);
+  Transaction with_output = tx;
+  with_output.outputs.push_back(sample(TxKind::kTransfer).outputs[0]);
+  expect_tx_rejected(encoded(with_output), DecodeError::kValueOnEvidence, 10);
+
+  const std::size_t payload = kTransactionHeaderBytes;
+  for (std::size_t at : {payload + 45, payload + 46, payload + 47}) {
+    Bytes reserved = bytes;
+    reserved[at] = 1;
+    expect_tx_rejected(reserved, DecodeError::kNonZeroReserved, at);
+  }
+  Bytes short_payload = bytes;
+  store_u32_le(short_payload.data() + 12, kEvidencePayloadBytes - 1);
+  short_payload.pop_back();
+  expect_tx_rejected(short_payload, DecodeError::kBadPayloadSize, 12);
 }
 
 TEST(CodecTest, RejectsNoOutputs) {

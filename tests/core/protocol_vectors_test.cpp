@@ -13,6 +13,8 @@
 //   - coinbase (height 812): encoding, txid == wire hash (no signatures), sighash
 //   - registration (silver, ::ffff:192.0.2.1 port 9333): encoding, txid, wire hash, sighash,
 //     possession hash
+//   - equivocation evidence (a double prevote, no inputs or outputs): encoding, txid == wire hash,
+//     sighash
 //   - merkle roots over 0, 1, 2, 3 and 5 pattern leaves; tx_root and wtx_root of the block
 //   - block header hex and block hash (version 2, 192 bytes); 3-transaction block size and SHA-256
 //   of its encoding
@@ -75,6 +77,25 @@ Transaction registration_vector() {
   reg.p2p_address.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
   reg.p2p_port = 9333;
   reg.possession_sig = fill<64>(0x15);
+  return tx;
+}
+
+// A double prevote at height 812 round 2, pairs in hash order (signatures are patterns).
+Transaction evidence_vector() {
+  Transaction tx;
+  tx.kind = TxKind::kEquivocationEvidence;
+  tx.chain_id = kChainIdMainnet;
+  EvidencePayload& ev = tx.evidence;
+  ev.validator = fill<32>(0x01);
+  ev.height = 812;
+  ev.round = 2;
+  ev.step = 2;  // prevote
+  ev.hash_a = fill<32>(0x10);
+  ev.pol_round_a = 0xFFFFFFFF;
+  ev.sig_a = fill<64>(0x40);
+  ev.hash_b = fill<32>(0x30);
+  ev.pol_round_b = 0xFFFFFFFF;
+  ev.sig_b = fill<64>(0x80);
   return tx;
 }
 
@@ -147,6 +168,13 @@ const char kCertificateEncoding[] =
     "cacbcccdcecf7172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798"
     "999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6"
     "c7c8c9cacbcccdcecfd0";
+const char kEvidenceEncoding[] =
+    "010003000100000000000000f800000000000000000000000102030405060708090a0b0c0d0e0f101112131415161718"
+    "191a1b1c1d1e1f202c030000000000000200000002000000101112131415161718191a1b1c1d1e1f2021222324252627"
+    "28292a2b2c2d2e2fffffffff404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60616263"
+    "6465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f303132333435363738393a3b3c3d3e3f40414243"
+    "4445464748494a4b4c4d4e4fffffffff808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
 // clang-format on
 
 std::vector<TxVector> tx_vectors() {
@@ -163,6 +191,10 @@ std::vector<TxVector> tx_vectors() {
        "94055d149e78cf26dd812eb7cd90969c1a912e5c600d746620253d34c729ab3d",
        "a8a1cfb3a3c76ad6e40a3eed35451961385f4c196c9bb1a3b4f5b70ec3546215",
        "7514b3cee53abda3487b6bceedb7f5e74a24c00c4b88e0b82e909683881e7873"},
+      {evidence_vector(), kEvidenceEncoding,
+       "c8a1ebea97a46bb85c13707780a8543e3e807553734c9ec8de7841251ef2931b",
+       "c8a1ebea97a46bb85c13707780a8543e3e807553734c9ec8de7841251ef2931b",
+       "0717dc28398781bb7efb3e13fd17f8f517ca8e33b26b9b75bbd2a61c2ceddf7d"},
   };
 }
 

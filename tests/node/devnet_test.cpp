@@ -22,7 +22,9 @@
 // node, a Bronze registration of the follower's key (proof of possession signed with it) sent to
 // the ingress port mid-run keeps the devnet running, the follower's precommits appear in
 // certificates from the activation boundary on and in none before, and once its collateral is
-// spent it leaves the set at the next boundary and signs no certificate after it.
+// spent it leaves the set at the next boundary and signs no certificate after it; a validator that
+// double-votes (played through Devnet::send_vote) is named by evidence in a block, leaves the set
+// at the next boundary, and the other three go on and agree.
 #include "node/devnet/devnet.h"
 
 #include <gtest/gtest.h>
@@ -34,11 +36,14 @@
 #include <set>
 #include <thread>
 
+#include "consensus/messages.h"
 #include "core/codec.h"
 #include "core/hashing.h"
+#include "core/keys.h"
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
 #include "ledger/masternode_registry.h"
+#include "node/devnet/ledger_application.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace tc::node {
@@ -404,6 +409,88 @@ TEST(Devnet, RegistrationJoinsAndDeregistrationLeavesAtEpochBoundaries) {
   ASSERT_EQ(reports->size(), 5u);
   for (const ValidatorReport& r : *reports) {
     EXPECT_EQ(r.tip.height, leaves + kEpoch);
+    EXPECT_EQ(r.tip, reports->front().tip);
+    EXPECT_EQ(r.utxo_digest, reports->front().utxo_digest);
+  }
+}
+
+}  // namespace
+}  // namespace tc::node
+
+namespace tc::node {
+namespace {
+
+// Validator 3 of 4 prevotes two different blocks at one (height, round) (the test plays it through
+// Devnet::send_vote, signed with its real key). The honest engines report the equivocation, a
+// proposer puts the evidence in a block, every node's ledger removes validator 3 at the next epoch
+// boundary, and the other three go on without it: it signs nothing after it left, and every node
+// agrees on the chain.
+TEST(Devnet, AnEquivocatingValidatorLeavesTheSetAtTheNextBoundary) {
+  constexpr std::uint64_t kEpoch = 4;
+  constexpr std::uint32_t kByzantine = 3;
+  DevnetConfig config = devnet_config(load_config());
+  config.epoch_blocks = kEpoch;
+  config.consensus.block_interval_ms = 100;
+  auto created = Devnet::create(config);
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  Devnet& devnet = **created;
+  ASSERT_TRUE(devnet.run_until_height(1, kRunTimeoutMs).is_ok());
+
+  // Height 2 is next for every node; sign two prevotes for made-up blocks in its round 0.
+  const ledger::MasternodeRegistry& registry = devnet.ledger(0).registry();
+  const auto set = validator_set_at(registry, 2);
+  ASSERT_TRUE(set.is_ok());
+  const auto index = set->index_of(devnet.validator_pubkey(kByzantine));
+  ASSERT_TRUE(index.has_value());
+  for (std::uint8_t fill : {0x5a, 0xa5}) {
+    consensus::Vote vote;
+    vote.height = 2;
+    vote.round = 0;
+    vote.type = consensus::VoteType::kPrevote;
+    vote.validator_index = *index;
+    vote.block_hash.bytes.fill(fill);
+    vote.sig =
+        sign(devnet.consensus_key(kByzantine), consensus::vote_digest(kChainIdDevnet, vote).span());
+    devnet.send_vote(kByzantine, vote);
+  }
+
+  // The evidence (height 2) enters block 3 or a later one; the record leaves at the boundary after.
+  std::uint64_t slashed_at = 0;
+  for (std::uint64_t h = 2; h <= 12 && slashed_at == 0; ++h) {
+    const Status run = devnet.run_until_height(h, kRunTimeoutMs);
+    ASSERT_TRUE(run.is_ok()) << run.to_string();
+    const auto record = registry.find(devnet.validator_pubkey(kByzantine));
+    ASSERT_TRUE(record.has_value());
+    if (record->slashed) slashed_at = *record->deregistered_height;
+  }
+  ASSERT_GT(slashed_at, 0u) << "no block carried the evidence";
+  EXPECT_GT(devnet.counters().evidence, 0u);
+  EXPECT_EQ(devnet.counters().slashed, 1u);
+  const std::uint64_t leaves = ledger::deactivation_height(slashed_at, kEpoch);
+
+  const auto byzantine_signed = [&] {
+    auto reports = devnet.reports();
+    EXPECT_TRUE(reports.is_ok()) << reports.status().to_string();
+    return reports.is_ok() ? (*reports)[kByzantine].signed_messages : 0;
+  };
+  Status run = devnet.run_until_height(leaves + 1, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+  const std::uint64_t signed_when_left = byzantine_signed();
+  run = devnet.run_until_height(leaves + kEpoch, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+  EXPECT_EQ(byzantine_signed(), signed_when_left) << "validator 3 signed after it left the set";
+  EXPECT_FALSE(registry.find(devnet.validator_pubkey(kByzantine)).has_value());
+  const auto later = validator_set_at(registry, leaves + kEpoch);
+  ASSERT_TRUE(later.is_ok());
+  EXPECT_EQ(later->size(), 3u);
+  for (const BlockRecord& block : devnet.blocks()) {
+    if (block.height >= leaves) {
+      EXPECT_FALSE(signed_by(block, kByzantine)) << "after removal, height " << block.height;
+    }
+  }
+  auto reports = devnet.reports();
+  ASSERT_TRUE(reports.is_ok()) << reports.status().to_string();
+  for (const ValidatorReport& r : *reports) {
     EXPECT_EQ(r.tip, reports->front().tip);
     EXPECT_EQ(r.utxo_digest, reports->front().utxo_digest);
   }

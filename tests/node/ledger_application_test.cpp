@@ -14,7 +14,9 @@
 //   - a payload with one byte altered under the genuine hash does not bind (counted unbound, not
 //     rejected), and the genuine payload still validates;
 //   - more distinct valid blocks at one height than the cache's bound leave the cache at the
-//     bound, and the evicted (oldest) one still commits.
+//     bound, and the evicted (oldest) one still commits;
+//   - evidence the engine reports enters the next block this node builds, in canonical order, and
+//     leaves the pool once committed; evidence naming an index outside the set is dropped.
 #include "node/devnet/ledger_application.h"
 
 #include <gtest/gtest.h>
@@ -24,8 +26,10 @@
 #include <string>
 #include <vector>
 
+#include "consensus/messages.h"
 #include "core/codec.h"
 #include "core/hashing.h"
+#include "core/keys.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace tc::node {
@@ -167,6 +171,60 @@ TEST(LedgerApplicationCacheTest, CacheStaysAtItsBoundAndAnEvictedBlockCommits) {
       << app.failure().to_string();
   EXPECT_EQ(chain.ledger().tip()->hash, variants[0].hash);
   EXPECT_EQ(app.executed_cached(), 0u);
+}
+
+}  // namespace
+}  // namespace tc::node
+
+namespace tc::node {
+namespace {
+
+// Evidence reported by the engine at height 1 (a double prevote by the only validator, given in
+// non-canonical order) cannot enter block 1 (its own height), enters block 2 built by this node,
+// and leaves the pool once committed; an index outside the set is dropped and counted.
+TEST(LedgerApplicationEvidenceTest, ReportedEvidenceEntersTheNextBlockAndLeavesThePool) {
+  ledger::testing::TestChain chain;
+  LedgerApplication app(
+      chain.ledger(), chain.proposer().pubkey(), [] { return kNowMs; }, {},
+      consensus::EngineConfig{}.blocks_per_height_max);
+  consensus::Evidence evidence;
+  evidence.validator_index = 0;
+  evidence.height = 1;
+  evidence.round = 0;
+  evidence.step = consensus::SignStep::kPrevote;
+  evidence.hash_a.bytes.fill(0x22);
+  evidence.hash_b.bytes.fill(0x11);
+  for (auto [hash, sig] : {std::pair{&evidence.hash_a, &evidence.sig_a},
+                           std::pair{&evidence.hash_b, &evidence.sig_b}}) {
+    *sig = sign(
+        chain.proposer(),
+        consensus::vote_digest(kChainIdDevnet, 1, 0, consensus::VoteType::kPrevote, *hash).span());
+  }
+  app.add_evidence(evidence);
+  consensus::Evidence outside = evidence;
+  outside.validator_index = 1;
+  app.add_evidence(outside);
+  EXPECT_EQ(app.counters().evidence_kept, 1u);
+  EXPECT_EQ(app.counters().evidence_dropped, 1u);
+  ASSERT_EQ(app.evidence_pending(), 1u);
+
+  auto commit = [&](std::uint64_t height) {
+    const consensus::BlockCandidate candidate = app.build_block(height, 0).value();
+    CommitCertificate certificate;
+    certificate.height = height;
+    certificate.block_hash = candidate.hash;
+    EXPECT_TRUE(app.commit_block(height, candidate.hash, candidate.payload, certificate).is_ok());
+    return decode_block(candidate.payload).value();
+  };
+  EXPECT_EQ(commit(1).transactions.size(), 1u);
+  EXPECT_EQ(app.evidence_pending(), 1u);
+  const Block block2 = commit(2);
+  ASSERT_EQ(block2.transactions.size(), 2u);
+  EXPECT_EQ(block2.transactions[1].kind, TxKind::kEquivocationEvidence);
+  EXPECT_LT(block2.transactions[1].evidence.hash_a, block2.transactions[1].evidence.hash_b);
+  EXPECT_EQ(app.counters().slashed, 1u);
+  EXPECT_EQ(app.evidence_pending(), 0u);
+  EXPECT_TRUE(chain.ledger().registry().find(chain.proposer().pubkey())->slashed);
 }
 
 }  // namespace
