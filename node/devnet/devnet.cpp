@@ -262,8 +262,10 @@ Status Devnet::open_validators(const DevnetConfig& config) {
                           "there, or its first start was interrupted (remove " +
                           data_dir_ + " to start from genesis)");
     }
-    TC_RETURN_IF_ERROR(
-        open_node_state(v, path, genesis, ledger_config, resume).with_context(where));
+    TC_RETURN_IF_ERROR(open_node_state(v, path,
+                                       resume ? NodeStart::kResume : NodeStart::kFromGenesis,
+                                       ledger_config, genesis)
+                           .with_context(where));
     v.committed_height = v.ledger->tip()->height;
 
     TC_RETURN_IF_ERROR(v.vote_verifier.init(verifier_config).with_context(where));
@@ -285,9 +287,10 @@ Status Devnet::open_validators(const DevnetConfig& config) {
   return Status::ok();
 }
 
-Status Devnet::open_node_state(Validator& v, const std::filesystem::path& path,
-                               ledger::GenesisConfig& genesis,
-                               const ledger::LedgerConfig& ledger_config, bool resume) {
+Status Devnet::open_node_state(Validator& v, const std::filesystem::path& path, NodeStart start,
+                               const ledger::LedgerConfig& ledger_config,
+                               ledger::GenesisConfig& genesis) {
+  const bool resume = start == NodeStart::kResume;
   const std::filesystem::path signing_path = path / "signing_state";
   std::error_code error;
   if (!resume) {

@@ -141,16 +141,16 @@ class Devnet {
   // tip and the signing_state directory, and no validator-<j> beyond this config's nodes may hold
   // anything. Each store's genesis must be the one this config commits (same allocations, at the
   // stored genesis timestamp, and the same genesis masternodes); the ledger is loaded from the
-  // store. Nodes may stand at different tips (a crash between two nodes' commits): each node's tip
-  // must be on the chain of the node furthest ahead, and a node behind gets the certified blocks
-  // it lacks from that node's store through its engine's block-sync input
-  // (Engine::on_committed_block, which checks each certificate against the node's own validator
-  // set), here, before create returns, since the bus never carries blocks. Everything else lost at
-  // a restart is what a real node loses too: mempools and in-flight messages.
+  // store. What a restart loses is what a real node loses too: mempools and in-flight messages.
   //
   // Then it binds the ingress socket, starts the ingress thread and starts every engine at its
   // store's tip + 1, with the validator set its ledger names for that height and the signed state
-  // loaded from <validator dir>/signing_state (node/signing_state_file.h).
+  // loaded from <validator dir>/signing_state (node/signing_state_file.h). Nodes may stand at
+  // different tips (a crash between two nodes' commits): each node's tip must be on the chain of
+  // the node furthest ahead, and a node behind is handed the certified blocks it lacks, read from
+  // that node's store, through its engine's block-sync input (Engine::on_committed_block, which
+  // checks each certificate against the node's own validator set and executes the block), before
+  // create returns: the bus never carries blocks.
   //
   // Errors, each naming the node and its directory: kConfig for a bad count or epoch length, an
   // ingress address or port that cannot be bound, a stored genesis other than this config's, a
@@ -212,11 +212,12 @@ class Devnet {
 
   Devnet() = default;
   Status open_validators(const DevnetConfig& config);
-  // Opens node `v`'s store, signing state and ledger in `path`: committing `genesis` when starting
-  // afresh, checking the stored genesis against it when resuming (open_validators).
-  Status open_node_state(Validator& v, const std::filesystem::path& path,
-                         ledger::GenesisConfig& genesis, const ledger::LedgerConfig& ledger_config,
-                         bool resume);
+  enum class NodeStart : std::uint8_t { kFromGenesis, kResume };
+  // Opens node `v`'s store, signing state and ledger in `path` (create's rules): commits `genesis`
+  // from genesis; when resuming checks the stored genesis against it, after validator 0's call has
+  // set genesis.timestamp_ms to the stored one. REQUIRES: called for validator 0 first.
+  Status open_node_state(Validator& v, const std::filesystem::path& path, NodeStart start,
+                         const ledger::LedgerConfig& ledger_config, ledger::GenesisConfig& genesis);
   // Brings every node behind the furthest one up to its tip, through block sync from its store.
   // REQUIRES: the engines have started.
   Status catch_up();
