@@ -184,6 +184,11 @@ int main(int argc, char** argv) {
   config.allocations = tc::dataplane::TxGenerator(load).funding_outputs(funded);
 
   auto created = tc::node::Devnet::create(config);
+  if (!created.is_ok() && resume && created.status().code() == tc::StatusCode::kConfig) {
+    return fail(created.status().with_context(
+        "resuming " + config.data_dir +
+        " (a resumed devnet needs the --validators, --followers and --seed it was started with)"));
+  }
   if (!created.is_ok()) return fail(created.status());
   tc::node::Devnet& devnet = **created;
   load.funding_txid = devnet.genesis_txid();
