@@ -10,7 +10,9 @@
 namespace tc::dataplane {
 
 TxGenerator::TxGenerator(const TxGeneratorConfig& config)
-    : config_(config), random_state_(config.seed * 0x9e3779b97f4a7c15ull + 1) {
+    : config_(config),
+      sequence_(config.first_sequence),
+      random_state_(config.seed * 0x9e3779b97f4a7c15ull + 1) {
   assert(config.key_count >= 1 && config.outputs >= 1);
   assert(config.malformed_per_mille + config.duplicate_per_mille + config.bad_signature_per_mille <=
          1000);

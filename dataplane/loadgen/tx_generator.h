@@ -27,6 +27,9 @@ struct TxGeneratorConfig {
   std::uint64_t funding_value_sat = 100'000'000;
   std::uint64_t fee_sat = 100'000;
   std::uint32_t outputs = 3;  // 1 input + 3 outputs = 252 bytes
+  // The transfer the stream starts at (the funding output it spends first): a resumed devnet's
+  // load skips the outputs its earlier runs spent.
+  std::uint64_t first_sequence = 0;
   // Shares of the stream, in parts per thousand (their sum <= 1000); the rest are valid.
   std::uint32_t malformed_per_mille = 0;
   std::uint32_t duplicate_per_mille = 0;

@@ -1,10 +1,12 @@
 #include "node/devnet/devnet.h"
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -28,8 +30,6 @@
 namespace tc::node {
 namespace {
 
-// The first height consensus decides (genesis is height 0).
-constexpr std::uint64_t kFirstHeight = 1;
 // Ingress bursts the loop verifies before it turns to the engines again.
 constexpr std::uint32_t kIngressBurstsPerTurn = 4;
 // The longest the loop sleeps when idle: how late it may notice a datagram in the ring.
@@ -47,6 +47,41 @@ KeyPair validator_key(std::uint32_t index) {
   std::memcpy(preimage, kTag.data(), kTag.size());
   store_u32_le(preimage + kTag.size(), index);
   return KeyPair::from_seed(sha256(ByteSpan(preimage, sizeof(preimage))));
+}
+
+std::filesystem::path node_path(const std::string& data_dir, std::uint32_t index) {
+  return std::filesystem::path(data_dir) / ("validator-" + std::to_string(index));
+}
+
+// Whether `path` exists and is not an empty directory (a file there counts as data, so that it is
+// refused rather than mistaken for a fresh start).
+bool holds_data(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) return false;
+  return !std::filesystem::is_directory(path, error) || !std::filesystem::is_empty(path, error);
+}
+
+// A validator-<j> directory with j >= `nodes` that holds data belongs to a devnet with more nodes
+// than this config: resuming without it would drop a node's chain, so it is refused.
+Status check_no_extra_nodes(const std::string& data_dir, std::uint32_t nodes) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    constexpr std::string_view kPrefix = "validator-";
+    if (!name.starts_with(kPrefix) || name.size() == kPrefix.size()) continue;
+    const std::string_view digits = std::string_view(name).substr(kPrefix.size());
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    if (digits.size() > 9 || std::stoul(std::string(digits)) < nodes) continue;
+    if (holds_data(entry.path())) {
+      return config_error("devnet: " + entry.path().string() +
+                          " holds a node beyond this config's " + std::to_string(nodes) +
+                          " (validators + followers)");
+    }
+  }
+  if (error) return io_error("devnet: cannot list " + data_dir + ": " + error.message());
+  return Status::ok();
 }
 
 consensus::EngineConfig engine_config(const ConsensusSection& c) {
@@ -175,8 +210,9 @@ Result<std::unique_ptr<Devnet>> Devnet::create(const DevnetConfig& config) {
   TC_RETURN_IF_ERROR(devnet->start_ingress(config));
   devnet->bus_->set_now(devnet->now_ms());
   for (auto& validator : devnet->validators_) {
-    validator->engine->start(kFirstHeight, validator->persisted);
+    validator->engine->start(validator->committed_height + 1, validator->persisted);
   }
+  TC_RETURN_IF_ERROR(devnet->catch_up());
   return devnet;
 }
 
@@ -194,10 +230,20 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     data_dir_ = config.data_dir;
   }
 
+  const std::uint32_t nodes = config.validators + config.followers;
+  std::vector<std::filesystem::path> paths;
+  std::optional<std::uint32_t> stored;  // a node whose directory holds data
+  for (std::uint32_t i = 0; i < nodes; ++i) {
+    paths.push_back(node_path(data_dir_, i));
+    if (!stored && holds_data(paths.back())) stored = i;
+  }
+  const bool resume = stored.has_value();
+  if (resume) TC_RETURN_IF_ERROR(check_no_extra_nodes(data_dir_, nodes));
+
   ledger::GenesisConfig genesis;
-  genesis.timestamp_ms = wall_clock_ms();
+  genesis.timestamp_ms = wall_clock_ms();  // replaced by the stored one when resuming
   genesis.allocations = config.allocations;
-  for (std::uint32_t i = 0; i < config.validators + config.followers; ++i) {
+  for (std::uint32_t i = 0; i < nodes; ++i) {
     validators_.push_back(std::make_unique<Validator>(i));
     if (i >= config.validators) continue;
     ledger::MasternodeRecord record;
@@ -206,7 +252,6 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     record.reward_pubkey_hash = pubkey_hash(record.consensus_pubkey);
     genesis.masternodes.push_back(record);
   }
-  genesis_txid_ = txid(ledger::make_genesis_block(genesis, kChainIdDevnet).transactions[0]);
 
   ledger::LedgerConfig ledger_config;
   ledger_config.mempool = config.mempool;
@@ -215,34 +260,20 @@ Status Devnet::open_validators(const DevnetConfig& config) {
   verifier_config.batch_size_max = config.verify_burst_max;
   for (auto& owned : validators_) {
     Validator& v = *owned;
-    const std::string where = "devnet validator " + std::to_string(v.index);
-    const std::filesystem::path path =
-        std::filesystem::path(data_dir_) / ("validator-" + std::to_string(v.index));
-    if (std::filesystem::exists(path, error) && !std::filesystem::is_empty(path, error)) {
-      return config_error(where + ": data directory " + path.string() +
-                          " is not empty (a devnet always starts from genesis; remove it)");
+    const std::filesystem::path& path = paths[v.index];
+    const std::string where =
+        "devnet validator " + std::to_string(v.index) + " (" + path.string() + ")";
+    if (resume && !holds_data(path)) {
+      return config_error(where + ": empty, but " + paths[*stored].string() +
+                          " holds a devnet: this config has more nodes than the devnet stored "
+                          "there, or its first start was interrupted (remove " +
+                          data_dir_ + " to start from genesis)");
     }
-    std::filesystem::create_directories(path, error);
-    if (error) {
-      return io_error(where + ": cannot create " + path.string() + ": " + error.message());
-    }
-    storage::StoreOptions store_options;
-    store_options.path = path.string();
-    store_options.block_cache_bytes = 8u << 20;
-    auto store = storage::ChainStore::open(store_options);
-    if (!store.is_ok()) return store.status().with_context(where);
-    v.store = std::move(store).value();
-    auto signing_state = SigningStateFile::open((path / "signing_state").string());
-    if (!signing_state.is_ok()) return signing_state.status().with_context(where);
-    v.signing_state = std::move(signing_state).value();
-    auto persisted = v.signing_state->load();
-    if (!persisted.is_ok()) return persisted.status().with_context(where);
-    v.persisted = std::move(persisted).value();
-    v.backend = std::make_unique<ledger::StoreBackend>(v.store.get(), nullptr);
-    auto ledger = ledger::Ledger::open(ledger_config, v.backend.get());
-    if (!ledger.is_ok()) return ledger.status().with_context(where);
-    v.ledger = std::move(ledger).value();
-    TC_RETURN_IF_ERROR(v.ledger->commit_genesis(genesis).with_context(where));
+    TC_RETURN_IF_ERROR(open_node_state(v, path,
+                                       resume ? NodeStart::kResume : NodeStart::kFromGenesis,
+                                       ledger_config, genesis)
+                           .with_context(where));
+    v.committed_height = v.ledger->tip()->height;
 
     TC_RETURN_IF_ERROR(v.vote_verifier.init(verifier_config).with_context(where));
     TC_RETURN_IF_ERROR(v.tx_verifier.init(kChainIdDevnet, verifier_config).with_context(where));
@@ -258,6 +289,142 @@ Status Devnet::open_validators(const DevnetConfig& config) {
     v.host = std::make_unique<Host>(*this, v);
     v.engine = std::make_unique<consensus::Engine>(engine, v.signer.get(), v.vote_verifier, *v.app,
                                                    *v.host);
+  }
+  genesis_txid_ = txid(ledger::make_genesis_block(genesis, kChainIdDevnet).transactions[0]);
+  return Status::ok();
+}
+
+Status Devnet::open_node_state(Validator& v, const std::filesystem::path& path, NodeStart start,
+                               const ledger::LedgerConfig& ledger_config,
+                               ledger::GenesisConfig& genesis) {
+  const bool resume = start == NodeStart::kResume;
+  const std::filesystem::path signing_path = path / "signing_state";
+  std::error_code error;
+  if (!resume) {
+    std::filesystem::create_directories(path, error);
+    if (error) return io_error("cannot create " + path.string() + ": " + error.message());
+  } else if (!std::filesystem::is_directory(signing_path, error)) {
+    return corruption("no signing state directory " + signing_path.string() +
+                      " (half-written data directory; a validator that lost what it signed "
+                      "must not sign again)");
+  }
+  storage::StoreOptions store_options;
+  store_options.path = path.string();
+  store_options.block_cache_bytes = 8u << 20;
+  store_options.create_if_missing = !resume;
+  auto store = storage::ChainStore::open(store_options);
+  if (store.status().code() == StatusCode::kNotFound) {
+    return corruption("holds no chain store (half-written data directory)");
+  }
+  if (!store.is_ok()) return store.status();
+  v.store = std::move(store).value();
+  if (resume && !v.store->tip()) {
+    return corruption("its chain store has no genesis (half-written data directory)");
+  }
+  auto signing_state = SigningStateFile::open(signing_path.string());
+  if (!signing_state.is_ok()) return signing_state.status();
+  v.signing_state = std::move(signing_state).value();
+  auto persisted = v.signing_state->load();
+  if (!persisted.is_ok()) return persisted.status();
+  v.persisted = std::move(persisted).value();
+  v.backend = std::make_unique<ledger::StoreBackend>(v.store.get(), nullptr);
+  auto ledger = ledger::Ledger::open(ledger_config, v.backend.get());
+  if (!ledger.is_ok()) return ledger.status();
+  v.ledger = std::move(ledger).value();
+  if (!resume) return v.ledger->commit_genesis(genesis);
+
+  // The genesis block commits to its timestamp and allocations, not to the genesis masternodes
+  // (the registry holds those): both are compared. The first node's stored timestamp stands for
+  // the devnet's; every later node must then match the same block.
+  TC_ASSIGN_OR_RETURN(const Hash256 stored_hash, v.store->block_hash_at(0));
+  if (v.index == 0) {
+    TC_ASSIGN_OR_RETURN(const BlockHeader stored_header, v.store->header(stored_hash));
+    genesis.timestamp_ms = stored_header.timestamp_ms;
+  }
+  const Hash256 expected_hash =
+      block_hash(ledger::make_genesis_block(genesis, kChainIdDevnet).header);
+  if (stored_hash != expected_hash) {
+    return config_error("holds a devnet whose genesis block " + to_hex(stored_hash.span()) +
+                        " is not this config's " + to_hex(expected_hash.span()) +
+                        " (other allocations, or another devnet's directory)");
+  }
+  std::vector<Pubkey> stored_keys;
+  for (const ledger::MasternodeRecord& record : v.ledger->registry().active_at(0)) {
+    stored_keys.push_back(record.consensus_pubkey);
+  }
+  std::vector<Pubkey> expected_keys;
+  for (const ledger::MasternodeRecord& record : genesis.masternodes) {
+    expected_keys.push_back(record.consensus_pubkey);
+  }
+  std::sort(expected_keys.begin(), expected_keys.end());
+  if (stored_keys != expected_keys) {
+    return config_error("holds a devnet of " + std::to_string(stored_keys.size()) +
+                        " genesis validators, not this config's " +
+                        std::to_string(expected_keys.size()));
+  }
+  return Status::ok();
+}
+
+Result<std::vector<TxOutput>> Devnet::stored_allocations(const std::string& data_dir) {
+  const std::filesystem::path path = node_path(data_dir, 0);
+  if (data_dir.empty() || !holds_data(path)) return std::vector<TxOutput>{};
+  const std::string where = "devnet validator 0 (" + path.string() + ")";
+  storage::StoreOptions store_options;
+  store_options.path = path.string();
+  store_options.create_if_missing = false;
+  auto store = storage::ChainStore::open(store_options);
+  if (store.status().code() == StatusCode::kNotFound) {
+    return corruption(where + ": holds no chain store (half-written data directory)");
+  }
+  if (!store.is_ok()) return store.status().with_context(where);
+  auto hash = (*store)->block_hash_at(0);
+  if (!hash.is_ok()) return hash.status().with_context(where + ": genesis");
+  auto genesis = (*store)->block(*hash);
+  if (!genesis.is_ok()) return genesis.status().with_context(where + ": genesis");
+  if (genesis->transactions.empty()) return corruption(where + ": genesis block has no coinbase");
+  return std::move(genesis->transactions[0].outputs);
+}
+
+Status Devnet::catch_up() {
+  const Validator* leader = validators_.front().get();
+  for (const auto& v : validators_) {
+    if (v->committed_height > leader->committed_height) leader = v.get();
+  }
+  const std::string source = "validator-" + std::to_string(leader->index);
+  for (auto& owned : validators_) {
+    Validator& v = *owned;
+    if (v.committed_height == leader->committed_height) continue;
+    const std::string where = "devnet validator " + std::to_string(v.index) + " (" +
+                              node_path(data_dir_, v.index).string() + ")";
+    TC_ASSIGN_OR_RETURN(const Hash256 common, leader->store->block_hash_at(v.committed_height));
+    if (common != v.ledger->tip()->hash) {
+      return corruption(where + ": its block " + std::to_string(v.committed_height) + " " +
+                        to_hex(v.ledger->tip()->hash.span()) + " is not " + source + "'s " +
+                        to_hex(common.span()));
+    }
+    while (v.committed_height < leader->committed_height) {
+      consensus::CommittedBlock block;
+      block.height = v.committed_height + 1;
+      const std::string at =
+          where + ": catch-up block " + std::to_string(block.height) + " from " + source;
+      auto hash = leader->store->block_hash_at(block.height);
+      if (!hash.is_ok()) return hash.status().with_context(at);
+      block.hash = *hash;
+      auto body = leader->store->block(block.hash);
+      if (!body.is_ok()) return body.status().with_context(at);
+      encode(*body, &block.payload);
+      auto certificate = leader->store->certificate_at(block.height);
+      if (!certificate.is_ok()) return certificate.status().with_context(at);
+      block.certificate = std::move(certificate).value();
+      v.engine->on_committed_block(block);
+      if (!v.failure.is_ok()) return v.failure;
+      if (!v.app->failure().is_ok()) return v.app->failure().with_context(at);
+      if (v.committed_height != block.height) {
+        return corruption(at + ": refused (" + v.app->last_rejection().to_string() +
+                          "; a certificate that does not verify against the node's own set is "
+                          "refused too)");
+      }
+    }
   }
   return Status::ok();
 }

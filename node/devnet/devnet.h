@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -54,8 +55,10 @@ struct DevnetConfig {
   // Validator-set changes take effect at multiples of this height (ledger::LedgerParams::
   // epoch_blocks), 1 to kDevnetEpochBlocksMax.
   std::uint64_t epoch_blocks = ledger::LedgerParams{}.epoch_blocks;
-  // Validator i keeps its ChainStore in <data_dir>/validator-<i>, which must not exist yet or be
-  // empty. Empty: a fresh directory under the system temp directory, removed with the Devnet.
+  // Node i keeps its ChainStore and signing state in <data_dir>/validator-<i>. When no such
+  // directory holds anything the devnet starts from genesis; when one does, it resumes the devnet
+  // stored there (Devnet::create). Empty: a fresh directory under the system temp directory,
+  // removed with the Devnet.
   std::string data_dir;
   // Block interval (commit wait) and step timeouts; the devnet profile's by default (1 s blocks).
   ConsensusSection consensus = default_config(NetworkProfile::kDevnet).consensus;
@@ -128,15 +131,45 @@ class Devnet {
  public:
   using BlockObserver = std::function<void(const BlockRecord&)>;
 
-  // Creates the data directories, opens every ChainStore, commits the same genesis (the
-  // allocations and `validators` Gold masternodes with keys derived from "TIMECOIN/devnet/
-  // validator" and the index; followers get the next indices) into every node, binds the ingress
-  // socket, starts the ingress thread and starts every engine at height 1 with the signed state
-  // loaded from <validator dir>/signing_state (node/signing_state_file.h). Errors: kConfig for a
-  // bad count or epoch length, a non-empty validator directory or an ingress address or port that
-  // cannot be bound (naming it), and the store's, signing state's, ledger's or verifier's errors
-  // with the validator named.
+  // Starts the devnet of `config` from genesis, or resumes the one stored in config.data_dir.
+  //
+  // From genesis (no <data_dir>/validator-<i> holds anything): creates the directories, opens
+  // every ChainStore and commits the same genesis (the allocations and `validators` Gold
+  // masternodes with keys derived from "TIMECOIN/devnet/validator" and the index; followers get
+  // the next indices) into every node.
+  //
+  // Resuming (some validator-<i> holds anything): every node's directory must hold a store with a
+  // tip and the signing_state directory, and no validator-<j> beyond this config's nodes may hold
+  // anything. Each store's genesis must be the one this config commits (same allocations, at the
+  // stored genesis timestamp, and the same genesis masternodes); the ledger is loaded from the
+  // store. What a restart loses is what a real node loses too: mempools and in-flight messages.
+  //
+  // Then it binds the ingress socket, starts the ingress thread and starts every engine at its
+  // store's tip + 1, with the validator set its ledger names for that height and the signed state
+  // loaded from <validator dir>/signing_state (node/signing_state_file.h). Nodes may stand at
+  // different tips (a crash between two nodes' commits): each node's tip must be on the chain of
+  // the node furthest ahead, and a node behind is handed the certified blocks it lacks, read from
+  // that node's store, through its engine's block-sync input (Engine::on_committed_block, which
+  // checks each certificate against the node's own validator set and executes the block), before
+  // create returns: the bus never carries blocks.
+  //
+  // Errors, each naming the node and its directory: kConfig for a bad count or epoch length, an
+  // ingress address or port that cannot be bound, a stored genesis other than this config's, a
+  // directory beyond this config's nodes that holds data, or a node directory that is empty while
+  // another holds a devnet (more nodes configured than stored, or an interrupted first start);
+  // kCorruption for a half-written node directory (no store, a store without genesis, no signing
+  // state directory), a signing state that does not load, or a node whose chain leaves the
+  // leader's or whose catch-up block is refused; and the store's, ledger's or verifier's errors.
+  // It never starts a node afresh over data it could not resume: removing the directory is the
+  // operator's decision.
   static Result<std::unique_ptr<Devnet>> create(const DevnetConfig& config);
+  // The genesis allocations of the devnet stored in `data_dir` (read from validator-0's store,
+  // which is closed again), so that a tool can rebuild the config that resumes it; empty when
+  // `data_dir` is empty or its validator-0 holds nothing (a genesis has at least one allocation).
+  // Errors: kCorruption when validator-0 holds data but no store with a genesis block, and the
+  // store's errors, naming it.
+  static Result<std::vector<TxOutput>> stored_allocations(const std::string& data_dir);
+
   ~Devnet();
   Devnet(const Devnet&) = delete;
   Devnet& operator=(const Devnet&) = delete;
@@ -184,6 +217,15 @@ class Devnet {
 
   Devnet() = default;
   Status open_validators(const DevnetConfig& config);
+  enum class NodeStart : std::uint8_t { kFromGenesis, kResume };
+  // Opens node `v`'s store, signing state and ledger in `path` (create's rules): commits `genesis`
+  // from genesis; when resuming checks the stored genesis against it, after validator 0's call has
+  // set genesis.timestamp_ms to the stored one. REQUIRES: called for validator 0 first.
+  Status open_node_state(Validator& v, const std::filesystem::path& path, NodeStart start,
+                         const ledger::LedgerConfig& ledger_config, ledger::GenesisConfig& genesis);
+  // Brings every node behind the furthest one up to its tip, through block sync from its store.
+  // REQUIRES: the engines have started.
+  Status catch_up();
   Status start_ingress(const DevnetConfig& config);
   std::uint64_t now_ms() const;
   // Pre-checks, verifies and admits up to verify_burst_max transactions from the ingress ring at

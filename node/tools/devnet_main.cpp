@@ -3,9 +3,11 @@
 // BFT consensus over an in-process bus, UDP ingress on validator 0), runs the load generator
 // against the ingress port at a target rate, and stops once every validator has committed N blocks.
 // Prints one line per block and a summary, and exits non-zero when the validators disagree on the
-// tip or the UTXO set, or when no user transaction was finalized.
+// tip or the UTXO set, or when no user transaction was finalized. With --data-dir naming a
+// directory that holds a devnet, it resumes that devnet up to height --blocks (docs/devnet.md).
 //   timecoin-devnet --validators 4 --blocks 20 --tx-rate 500
 //   timecoin-devnet --blocks 50 --tx-rate 2000 --block-interval-ms 200 --bad-sig 20 --duplicate 20
+//   timecoin-devnet --data-dir d --blocks 20 && timecoin-devnet --data-dir d --blocks 40
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -92,6 +94,19 @@ void run_loadgen(const tc::dataplane::TxGeneratorConfig& config, std::uint32_t f
   }
 }
 
+// The first funding output that no transfer of an earlier run spent: one past the highest spent
+// one (the generator spends them in order; a transfer that never finalized leaves a gap).
+tc::Result<std::uint64_t> first_unspent_funding(tc::node::Devnet& devnet, std::uint32_t funded) {
+  std::vector<tc::OutPoint> outpoints(funded);
+  for (std::uint32_t n = 0; n < funded; ++n) outpoints[n] = tc::OutPoint{devnet.genesis_txid(), n};
+  std::vector<tc::storage::UtxoLookup> found(funded);
+  TC_RETURN_IF_ERROR(devnet.ledger(0).backend().lookup(outpoints, found));
+  for (std::uint32_t n = funded; n > 0; --n) {
+    if (!found[n - 1].found) return std::uint64_t{n};
+  }
+  return std::uint64_t{0};
+}
+
 std::string short_hex(const tc::Hash256& hash) {
   return tc::to_hex(hash.span()).substr(0, 16);
 }
@@ -122,7 +137,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
   app.add_option("--tx-rate", rate, "load generator datagrams per second (0: no load)");
   app.add_option("--data-dir", config.data_dir,
-                 "where validator-<i>/ RocksDB stores go (must be empty); default: a temporary "
+                 "where validator-<i>/ RocksDB stores go; a directory that holds a devnet is "
+                 "resumed (same --validators, --followers and --seed); default: a temporary "
                  "directory removed at exit");
   app.add_option("--block-interval-ms", interval_ms, "block interval (devnet profile: 1000)")
       ->check(CLI::Range(1u, 3'600'000u));
@@ -155,21 +171,48 @@ int main(int argc, char** argv) {
                                                 : std::min<std::uint64_t>(2, blocks / 4);
   if (timeout_s == 0) timeout_s = 3 * blocks * interval_ms / 1000 + 60;
 
-  // Fund every transfer the load can send before the stop (with a margin), within one coinbase.
+  // Fund every transfer the load can send before the stop (with a margin), within one coinbase. A
+  // resumed devnet keeps its genesis: as many outputs as it was funded with, from this --seed (the
+  // devnet refuses the config if the seed differs).
+  auto stored = tc::node::Devnet::stored_allocations(config.data_dir);
+  if (!stored.is_ok()) return fail(stored.status());
+  const bool resume = !stored->empty();
   const std::uint64_t wanted = rate * (blocks + 2) * interval_ms / 1000 + 1024;
-  const auto funded = static_cast<std::uint32_t>(std::min<std::uint64_t>(wanted, kAllocationsMax));
+  const auto funded =
+      resume ? static_cast<std::uint32_t>(stored->size())
+             : static_cast<std::uint32_t>(std::min<std::uint64_t>(wanted, kAllocationsMax));
   config.allocations = tc::dataplane::TxGenerator(load).funding_outputs(funded);
 
   auto created = tc::node::Devnet::create(config);
+  if (!created.is_ok() && resume && created.status().code() == tc::StatusCode::kConfig) {
+    return fail(created.status().with_context(
+        "resuming " + config.data_dir +
+        " (a resumed devnet needs the --validators, --followers and --seed it was started with)"));
+  }
   if (!created.is_ok()) return fail(created.status());
   tc::node::Devnet& devnet = **created;
   load.funding_txid = devnet.genesis_txid();
+  const std::uint64_t resumed_at = devnet.ledger(0).tip()->height;
+  if (resumed_at >= blocks) {
+    std::fprintf(stderr,
+                 "timecoin-devnet: --blocks %llu: the devnet in %s is already at height %llu\n",
+                 static_cast<unsigned long long>(blocks), devnet.data_dir().c_str(),
+                 static_cast<unsigned long long>(resumed_at));
+    return kExitUsage;
+  }
+  auto first_sequence = first_unspent_funding(devnet, funded);
+  if (!first_sequence.is_ok()) return fail(first_sequence.status());
+  load.first_sequence = *first_sequence;
+  const std::string resumed_note =
+      resume ? ", resumed at height " + std::to_string(resumed_at) : std::string();
   std::printf(
       "devnet: %u validators, %u followers, epochs of %llu blocks, block interval %u ms, bus "
-      "delay %llu ms, ingress udp 127.0.0.1:%u, %u funded outputs, data %s\n",
+      "delay %llu ms, ingress udp 127.0.0.1:%u, %u funded outputs (load from output %llu), data "
+      "%s%s\n",
       config.validators, config.followers, static_cast<unsigned long long>(config.epoch_blocks),
       interval_ms, static_cast<unsigned long long>(config.bus_delay_ms), devnet.ingress_port(),
-      funded, config.data_dir.empty() ? "(temporary)" : devnet.data_dir().c_str());
+      funded, static_cast<unsigned long long>(load.first_sequence),
+      config.data_dir.empty() ? "(temporary)" : devnet.data_dir().c_str(), resumed_note.c_str());
 
   std::atomic<bool> stop_load{rate == 0};
   LoadResult load_result;

@@ -2,9 +2,13 @@
 # Goal: the demo's main job (timecoin-devnet) runs as a program and reports agreement.
 # Method: run 4 validators for 5 blocks at 200 ms under a light load with hostile shares, in a
 # scratch data directory, and check the exit status and the summary lines it prints.
-# Scenarios: a clean run finalizes user transactions with all validators agreeing; a non-empty data
-# directory is refused with exit 1 and a message naming it; an unknown flag, and an out-of-range
-# --epoch-blocks, --followers or --validators, exit 2 naming the option.
+# Then run it again on the same data directory, and check that it resumes.
+# Scenarios: a clean run finalizes user transactions with all validators agreeing; a second run on
+# its data directory resumes at height 5 and goes on to height 8, finalizing new transfers (the
+# load skips the funding outputs the first run spent); a resume with another --seed (other genesis
+# allocations) exits 1 naming validator-0's directory, and one with --blocks at or below the stored
+# tip exits 2 naming --blocks; an unknown flag, and an out-of-range --epoch-blocks, --followers or
+# --validators, exit 2 naming the option.
 set -euo pipefail
 
 bin_dir=${1:?usage: devnet_cli_test.sh BIN_DIR}
@@ -30,9 +34,28 @@ finalized=$(sed -En 's/^ *finalized +([0-9]+) user transactions.*/\1/p' "$scratc
 [[ -n "$finalized" && "$finalized" -gt 0 ]] || fail "no user transaction finalized: '$finalized'"
 
 rc=0
-"$devnet" --validators 4 --blocks 1 --data-dir "$scratch/run" >"$scratch/again.txt" 2>&1 || rc=$?
-[[ $rc != 0 ]] || fail "a second run on a used data directory succeeded"
-grep -q "$scratch/run" "$scratch/again.txt" || fail "refusal does not name the data directory"
+"$devnet" --validators 4 --blocks 8 --block-interval-ms 200 --tx-rate 300 --epoch-blocks 2 \
+  --data-dir "$scratch/run" --timeout-s 120 >"$scratch/again.txt" 2>&1 || rc=$?
+cat "$scratch/again.txt"
+[[ $rc == 0 ]] || fail "resumed run exited $rc"
+grep -q "resumed at height 5" "$scratch/again.txt" || fail "no 'resumed at height 5' in the banner"
+grep -Eq "^ +6 " "$scratch/again.txt" || fail "the resumed run did not go on at height 6"
+grep -Eq "^ *agreement +yes: all 4 validators at height 8," "$scratch/again.txt" ||
+  fail "no agreement line for 4 validators at height 8 after the resume"
+finalized=$(sed -En 's/^ *finalized +([0-9]+) user transactions.*/\1/p' "$scratch/again.txt")
+[[ -n "$finalized" && "$finalized" -gt 0 ]] || fail "the resumed run finalized nothing: '$finalized'"
+
+rc=0
+"$devnet" --validators 4 --blocks 9 --seed 2 --data-dir "$scratch/run" >"$scratch/seed.txt" 2>&1 ||
+  rc=$?
+[[ $rc == 1 ]] || fail "a resume with another --seed exited $rc, expected 1"
+grep -q "$scratch/run/validator-0" "$scratch/seed.txt" ||
+  fail "the genesis refusal does not name validator-0's directory: $(cat "$scratch/seed.txt")"
+
+rc=0
+"$devnet" --validators 4 --blocks 8 --data-dir "$scratch/run" >"$scratch/low.txt" 2>&1 || rc=$?
+[[ $rc == 2 ]] && grep -q -- "--blocks" "$scratch/low.txt" ||
+  fail "--blocks at the stored tip: expected exit 2 naming --blocks; got $rc: $(cat "$scratch/low.txt")"
 
 # expect_usage_error OPTION ARGS...: exit 2 with OPTION named on stderr.
 expect_usage_error() {

@@ -17,14 +17,22 @@
 // UTXO set digest across validators; blocks certified in round 0 with proposers rotating; replays
 // of finalized transfers (one signature bit flipped so that the ingress recent set, which still
 // holds the originals, lets them through as a replay of older history would pass) are dropped by
-// the ledger pre-check as missing_input without a single signature verification; a second devnet
-// on the same non-empty data directory refused with kConfig; with epochs of 4 blocks and a follower
-// node, a Bronze registration of the follower's key (proof of possession signed with it) sent to
-// the ingress port mid-run keeps the devnet running, the follower's precommits appear in
-// certificates from the activation boundary on and in none before, and once its collateral is
-// spent it leaves the set at the next boundary and signs no certificate after it; a validator that
-// double-votes (played through Devnet::send_vote) is named by evidence in a block, leaves the set
-// at the next boundary, and the other three go on and agree.
+// the ledger pre-check as missing_input without a single signature verification; with epochs of 4
+// blocks and a follower node, a Bronze registration of the follower's key (proof of possession
+// signed with it) sent to the ingress port mid-run keeps the devnet running, the follower's
+// precommits appear in certificates from the activation boundary on and in none before, and once
+// its collateral is spent it leaves the set at the next boundary and signs no certificate after it;
+// a validator that double-votes (played through Devnet::send_vote) is named by evidence in a block,
+// leaves the set at the next boundary, and the other three go on and agree.
+// Restart (issue 12, item 4: a node restarted after a change uses the right set), each on a data
+// directory of its own: a devnet whose follower joined and whose other follower joined and left is
+// destroyed and created again on its directory, and continues from its old tip with the joined
+// follower signing and the departed one silent, every node agreeing; a node whose directory is
+// older than the others' (a crash between two nodes' commits, made by restoring a copy) catches up
+// from the leader's store at create; a config whose genesis differs (validator count, allocations)
+// or with fewer nodes than stored, and half-written directories (a corrupted or missing signing
+// state, a missing store, an empty node directory beside stored ones) are refused with the
+// directory named, never started afresh.
 #include "node/devnet/devnet.h"
 
 #include <gtest/gtest.h>
@@ -33,6 +41,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -278,24 +287,6 @@ TEST(Devnet, PreCheckDropsReplaysOfFinalizedTransfersWithoutVerifying) {
   EXPECT_EQ(after.finalized, 64u);
 }
 
-TEST(Devnet, RefusesANonEmptyDataDirectory) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("timecoin-devnet-test-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  DevnetConfig config = devnet_config(load_config());
-  config.validators = 1;
-  config.data_dir = dir.string();
-  {
-    auto first = Devnet::create(config);
-    ASSERT_TRUE(first.is_ok()) << first.status().to_string();
-  }
-  auto second = Devnet::create(config);
-  ASSERT_FALSE(second.is_ok());
-  EXPECT_EQ(second.status().code(), StatusCode::kConfig);
-  EXPECT_NE(second.status().to_string().find("validator-0"), std::string::npos);
-  std::filesystem::remove_all(dir);
-}
-
 // Sends one transaction to the devnet's ingress port and waits until ingress has taken it.
 void send_tx(Devnet& devnet, const Transaction& tx) {
   dataplane::UdpSender sender;
@@ -412,6 +403,257 @@ TEST(Devnet, RegistrationJoinsAndDeregistrationLeavesAtEpochBoundaries) {
     EXPECT_EQ(r.tip, reports->front().tip);
     EXPECT_EQ(r.utxo_digest, reports->front().utxo_digest);
   }
+}
+
+// A data directory of the test's own, removed at the end of the test.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("timecoin-devnet-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path node(std::uint32_t index) const {
+    return path_ / ("validator-" + std::to_string(index));
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Every node's tip, UTXO digest and signed count; fails the test when reports() does.
+std::vector<ValidatorReport> reports_of(const Devnet& devnet) {
+  auto reports = devnet.reports();
+  EXPECT_TRUE(reports.is_ok()) << reports.status().to_string();
+  return reports.is_ok() ? *reports : std::vector<ValidatorReport>{};
+}
+
+void expect_agreement(const std::vector<ValidatorReport>& reports, std::uint64_t height) {
+  ASSERT_FALSE(reports.empty());
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].tip.height, height) << "node " << i;
+    EXPECT_EQ(reports[i].tip, reports.front().tip) << "node " << i;
+    EXPECT_EQ(reports[i].utxo_digest, reports.front().utxo_digest) << "node " << i;
+  }
+}
+
+TEST(Devnet, RestartAfterAJoinAndALeaveSignsWithTheStoredSet) {
+  constexpr std::uint64_t kEpoch = 4;
+  constexpr std::uint32_t kJoiner = 4;  // registers and stays
+  constexpr std::uint32_t kLeaver = 5;  // registers, then spends its collateral
+  const ScratchDir dir("restart-set");
+  const KeyPair owner = ledger::testing::test_key(9);
+  DevnetConfig config = devnet_config(load_config());
+  config.followers = 2;
+  config.epoch_blocks = kEpoch;
+  config.consensus.block_interval_ms = 100;
+  config.data_dir = dir.path().string();
+  // Per follower (vouts 2k and 2k + 1): a Bronze collateral and a coin paying the registration's
+  // fee.
+  config.allocations.clear();
+  for (int follower = 0; follower < 2; ++follower) {
+    config.allocations.push_back(
+        TxOutput{Amount::from_time(1'000), ledger::testing::hash_of(owner)});
+    config.allocations.push_back(TxOutput{Amount::from_time(10), ledger::testing::hash_of(owner)});
+  }
+
+  std::uint64_t stopped_at = 0;
+  std::uint64_t joins = 0;
+  std::uint64_t leaves = 0;
+  storage::ChainTip stopped_tip;
+  {
+    auto created = Devnet::create(config);
+    ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+    Devnet& devnet = **created;
+    ASSERT_TRUE(devnet.run_until_height(1, kRunTimeoutMs).is_ok());
+    std::vector<Hash256> registrations;
+    for (std::uint32_t follower : {kJoiner, kLeaver}) {
+      const std::uint32_t vout = 2 * (follower - kJoiner);
+      const Transaction registration = ledger::testing::make_registration(
+          owner, OutPoint{devnet.genesis_txid(), vout + 1}, Amount(990'000'000),
+          MasternodeTier::kBronze, OutPoint{devnet.genesis_txid(), vout},
+          devnet.consensus_key(follower));
+      send_tx(devnet, registration);
+      ASSERT_FALSE(::testing::Test::HasFatalFailure());
+      registrations.push_back(txid(registration));
+    }
+    std::uint64_t registered = 0;
+    for (const Hash256& id : registrations) {
+      registered = std::max(registered, run_until_final(devnet, 1, id));
+    }
+    ASSERT_GT(registered, 0u);
+    joins = ledger::activation_height(registered, kEpoch);
+    ASSERT_TRUE(devnet.run_until_height(joins + 1, kRunTimeoutMs).is_ok());
+
+    const OutPoint leaver_collateral{devnet.genesis_txid(), 2};
+    const Transaction release = ledger::testing::make_transfer(
+        owner, std::span<const OutPoint>(&leaver_collateral, 1),
+        {TxOutput{Amount::from_time(999), ledger::testing::hash_of(owner)}});
+    send_tx(devnet, release);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
+    const std::uint64_t released = run_until_final(devnet, joins + 1, txid(release));
+    ASSERT_GT(released, 0u);
+    leaves = ledger::deactivation_height(released, kEpoch);
+    stopped_at = leaves + 1;
+    const Status run = devnet.run_until_height(stopped_at, kRunTimeoutMs);
+    ASSERT_TRUE(run.is_ok()) << run.to_string();
+    const std::vector<ValidatorReport> reports = reports_of(devnet);
+    expect_agreement(reports, stopped_at);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    EXPECT_GT(reports[kJoiner].signed_messages, 0u);
+    EXPECT_GT(reports[kLeaver].signed_messages, 0u) << "the leaver never voted while in the set";
+    stopped_tip = reports.front().tip;
+  }
+
+  auto resumed = Devnet::create(config);
+  ASSERT_TRUE(resumed.is_ok()) << resumed.status().to_string();
+  Devnet& devnet = **resumed;
+  const std::vector<ValidatorReport> at_start = reports_of(devnet);
+  expect_agreement(at_start, stopped_at);
+  EXPECT_EQ(at_start.front().tip, stopped_tip);
+  const std::uint64_t height = stopped_at + kEpoch;
+  const Status run = devnet.run_until_height(height, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+
+  // Heights go on from the stored tip, on the stored chain.
+  ASSERT_EQ(devnet.blocks().size(), height - stopped_at);
+  for (std::size_t k = 0; k < devnet.blocks().size(); ++k) {
+    EXPECT_EQ(devnet.blocks()[k].height, stopped_at + 1 + k);
+  }
+  const std::vector<ValidatorReport> reports = reports_of(devnet);
+  expect_agreement(reports, height);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const ledger::MasternodeRegistry& registry = devnet.ledger(0).registry();
+  EXPECT_TRUE(registry.find(devnet.validator_pubkey(kJoiner)).has_value());
+  EXPECT_FALSE(registry.find(devnet.validator_pubkey(kLeaver)).has_value());
+  // The engines' counters start at the restart: the joiner signs with the set its ledger names,
+  // the leaver, out of that set, signs nothing and appears in no certificate.
+  EXPECT_GT(reports[kJoiner].signed_messages, 0u) << "the joined follower did not sign";
+  EXPECT_EQ(reports[kLeaver].signed_messages, 0u) << "the departed follower signed";
+  for (const BlockRecord& block : devnet.blocks()) {
+    EXPECT_FALSE(signed_by(block, kLeaver)) << "height " << block.height;
+  }
+}
+
+TEST(Devnet, RestartCatchesUpANodeBehindFromTheLeadersStore) {
+  const ScratchDir dir("restart-behind");
+  DevnetConfig config = devnet_config(load_config());
+  config.data_dir = dir.path().string();
+  const std::filesystem::path behind_copy = dir.path() / "validator-3-at-2";
+  {
+    auto created = Devnet::create(config);
+    ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+    ASSERT_TRUE((*created)->run_until_height(2, kRunTimeoutMs).is_ok());
+  }
+  std::filesystem::copy(dir.node(3), behind_copy, std::filesystem::copy_options::recursive);
+  {
+    auto created = Devnet::create(config);
+    ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+    ASSERT_TRUE((*created)->run_until_height(5, kRunTimeoutMs).is_ok());
+  }
+  // Node 3 as if it had crashed after its commit of height 2 while the others went on to 5.
+  std::filesystem::remove_all(dir.node(3));
+  std::filesystem::rename(behind_copy, dir.node(3));
+
+  auto created = Devnet::create(config);
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  Devnet& devnet = **created;
+  expect_agreement(reports_of(devnet), 5);
+  const Status run = devnet.run_until_height(7, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+  const std::vector<ValidatorReport> reports = reports_of(devnet);
+  expect_agreement(reports, 7);
+  for (const ValidatorReport& r : reports) EXPECT_EQ(r.blocks_rejected, 0u);
+}
+
+// Creates the devnet of `config`, runs it to `height` and destroys it.
+void run_and_stop(const DevnetConfig& config, std::uint64_t height) {
+  auto created = Devnet::create(config);
+  ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+  const Status run = (*created)->run_until_height(height, kRunTimeoutMs);
+  ASSERT_TRUE(run.is_ok()) << run.to_string();
+}
+
+void expect_refused(const DevnetConfig& config, StatusCode code, const std::string& named) {
+  auto created = Devnet::create(config);
+  ASSERT_FALSE(created.is_ok()) << "created over " << named;
+  EXPECT_EQ(created.status().code(), code) << created.status().to_string();
+  EXPECT_NE(created.status().to_string().find(named), std::string::npos)
+      << created.status().to_string();
+}
+
+TEST(Devnet, RestartWithAnotherConfigIsRefused) {
+  const ScratchDir dir("restart-config");
+  DevnetConfig config = devnet_config(load_config());
+  config.validators = 2;
+  config.data_dir = dir.path().string();
+  run_and_stop(config, 2);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+
+  DevnetConfig more = config;
+  more.validators = 3;  // same allocations, another genesis validator set
+  expect_refused(more, StatusCode::kConfig, dir.node(0).string());
+  DevnetConfig fewer = config;
+  fewer.validators = 1;  // validator-1's chain would be left behind
+  expect_refused(fewer, StatusCode::kConfig, dir.node(1).string());
+  DevnetConfig with_follower = config;
+  with_follower.followers = 1;  // validator-2 has no store
+  expect_refused(with_follower, StatusCode::kConfig, dir.node(2).string());
+  DevnetConfig other_allocations = config;
+  other_allocations.allocations.pop_back();
+  expect_refused(other_allocations, StatusCode::kConfig, dir.node(0).string());
+
+  // The refusals changed nothing: the same config still resumes at the stored tip.
+  auto resumed = Devnet::create(config);
+  ASSERT_TRUE(resumed.is_ok()) << resumed.status().to_string();
+  expect_agreement(reports_of(**resumed), 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.node(2)));
+}
+
+TEST(Devnet, RestartFromAHalfWrittenDirectoryIsRefused) {
+  const ScratchDir dir("restart-damaged");
+  DevnetConfig config = devnet_config(load_config());
+  config.validators = 2;
+  config.data_dir = dir.path().string();
+  run_and_stop(config, 2);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::filesystem::path signing_dir = dir.node(1) / "signing_state";
+  const std::filesystem::path record = signing_dir / "signing_state";
+  ASSERT_TRUE(std::filesystem::exists(record)) << "validator 1 signed nothing by height 2";
+  const std::filesystem::path saved = dir.path() / "signing_state.saved";
+  std::filesystem::copy(signing_dir, saved, std::filesystem::copy_options::recursive);
+
+  // A flipped byte in the record fails its checksum.
+  {
+    std::fstream file(record, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(file.is_open());
+    file.seekg(8);
+    char byte = 0;
+    file.read(&byte, 1);
+    file.seekp(8);
+    byte = static_cast<char>(byte ^ 0x40);
+    file.write(&byte, 1);
+  }
+  expect_refused(config, StatusCode::kCorruption, dir.node(1).string());
+
+  // No signing state at all, beside a store: what the validator signed is lost.
+  std::filesystem::remove_all(signing_dir);
+  expect_refused(config, StatusCode::kCorruption, dir.node(1).string());
+
+  // A signing state without its store.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.node(1))) {
+    std::filesystem::remove_all(entry.path());
+  }
+  std::filesystem::copy(saved, signing_dir, std::filesystem::copy_options::recursive);
+  expect_refused(config, StatusCode::kCorruption, dir.node(1).string());
+
+  // An empty node directory beside a stored one is not started from genesis either.
+  std::filesystem::remove_all(signing_dir);
+  ASSERT_TRUE(std::filesystem::is_empty(dir.node(1)));
+  expect_refused(config, StatusCode::kConfig, dir.node(1).string());
+  EXPECT_TRUE(std::filesystem::is_empty(dir.node(1)));
 }
 
 }  // namespace
