@@ -126,19 +126,41 @@ Status Ledger::commit_genesis(const GenesisConfig& genesis) {
     return invalid_argument("genesis: " + std::to_string(genesis.allocations.size()) +
                             " allocations, expected 1 to 65535");
   }
+  const Block block = make_genesis_block(genesis, config_.params.chain_id);
+  const Hash256 coinbase_id = txid(block.transactions[0]);
   RegistryDelta delta;
   std::set<Pubkey> keys;
+  std::set<OutPoint> collaterals;
   for (MasternodeRecord record : genesis.masternodes) {
+    const std::string which = "genesis: masternode " + to_hex(record.consensus_pubkey);
     if (!keys.insert(record.consensus_pubkey).second) {
-      return invalid_argument("genesis: masternode key " + to_hex(record.consensus_pubkey) +
-                              " appears twice");
+      return invalid_argument(which + " appears twice");
+    }
+    if (record.has_collateral()) {
+      const OutPoint& collateral = record.collateral;
+      if (record.tier == MasternodeTier::kFree) {
+        return invalid_argument(which + ": a free-tier record names a collateral");
+      }
+      if (collateral.txid != coinbase_id || collateral.vout >= genesis.allocations.size()) {
+        return invalid_argument(which + ": collateral is not an allocation of this genesis");
+      }
+      const Amount value = genesis.allocations[collateral.vout].value;
+      if (value != tier_rules(record.tier).collateral) {
+        return invalid_argument(which + ": collateral allocation " +
+                                std::to_string(collateral.vout) + " holds " +
+                                std::to_string(value.satoshis()) + " satoshis, the tier needs " +
+                                std::to_string(tier_rules(record.tier).collateral.satoshis()));
+      }
+      if (!collaterals.insert(collateral).second) {
+        return invalid_argument(which + ": collateral allocation " +
+                                std::to_string(collateral.vout) + " backs another masternode");
+      }
     }
     record.registered_height = 0;
     record.deregistered_height.reset();
+    record.slashed = false;
     delta.registered.push_back(record);
   }
-  const Block block = make_genesis_block(genesis, config_.params.chain_id);
-  const Hash256 coinbase_id = txid(block.transactions[0]);
   std::vector<storage::CreatedUtxo> created;
   UtxoSetDigest utxo;
   for (std::uint32_t vout = 0; vout < genesis.allocations.size(); ++vout) {

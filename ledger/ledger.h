@@ -39,7 +39,10 @@ struct LedgerConfig {
   gpu::BatchVerifierCpuConfig verifier;
 };
 
-// What genesis holds: coinbase allocations and the first masternodes (no collateral needed).
+// What genesis holds: coinbase allocations and the first masternodes. A genesis masternode of a
+// paid tier may name one of the allocations (outpoint (genesis coinbase txid, n)) holding exactly
+// its tier's collateral: spending it later deregisters the masternode like any other. One without a
+// collateral can leave the set only through equivocation evidence.
 struct GenesisConfig {
   std::uint64_t timestamp_ms = 0;
   std::vector<TxOutput> allocations;          // 1 to 65,535 outputs
@@ -109,7 +112,9 @@ class Ledger {
   Ledger& operator=(const Ledger&) = delete;
 
   // Commits block 0. kInvalidArgument when the backend already has a tip, there are no allocations
-  // or more than 65,535, or two genesis masternodes share a key.
+  // or more than 65,535, two genesis masternodes share a key, or a collateral is not an allocation
+  // of this genesis holding exactly its tier's collateral, is named by a free-tier record, or backs
+  // two records.
   Status commit_genesis(const GenesisConfig& genesis);
 
   // The checks of submit() that need no signature (Mempool::precheck): stateless rules, a txid

@@ -20,7 +20,10 @@
 //     clock bound, as block sync executes it, is valid); the store is unchanged after each;
 //   - registration: valid (active from the next epoch, then paid), wrong collateral amount,
 //     collateral owned by someone else, already-locked collateral (registered and pending),
-//     duplicate consensus key; spending the collateral deregisters at the next epoch boundary.
+//     duplicate consensus key; spending the collateral deregisters at the next epoch boundary;
+//   - a genesis masternode whose collateral is a genesis allocation leaves at the next boundary
+//     once it is spent; a genesis collateral of the wrong amount, outside the genesis, named by a
+//     free-tier record or backing two records is refused.
 #include "ledger/ledger.h"
 
 #include <gtest/gtest.h>
@@ -365,6 +368,109 @@ TEST_F(RegistrationTest, SpendingCollateralDeregistersAtNextEpoch) {
   EXPECT_EQ(chain_.ledger().registry().active_at(8).size(), 1u);
   // The key may register again once erased.
   EXPECT_EQ(chain_.submit(register_bronze(1, 9, 60)), RejectReason::kOk);
+}
+
+}  // namespace
+}  // namespace tc::ledger
+
+namespace tc::ledger {
+namespace {
+
+// A genesis with a Gold proposer (no collateral) and a Bronze masternode whose collateral is
+// allocation 1; epochs of 4 blocks.
+class GenesisCollateralTest : public ::testing::Test {
+ protected:
+  GenesisCollateralTest() {
+    config_.params.epoch_blocks = 4;
+    ledger_ = std::move(Ledger::open(config_, &backend_).value());
+    genesis_.timestamp_ms = 1'700'000'000'000ull;
+    genesis_.allocations = {
+        TxOutput{Amount::from_time(10), hash_of(owner_)},
+        TxOutput{tier_rules(MasternodeTier::kBronze).collateral, hash_of(owner_)}};
+    MasternodeRecord gold;
+    gold.tier = MasternodeTier::kGold;
+    gold.consensus_pubkey = proposer_.pubkey();
+    gold.reward_pubkey_hash = hash_of(proposer_);
+    MasternodeRecord bronze;
+    bronze.tier = MasternodeTier::kBronze;
+    bronze.consensus_pubkey = test_key(61).pubkey();
+    bronze.reward_pubkey_hash = hash_of(owner_);
+    bronze.collateral = OutPoint{coinbase_txid(), 1};
+    genesis_.masternodes = {gold, bronze};
+  }
+
+  Hash256 coinbase_txid() const {
+    return txid(make_genesis_block(genesis_, config_.params.chain_id).transactions[0]);
+  }
+
+  Result<ExecutedBlock> produce(const std::vector<Transaction>& txs = {}) {
+    for (const Transaction& tx : txs) {
+      const Bytes bytes = encode_tx(tx);
+      if (ledger_->submit(view_of(bytes), 0) != RejectReason::kOk) {
+        return invalid_argument("submit refused");
+      }
+    }
+    const auto tip = ledger_->tip();
+    BlockTemplate tmpl;
+    tmpl.height = tip->height + 1;
+    tmpl.prev_hash = tip->hash;
+    tmpl.timestamp_ms = genesis_.timestamp_ms + tmpl.height * 1000;
+    tmpl.proposer = proposer_.pubkey();
+    TC_ASSIGN_OR_RETURN(Block block, ledger_->build_block(tmpl));
+    TC_ASSIGN_OR_RETURN(ExecutedBlock executed, ledger_->execute_block(block));
+    TC_RETURN_IF_ERROR(ledger_->commit_block(executed, TestChain::certificate_for(block)).status());
+    return executed;
+  }
+
+  LedgerConfig config_;
+  MemoryBackend backend_;
+  std::unique_ptr<Ledger> ledger_;
+  GenesisConfig genesis_;
+  KeyPair owner_ = test_key(1);
+  KeyPair proposer_ = test_key(100);
+};
+
+TEST_F(GenesisCollateralTest, SpendingItDeregistersTheGenesisMasternode) {
+  ASSERT_TRUE(ledger_->commit_genesis(genesis_).is_ok());
+  EXPECT_EQ(ledger_->registry().active_at(1).size(), 2u);
+  const OutPoint collateral{coinbase_txid(), 1};
+  EXPECT_EQ(ledger_->registry().owner_of_collateral(collateral), test_key(61).pubkey());
+  const Transaction release = make_transfer(owner_, std::span<const OutPoint>(&collateral, 1),
+                                            {TxOutput{Amount::from_time(999), hash_of(owner_)}});
+  auto block1 = produce({release});
+  ASSERT_TRUE(block1.is_ok()) << block1.status().to_string();
+  ASSERT_EQ(block1->registry_delta.deregistered.size(), 1u);
+  for (int h = 2; h <= 3; ++h) ASSERT_TRUE(produce().is_ok());
+  EXPECT_EQ(ledger_->registry().active_at(4).size(), 1u);
+  EXPECT_FALSE(ledger_->registry().find(test_key(61).pubkey()).has_value());
+}
+
+TEST_F(GenesisCollateralTest, ACollateralMustBeAnAllocationOfTheTiersAmountBackingOneRecord) {
+  const auto refused = [&](GenesisConfig genesis, std::string_view why) {
+    MemoryBackend backend;
+    auto ledger = Ledger::open(config_, &backend);
+    ASSERT_TRUE(ledger.is_ok());
+    const Status status = (*ledger)->commit_genesis(genesis);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(status.message().find(why), std::string_view::npos) << status.to_string();
+  };
+  GenesisConfig wrong_amount = genesis_;
+  wrong_amount.masternodes[1].collateral.vout = 0;
+  refused(wrong_amount, "holds 1000000000 satoshis");
+  GenesisConfig elsewhere = genesis_;
+  elsewhere.masternodes[1].collateral.txid.bytes[0] ^= 1;
+  refused(elsewhere, "not an allocation of this genesis");
+  GenesisConfig past_the_end = genesis_;
+  past_the_end.masternodes[1].collateral.vout = 2;
+  refused(past_the_end, "not an allocation of this genesis");
+  GenesisConfig free = genesis_;
+  free.masternodes[1].tier = MasternodeTier::kFree;
+  refused(free, "free-tier record names a collateral");
+  GenesisConfig twice = genesis_;
+  MasternodeRecord other = twice.masternodes[1];
+  other.consensus_pubkey = test_key(62).pubkey();
+  twice.masternodes.push_back(other);
+  refused(twice, "backs another masternode");
 }
 
 }  // namespace
