@@ -19,13 +19,12 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "bench/ratio_reporter.h"
 #include "core/sha2.h"
 
 namespace {
@@ -145,45 +144,6 @@ std::string benchmark_name(const char* algorithm, Method method, std::size_t mes
          std::to_string(message_bytes);
 }
 
-// Prints the usual console table and keeps each benchmark's messages/s (the median when
-// repetitions are asked for) for the ratio table.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  // Colours only on a terminal, so that redirected output stays plain text.
-  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type != Run::RT_Iteration && !is_median) continue;
-      const auto rate = run.counters.find("items_per_second");
-      if (rate == run.counters.end()) continue;
-      messages_per_second_[run.run_name.function_name] = rate->second;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  // The ratio of two recorded rates, or a negative value when either was filtered out.
-  double ratio(const std::string& numerator, const std::string& denominator) const {
-    const auto top = messages_per_second_.find(numerator);
-    const auto bottom = messages_per_second_.find(denominator);
-    if (top == messages_per_second_.end() || bottom == messages_per_second_.end()) return -1;
-    return top->second / bottom->second;
-  }
-
- private:
-  std::map<std::string, double> messages_per_second_;
-};
-
-// Prints one right-aligned table cell of `width` characters; "n/a" for a missing ratio.
-void print_ratio_cell(int width, double ratio) {
-  if (ratio < 0) {
-    std::printf(" %*s |", width, "n/a");
-  } else {
-    std::printf(" %*.2f |", width, ratio);
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,7 +165,7 @@ int main(int argc, char** argv) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFunctionName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
@@ -224,12 +184,13 @@ int main(int argc, char** argv) {
         return benchmark_name(algorithm, method, message_bytes);
       };
       std::printf("| %-9s | %5zu |", algorithm, message_bytes);
-      print_ratio_cell(16, reporter.ratio(name(Method::kMultiBuffer), name(Method::kOpensslEvp)));
-      print_ratio_cell(22,
-                       reporter.ratio(name(Method::kMultiBuffer), name(Method::kOpensslLowLevel)));
-      print_ratio_cell(20,
-                       reporter.ratio(name(Method::kMultiBuffer), name(Method::kPortableSingle)));
-      print_ratio_cell(
+      tc::bench::print_ratio_cell(
+          16, reporter.ratio(name(Method::kMultiBuffer), name(Method::kOpensslEvp)));
+      tc::bench::print_ratio_cell(
+          22, reporter.ratio(name(Method::kMultiBuffer), name(Method::kOpensslLowLevel)));
+      tc::bench::print_ratio_cell(
+          20, reporter.ratio(name(Method::kMultiBuffer), name(Method::kPortableSingle)));
+      tc::bench::print_ratio_cell(
           35, reporter.ratio(name(Method::kPortableSingle), name(Method::kOpensslLowLevel)));
       std::printf("\n");
     }

@@ -3,7 +3,7 @@
 // thread; a consumer thread pops bursts of the same size. Each burst size prints ring/mutex as a
 // ratio.
 //
-//   build/bin/bench_spsc_ring_bench [--benchmark_repetitions=5
+//   build/bin/bench_spsc_ring [--benchmark_repetitions=5
 //   --benchmark_report_aggregates_only=true]
 //
 // With repetitions the ratio table uses the medians.
@@ -17,11 +17,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "bench/ratio_reporter.h"
 #include "core/spsc_ring.h"
 #include "core/stage_loop.h"
 
@@ -137,45 +137,22 @@ BENCHMARK_TEMPLATE(transfer, MutexQueue)
     ->Arg(32)
     ->UseRealTime();
 
-// Console output as usual, plus the ring/mutex ratio per burst size at the end.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    // With --benchmark_repetitions the median aggregate replaces the single runs of its benchmark.
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      bool aggregate = run.run_type == Run::RT_Aggregate;
-      if (aggregate && run.aggregate_name != "median") continue;
-      auto it = run.counters.find("items_per_second");
-      if (it == run.counters.end()) continue;
-      rates_[aggregate ? run.run_name.str() : run.benchmark_name()] = it->second.value;
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf("\nspsc_ring vs mutex_deque (items/s ratio, same run, depth %u):\n", kDepth);
-    for (int burst : {1, 8, 32}) {
-      std::string suffix = "/" + std::to_string(burst) + "/real_time";
-      auto ring = rates_.find("spsc_ring" + suffix);
-      auto mutex = rates_.find("mutex_deque" + suffix);
-      if (ring == rates_.end() || mutex == rates_.end() || mutex->second <= 0) continue;
-      std::printf("  burst %2d: ring %.3g items/s, mutex %.3g items/s, ratio %.1fx\n", burst,
-                  ring->second, mutex->second, ring->second / mutex->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> rates_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFullName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
+
+  std::printf("\nspsc_ring vs mutex_deque (items/s ratio, same run, depth %u):\n", kDepth);
+  for (int burst : {1, 8, 32}) {
+    const std::string suffix = "/" + std::to_string(burst) + "/real_time";
+    const double ratio = reporter.ratio("spsc_ring" + suffix, "mutex_deque" + suffix);
+    if (ratio < 0) continue;
+    std::printf("  burst %2d: ring %.3g items/s, mutex %.3g items/s, ratio %.1fx\n", burst,
+                reporter.rate("spsc_ring" + suffix), reporter.rate("mutex_deque" + suffix), ratio);
+  }
   return 0;
 }

@@ -20,14 +20,13 @@
 // ratios use medians.
 #include <benchmark/benchmark.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "bench/ratio_reporter.h"
 #include "core/chacha20.h"
 #include "core/sha2.h"
 #include "core/utxo_digest.h"
@@ -157,34 +156,6 @@ void bm_digest(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-// Prints the usual console table and keeps each benchmark's items/s (the median when repetitions
-// are asked for) for the summary.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  // Colours only on a terminal, so that redirected output stays plain text.
-  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type != Run::RT_Iteration && !is_median) continue;
-      const auto rate = run.counters.find("items_per_second");
-      if (rate == run.counters.end()) continue;
-      items_per_second_[run.run_name.function_name] = rate->second;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  // Items per second of `name`, or a negative value when it was filtered out.
-  double rate(const std::string& name) const {
-    const auto found = items_per_second_.find(name);
-    return found == items_per_second_.end() ? -1 : found->second;
-  }
-
- private:
-  std::map<std::string, double> items_per_second_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,11 +178,10 @@ int main(int argc, char** argv) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFunctionName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
-  const double baseline = reporter.rate("baseline/sha256_element");
   std::printf(
       "\nburst of %zu distinct elements; add() uses chacha20 backend %s; ns per element (digest: "
       "per call); last column: time over the baseline's time\n",
@@ -223,11 +193,9 @@ int main(int argc, char** argv) {
     const double rate = reporter.rate(name);
     if (rate <= 0) continue;
     std::printf("| %-23s | %10.1f | %10.3g |", name.c_str(), 1e9 / rate, rate);
-    if (baseline > 0) {
-      std::printf(" %16.2f |\n", baseline / rate);
-    } else {
-      std::printf(" %16s |\n", "n/a");
-    }
+    // Time over the baseline's time is the baseline's rate over this one's.
+    tc::bench::print_ratio_cell(16, reporter.ratio("baseline/sha256_element", name));
+    std::printf("\n");
   }
   return 0;
 }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/ratio_reporter.h"
 #include "gpu/verifier.h"
 #include "gpu/verify_engine.h"
 
@@ -271,36 +272,17 @@ void BM_verify_engine_cpu(benchmark::State& state) {
 }
 BENCHMARK(BM_verify_engine_cpu)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 
-// Records items/s per benchmark so main can print ratios to libsodium, and the counters of the
-// invalid-mix runs for their table.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      for (const auto& [counter, value] : run.counters) {
-        counters_[run.benchmark_name()][counter] = value.value;
-      }
-      const auto it = run.counters.find("items_per_second");
-      if (it != run.counters.end()) rates_[run.benchmark_name()] = it->second.value;
-    }
+// Prints one speed-up of the invalid-mix table, `width` digits and an "x", or "n/a" when the
+// --benchmark_filter left out its policy.
+void print_invalid_mix_cell(int width, double speedup) {
+  if (speedup < 0) {
+    std::printf("  %*s", width + 1, "n/a");
+  } else {
+    std::printf("  %*.2fx", width, speedup);
   }
-  // A counter of a run, taking the median over repetitions when there were any; 0 when absent.
-  double counter(const std::string& name, const std::string& counter) const {
-    auto it = counters_.find(name + "_median");
-    if (it == counters_.end()) it = counters_.find(name);
-    if (it == counters_.end()) return 0;
-    const auto value = it->second.find(counter);
-    return value != it->second.end() ? value->second : 0;
-  }
-  const std::map<std::string, double>& rates() const { return rates_; }
+}
 
- private:
-  std::map<std::string, double> rates_;
-  std::map<std::string, std::map<std::string, double>> counters_;
-};
-
-void print_invalid_mix_table(const RatioReporter& reporter) {
+void print_invalid_mix_table(const tc::bench::RatioReporter& reporter) {
   const std::string suffix = "/iterations:9/manual_time";
   if (reporter.counter("BM_invalid_mix/per_mille:0/policy:0" + suffix, "vs_single") <= 0) return;
   std::printf(
@@ -313,11 +295,11 @@ void print_invalid_mix_table(const RatioReporter& reporter) {
     const std::string name = "BM_invalid_mix/per_mille:" + std::to_string(share) + "/policy:";
     const std::string policy = name + "0" + suffix;
     if (reporter.counter(policy, "vs_single") <= 0) continue;
-    std::printf("  %5.1f%%  %12.2fx  %15.2fx  %17.2fx  %20.2fx  %15.2fx  %22.0f\n", share / 10.0,
-                reporter.counter(policy, "vs_single"), reporter.counter(policy, "vs_libsodium"),
-                reporter.counter(name + "1" + suffix, "vs_single"),
-                reporter.counter(name + "2" + suffix, "vs_single"),
-                reporter.counter(policy, "single_vs_libsodium"),
+    std::printf("  %5.1f%%  %12.2fx  %15.2fx", share / 10.0, reporter.counter(policy, "vs_single"),
+                reporter.counter(policy, "vs_libsodium"));
+    print_invalid_mix_cell(17, reporter.counter(name + "1" + suffix, "vs_single"));
+    print_invalid_mix_cell(20, reporter.counter(name + "2" + suffix, "vs_single"));
+    std::printf("  %15.2fx  %22.0f\n", reporter.counter(policy, "single_vs_libsodium"),
                 reporter.counter(policy, "items_per_second"));
   }
 }
@@ -326,33 +308,31 @@ void print_invalid_mix_table(const RatioReporter& reporter) {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFullName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  const auto& rates = reporter.rates();
-  const auto base = rates.find("BM_libsodium_verify");
-  if (base != rates.end() && base->second > 0) {
+  const double base = reporter.rate("BM_libsodium_verify");
+  if (base > 0) {
     std::printf("\nratio to libsodium crypto_sign_verify_detached (same run, one core):\n");
-    for (const auto& [name, rate] : rates) {
+    for (const std::string& name : reporter.names()) {
       if (name.find("real_time") != std::string::npos) continue;
       if (name.find("BM_invalid_mix") != std::string::npos) continue;
-      if (name.ends_with("_stddev") || name.ends_with("_cv")) continue;
-      std::printf("  %-36s %6.2fx  (%.0f verifications/s)\n", name.c_str(), rate / base->second,
-                  rate);
+      const double rate = reporter.rate(name);
+      if (rate < 0) continue;
+      std::printf("  %-36s %6.2fx  (%.0f verifications/s)\n", name.c_str(), rate / base, rate);
     }
   }
   print_invalid_mix_table(reporter);
   // Wall-clock figures: the engine with T workers against libsodium on T threads.
   for (const int threads : {1, 2}) {
-    const auto engine =
-        rates.find("BM_verify_engine_cpu/" + std::to_string(threads) + "/real_time");
-    const auto sodium =
-        rates.find("BM_libsodium_verify_threads/real_time/threads:" + std::to_string(threads));
-    if (engine != rates.end() && sodium != rates.end() && sodium->second > 0) {
-      std::printf(
-          "  verify engine, %d CPU worker(s), batch 1024 / libsodium on %d thread(s): "
-          "%.2fx  (%.0f vs %.0f verifications per wall second)\n",
-          threads, threads, engine->second / sodium->second, engine->second, sodium->second);
-    }
+    const std::string engine = "BM_verify_engine_cpu/" + std::to_string(threads) + "/real_time";
+    const std::string sodium =
+        "BM_libsodium_verify_threads/real_time/threads:" + std::to_string(threads);
+    const double ratio = reporter.ratio(engine, sodium);
+    if (ratio < 0) continue;
+    std::printf(
+        "  verify engine, %d CPU worker(s), batch 1024 / libsodium on %d thread(s): "
+        "%.2fx  (%.0f vs %.0f verifications per wall second)\n",
+        threads, threads, ratio, reporter.rate(engine), reporter.rate(sodium));
   }
   benchmark::Shutdown();
   return 0;
