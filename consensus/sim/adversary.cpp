@@ -159,6 +159,9 @@ void Adversary::send(Node& node, const MessagePtr& message) {
   }
 
   const Vote& v = message->vote;
+  // The votes it signs itself go under its own index in the set of the vote's height (the engine
+  // also relays other validators' votes); outside that set it signs nothing for that height.
+  const std::optional<std::uint32_t> own = schedule_.index_of(node.index, v.height);
   if (behaviours & kDoubleVote) {
     // Group 0 gets the engine's vote; group 1 gets a vote for the other equivocated block, or nil.
     Hash256 other_hash;
@@ -166,10 +169,10 @@ void Adversary::send(Node& node, const MessagePtr& message) {
       other_hash = v.block_hash == it->second.first ? it->second.second : it->second.first;
     }
     send_to_group(0, message);
-    if (other_hash == v.block_hash) {
+    if (other_hash == v.block_hash || !own.has_value()) {
       send_to_group(1, message);
     } else {
-      send_to_group(1, byzantine_vote(node.index, v.validator_index, v, other_hash, false));
+      send_to_group(1, byzantine_vote(node.index, *own, v, other_hash, false));
     }
   } else {
     send_to_group(0, message);
@@ -181,15 +184,16 @@ void Adversary::send(Node& node, const MessagePtr& message) {
     return h;
   };
   const std::uint32_t target = static_cast<std::uint32_t>(rng_.uniform(0, nodes_.size() - 1));
-  if ((behaviours & kUnknownBlockVotes) && rng_.chance(0.2) && target != node.index) {
-    network_.send(node.index, target,
-                  byzantine_vote(node.index, v.validator_index, v, random_hash(), false));
+  if ((behaviours & kUnknownBlockVotes) && rng_.chance(0.2) && target != node.index &&
+      own.has_value()) {
+    network_.send(node.index, target, byzantine_vote(node.index, *own, v, random_hash(), false));
   }
   if ((behaviours & kInvalidSignatures) && rng_.chance(0.2) && target != node.index) {
     // A corrupted signature of its own, and a vote forged in the name of an honest member of the
     // height's set.
-    network_.send(node.index, target,
-                  byzantine_vote(node.index, v.validator_index, v, random_hash(), true));
+    if (own.has_value()) {
+      network_.send(node.index, target, byzantine_vote(node.index, *own, v, random_hash(), true));
+    }
     const EpochSet& epoch = schedule_.at(v.height);
     const auto victim = static_cast<std::uint32_t>(rng_.uniform(0, epoch.members.size() - 1));
     if (!nodes_[epoch.members[victim]]->byzantine) {
