@@ -16,8 +16,8 @@ trap 'rm -f "$out" "$out.again"' EXIT
 # One validator decides alone and the run ends (before issue 12 it ran forever).
 timeout 60 "$bin" --seeds 3 --validators 1 --heights 1 | grep -q '^ok: 3 seeds'
 "$bin" --seeds 5 --byzantine 1 --behaviours payload-variants,invalid-blocks | grep -q '^ok: 5 seeds'
-"$bin" --seeds 5 --validators 7 --byzantine 2 --set-changes --epoch-blocks 2 --partitions --crashes |
-  grep -q '^ok: 5 seeds.*sets change every 2 heights'
+"$bin" --seeds 5 --validators 7 --byzantine 2 --set-changes --epoch-blocks 2 --partitions \
+  --crashes | grep -q '^ok: 5 seeds.*sets change every 2 heights'
 "$bin" --seeds 3 --validators 6 --byzantine 2 --set-changes | grep -q 'sets change every 3 heights'
 
 if "$bin" --seeds 1 --validators 6 --byzantine 2 > "$out" 2>&1; then
