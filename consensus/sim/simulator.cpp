@@ -106,8 +106,8 @@ class Simulation {
   void start_engine(Node& node);
   // "set of h7..h9: v0:3 v2:5 v3:1(byz)" for the trace.
   void trace_set(std::uint64_t first_height);
-  // Builds the schedule of sets from the config, or returns a "config:" violation.
-  std::string make_schedule();
+  // Builds the schedule of sets from the config; a kConfig error names what is wrong with it.
+  Status make_schedule();
 
   SimConfig config_;
   Rng rng_;
@@ -306,29 +306,35 @@ void Simulation::poll(Node& node) {
   if (!votes.empty()) node.engine->on_votes(votes);
 }
 
-std::string Simulation::make_schedule() {
+Status Simulation::make_schedule() {
+  auto config_error = [](std::string message) {
+    return Status(StatusCode::kConfig, std::move(message));
+  };
   const std::uint32_t n = config_.validators;
   if (n == 0 || n > kMaxValidators) {
-    return "config: validator count must be 1.." + std::to_string(kMaxValidators);
+    return config_error("validator count must be 1.." + std::to_string(kMaxValidators));
   }
   if (config_.set_changes) {
-    if (n < 2) return "config: changing sets need a pool of at least 2 validators";
-    if (!config_.weights.empty()) return "config: changing sets draw their own powers, not weights";
-    if (config_.epoch_blocks == 0) return "config: epoch_blocks must be at least 1";
+    if (n < 2) return config_error("changing sets need a pool of at least 2 validators");
+    if (!config_.weights.empty()) {
+      return config_error("changing sets draw their own powers, not weights");
+    }
+    if (config_.epoch_blocks == 0) return config_error("epoch_blocks must be at least 1");
     if (config_.byzantine >= n) {
-      return "config: " + std::to_string(config_.byzantine) +
-             " Byzantine validators in a pool of " + std::to_string(n) + " leave no honest one";
+      return config_error(std::to_string(config_.byzantine) +
+                          " Byzantine validators in a pool of " + std::to_string(n) +
+                          " leave no honest one");
     }
     schedule_.emplace(config_.seed, keys_, n, config_.byzantine, config_.epoch_blocks);
     if (config_.sets_disagree) {
       disagreeing_schedule_.emplace(config_.seed + 1, keys_, n, config_.byzantine,
                                     config_.epoch_blocks);
     }
-    return "";
+    return Status::ok();
   }
   if (!config_.weights.empty() && config_.weights.size() != n) {
-    return "config: " + std::to_string(config_.weights.size()) + " weights for " +
-           std::to_string(n) + " validators";
+    return config_error(std::to_string(config_.weights.size()) + " weights for " +
+                        std::to_string(n) + " validators");
   }
   std::vector<Validator> validators;
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -336,24 +342,24 @@ std::string Simulation::make_schedule() {
         Validator{keys_.pubkey(i), config_.weights.empty() ? 1 : config_.weights[i]});
   }
   auto set = ValidatorSet::create(validators);
-  if (!set.is_ok()) return "config: " + set.status().to_string();
+  if (!set.is_ok()) return config_error(set.status().to_string());
   std::uint64_t byzantine_power = 0;
   for (std::uint32_t i = n - std::min(config_.byzantine, n); i < n; ++i)
     byzantine_power += set->power(i);
   if (config_.byzantine >= n || 3 * byzantine_power >= set->total_power()) {
-    return "config: " + std::to_string(config_.byzantine) + " Byzantine validators hold " +
-           std::to_string(byzantine_power) + " of " + std::to_string(set->total_power()) +
-           " voting power, not < 1/3";
+    return config_error(std::to_string(config_.byzantine) + " Byzantine validators hold " +
+                        std::to_string(byzantine_power) + " of " +
+                        std::to_string(set->total_power()) + " voting power, not < 1/3");
   }
   schedule_.emplace(*set);
-  return "";
+  return Status::ok();
 }
 
 SimResult Simulation::run() {
   SimResult result;
-  if (std::string error = make_schedule(); !error.empty()) {
+  if (const Status status = make_schedule(); !status.is_ok()) {
     result.ok = false;
-    result.violation = std::move(error);
+    result.violation = "config: " + std::string(status.message());
     return result;
   }
   const std::uint32_t n = config_.validators;
