@@ -114,6 +114,7 @@ std::string reproduce_command(const SimConfig& config) {
 // ", sets change every N heights" when they do, else empty.
 std::string set_changes_text(const SimConfig& config) {
   if (!config.set_changes) return "";
+  if (config.epoch_blocks == 1) return ", sets change every height";
   return ", sets change every " + std::to_string(config.epoch_blocks) + " heights";
 }
 

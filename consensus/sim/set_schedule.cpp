@@ -75,10 +75,16 @@ void SetSchedule::derive_next_epoch() {
   if (members_of(0, pool_size_).size() == pool_size_) {
     powers[byzantine_ > 0 ? rng_.uniform(honest, pool_size_ - 1) : rng_.uniform(0, honest - 1)] = 0;
   }
-  // Byzantine members leave until the honest ones hold > 2/3 of the power.
+  // Until the honest members hold > 2/3 of the power, a random Byzantine member drops to the most
+  // power x with 3 (others + x) < honest + others + x (others: the other Byzantine members'
+  // power), or leaves when that is 0, so Byzantine members stay in the sets as far as the bound
+  // allows.
   while (3 * power_of(honest, pool_size_) >= power_of(0, pool_size_)) {
     const std::vector<std::uint32_t> byzantine_members = members_of(honest, pool_size_);
-    powers[byzantine_members[rng_.uniform(0, byzantine_members.size() - 1)]] = 0;
+    const std::uint32_t member = byzantine_members[rng_.uniform(0, byzantine_members.size() - 1)];
+    const std::uint64_t others = power_of(honest, pool_size_) - powers[member];
+    const std::uint64_t honest_power = power_of(0, honest);
+    powers[member] = honest_power > 2 * others ? (honest_power - 2 * others - 1) / 2 : 0;
   }
   append_epoch(powers);
 }

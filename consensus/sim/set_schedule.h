@@ -6,9 +6,10 @@
 // change power, pool identities join, and then the set is repaired so that at least one honest
 // identity is in it, not every identity of the pool is, and the Byzantine identities (the last
 // `byzantine` of the pool) hold < 1/3 of its power (the honest members alone make a quorum, so the
-// set stays live). A set is thus a function of the seed and the height only: every node's
-// application and the checkers that build a schedule from the same arguments agree on it. Set
-// index i is the i-th member in pool order. Sets are derived lazily and kept; single-threaded.
+// set stays live), Byzantine members losing power or leaving until they do. A set is thus a
+// function of the seed and the height only: every node's application and the checkers that build a
+// schedule from the same arguments agree on it. Set index i is the i-th member in pool order. Sets
+// are derived lazily and kept; single-threaded.
 #pragma once
 
 #include <cstdint>
