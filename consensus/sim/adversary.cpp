@@ -6,11 +6,13 @@
 
 namespace tc::consensus::sim {
 
-Adversary::Adversary(const SimConfig& config, Rng& rng, const SimKeyTable& keys, const Nodes& nodes,
-                     SimNetwork& network, Checkers& checkers, Trace& trace)
+Adversary::Adversary(const SimConfig& config, Rng& rng, const SimKeyTable& keys,
+                     SetSchedule& schedule, const Nodes& nodes, SimNetwork& network,
+                     Checkers& checkers, Trace& trace)
     : config_(config),
       rng_(rng),
       keys_(keys),
+      schedule_(schedule),
       nodes_(nodes),
       network_(network),
       checkers_(checkers),
@@ -44,21 +46,38 @@ void Adversary::relay_payload_variants(const MessagePtr& proposal) {
   }
 }
 
-MessagePtr Adversary::byzantine_vote(std::uint32_t signer_index, const Vote& base,
+MessagePtr Adversary::byzantine_vote(std::uint32_t signer, std::uint32_t index, const Vote& base,
                                      const Hash256& hash, bool corrupt) {
   auto message = std::make_shared<Message>();
   message->kind = MessageKind::kVote;
-  message->from = signer_index;
+  message->from = signer;
   message->vote = base;
-  message->vote.validator_index = signer_index;
+  message->vote.validator_index = index;
   message->vote.block_hash = hash;
-  message->vote.sig = keys_.sign(signer_index, vote_digest(kChainId, message->vote));
+  message->vote.sig = keys_.sign(signer, vote_digest(kChainId, message->vote));
   if (corrupt) {
     message->vote.sig.bytes[rng_.uniform(0, 31)] ^= 0x40;
   } else {
     checkers_.note_signed_vote(message->vote);
   }
   return message;
+}
+
+MessagePtr Adversary::outsider_vote(const Vote& base, const Hash256& hash) {
+  const EpochSet& epoch = schedule_.at(base.height);
+  for (std::uint32_t signer = config_.validators - config_.byzantine; signer < config_.validators;
+       ++signer) {
+    if (epoch.set_index[signer].has_value()) continue;
+    auto message = std::make_shared<Message>();
+    message->kind = MessageKind::kVote;
+    message->from = signer;
+    message->vote = base;
+    message->vote.validator_index = static_cast<std::uint32_t>(epoch.members.size()) + signer;
+    message->vote.block_hash = hash;
+    message->vote.sig = keys_.sign(signer, vote_digest(kChainId, message->vote));
+    return message;
+  }
+  return nullptr;
 }
 
 void Adversary::send(Node& node, const MessagePtr& message) {
@@ -140,6 +159,9 @@ void Adversary::send(Node& node, const MessagePtr& message) {
   }
 
   const Vote& v = message->vote;
+  // The votes it signs itself go under its own index in the set of the vote's height (the engine
+  // also relays other validators' votes); outside that set it signs nothing for that height.
+  const std::optional<std::uint32_t> own = schedule_.index_of(node.index, v.height);
   if (behaviours & kDoubleVote) {
     // Group 0 gets the engine's vote; group 1 gets a vote for the other equivocated block, or nil.
     Hash256 other_hash;
@@ -147,10 +169,10 @@ void Adversary::send(Node& node, const MessagePtr& message) {
       other_hash = v.block_hash == it->second.first ? it->second.second : it->second.first;
     }
     send_to_group(0, message);
-    if (other_hash == v.block_hash) {
+    if (other_hash == v.block_hash || !own.has_value()) {
       send_to_group(1, message);
     } else {
-      send_to_group(1, byzantine_vote(node.index, v, other_hash, false));
+      send_to_group(1, byzantine_vote(node.index, *own, v, other_hash, false));
     }
   } else {
     send_to_group(0, message);
@@ -162,15 +184,28 @@ void Adversary::send(Node& node, const MessagePtr& message) {
     return h;
   };
   const std::uint32_t target = static_cast<std::uint32_t>(rng_.uniform(0, nodes_.size() - 1));
-  if ((behaviours & kUnknownBlockVotes) && rng_.chance(0.2) && target != node.index) {
-    network_.send(node.index, target, byzantine_vote(node.index, v, random_hash(), false));
+  if ((behaviours & kUnknownBlockVotes) && rng_.chance(0.2) && target != node.index &&
+      own.has_value()) {
+    network_.send(node.index, target, byzantine_vote(node.index, *own, v, random_hash(), false));
   }
   if ((behaviours & kInvalidSignatures) && rng_.chance(0.2) && target != node.index) {
-    // A corrupted signature of its own, and a vote forged in an honest validator's name.
-    network_.send(node.index, target, byzantine_vote(node.index, v, random_hash(), true));
-    const std::uint32_t victim = static_cast<std::uint32_t>(rng_.uniform(0, nodes_.size() - 1));
-    if (!nodes_[victim]->byzantine)
-      network_.send(node.index, target, byzantine_vote(victim, v, random_hash(), true));
+    // A corrupted signature of its own, and a vote forged in the name of an honest member of the
+    // height's set.
+    if (own.has_value()) {
+      network_.send(node.index, target, byzantine_vote(node.index, *own, v, random_hash(), true));
+    }
+    const EpochSet& epoch = schedule_.at(v.height);
+    const auto victim = static_cast<std::uint32_t>(rng_.uniform(0, epoch.members.size() - 1));
+    if (!nodes_[epoch.members[victim]]->byzantine) {
+      network_.send(node.index, target,
+                    byzantine_vote(epoch.members[victim], victim, v, random_hash(), true));
+    }
+    // A validly signed vote from outside the set, which only the set's range refuses.
+    if (schedule_.changes()) {
+      if (MessagePtr outsider = outsider_vote(v, random_hash())) {
+        network_.send(node.index, target, outsider);
+      }
+    }
   }
   if ((behaviours & kReplay) && !replay_pool_.empty() && rng_.chance(0.2) && target != node.index) {
     network_.send(node.index, target, replay_pool_[rng_.uniform(0, replay_pool_.size() - 1)]);

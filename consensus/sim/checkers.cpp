@@ -7,27 +7,75 @@
 
 namespace tc::consensus::sim {
 
-Checkers::Checkers(const SimConfig& config, const ValidatorSet& set, SimVerifier& verifier,
-                   const Nodes& nodes, const SimNetwork& network)
-    : config_(config), set_(set), verifier_(verifier), nodes_(nodes), network_(network) {}
+Checkers::Checkers(const SimConfig& config, SetSchedule& schedule, const SimKeyTable& keys,
+                   SimVerifier& verifier, const Nodes& nodes, const SimNetwork& network)
+    : config_(config),
+      schedule_(schedule),
+      keys_(keys),
+      verifier_(verifier),
+      nodes_(nodes),
+      network_(network) {}
 
 void Checkers::on_broadcast(const Node& node, const Message& message) {
-  if (message.kind == MessageKind::kVote && message.vote.validator_index == node.index) {
-    if (!node.byzantine) check_lock(node, message.vote);
-    note_signed_vote(message.vote);
+  // A node's own vote carries its index in the set of the vote's height; the others it broadcasts
+  // are relayed.
+  std::optional<std::uint32_t> index;
+  if (message.kind == MessageKind::kVote) {
+    index = schedule_.index_of(node.index, message.vote.height);
+    if (index == message.vote.validator_index) {
+      if (!node.byzantine) check_lock(node, message.vote);
+      note_signed_vote(message.vote);
+    }
   }
   if (node.byzantine) return;
   if (message.kind == MessageKind::kProposal) {
-    const Proposal& p = message.proposal;
-    check_honest_signature(node, SignKey{node.index, p.height, p.round, SignStep::kProposal},
-                           p.block_hash, p.pol_round);
+    check_honest_proposal(node, message.proposal);
   } else if (message.kind == MessageKind::kVote) {
-    const Vote& v = message.vote;
-    if (v.validator_index == node.index) {
-      check_honest_signature(node, SignKey{node.index, v.height, v.round, sign_step_of(v.type)},
-                             v.block_hash, kNoPolRound);
-    }
+    check_honest_vote(node, message.vote, index);
   }
+}
+
+void Checkers::check_honest_vote(const Node& node, const Vote& vote,
+                                 std::optional<std::uint32_t> index) {
+  if (index == vote.validator_index) {
+    const bool first = check_honest_signature(
+        node, SignKey{node.index, vote.height, vote.round, sign_step_of(vote.type)},
+        vote.block_hash, kNoPolRound);
+    // A validator that joins at an epoch's first height signs there already.
+    if (first && schedule_.changes() && vote.height > 1 &&
+        schedule_.epoch_of(vote.height - 1) != schedule_.epoch_of(vote.height) &&
+        !schedule_.index_of(node.index, vote.height - 1).has_value()) {
+      ++joiner_first_height_votes_;
+    }
+    return;
+  }
+  // Not under its own index: a relay, unless the node's own key signed it.
+  if (!keys_.verify(keys_.pubkey(node.index), vote_digest(kChainId, vote), vote.sig)) return;
+  std::ostringstream out;
+  out << "honest validator v" << node.index << " signed a vote at h" << vote.height << " r"
+      << vote.round << " as index " << vote.validator_index << ", but the set of h" << vote.height;
+  if (index.has_value()) {
+    out << " holds it at index " << *index;
+  } else {
+    out << " does not hold it";
+  }
+  fail(out.str());
+}
+
+void Checkers::check_honest_proposal(const Node& node, const Proposal& proposal) {
+  const std::optional<std::uint32_t> index = schedule_.index_of(node.index, proposal.height);
+  if (!index.has_value() || *index != proposal.proposer_index ||
+      proposer_of(*schedule_.set_of(proposal.height), proposal.height, proposal.round) != *index) {
+    std::ostringstream out;
+    out << "honest validator v" << node.index << " proposed at h" << proposal.height << " r"
+        << proposal.round << " as index " << proposal.proposer_index
+        << ", which is not its turn in the set of that height (its index there: "
+        << (index.has_value() ? std::to_string(*index) : "none") << ")";
+    fail(out.str());
+  }
+  check_honest_signature(node,
+                         SignKey{node.index, proposal.height, proposal.round, SignStep::kProposal},
+                         proposal.block_hash, proposal.pol_round);
 }
 
 void Checkers::note_signed_vote(const Vote& vote) {
@@ -39,6 +87,7 @@ void Checkers::note_signed_vote(const Vote& vote) {
 
 void Checkers::check_lock(const Node& node, const Vote& vote) {
   const Engine& engine = *node.engine;
+  const ValidatorSet& set = *schedule_.set_of(vote.height);
   if (vote.type != VoteType::kPrevote || vote.block_hash.is_zero() ||
       vote.height != engine.height() || engine.locked_round() < 0 ||
       engine.locked_round() >= std::int64_t{vote.round} ||
@@ -52,8 +101,8 @@ void Checkers::check_lock(const Node& node, const Vote& vote) {
     if (it == prevote_signers_.end()) continue;
     std::uint64_t power = 0;
     for (std::uint32_t i = 0; i < it->second.size(); ++i)
-      if (it->second[i]) power += set_.power(i);
-    if (is_quorum(power, set_.total_power())) return;
+      if (it->second[i]) power += set.power(i);
+    if (is_quorum(power, set.total_power())) return;
   }
   std::ostringstream out;
   out << "lock violated: honest validator v" << node.index << " locked on "
@@ -63,10 +112,10 @@ void Checkers::check_lock(const Node& node, const Vote& vote) {
   fail(out.str());
 }
 
-void Checkers::check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
+bool Checkers::check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
                                       std::uint32_t pol_round) {
   auto [it, inserted] = honest_signed_.try_emplace(key, hash, pol_round);
-  if (inserted) return;
+  if (inserted) return true;
   if (it->second.first != hash || it->second.second != pol_round) {
     std::ostringstream out;
     out << "honest validator v" << node.index << " signed conflicting messages at h" << key.height
@@ -74,6 +123,7 @@ void Checkers::check_honest_signature(const Node& node, SignKey key, const Hash2
         << short_hash(it->second.first) << " and " << short_hash(hash);
     fail(out.str());
   }
+  return false;
 }
 
 void Checkers::on_commit(const Node& node, std::uint64_t height, const Hash256& hash,
@@ -91,8 +141,8 @@ void Checkers::on_commit(const Node& node, std::uint64_t height, const Hash256& 
          ", which its application rejects");
   }
   if (config_.check_certificates) {
-    const Status status =
-        verify_certificate(certificate, kChainId, height, hash, set_, verifier_, is_quorum);
+    const Status status = verify_certificate(certificate, kChainId, height, hash,
+                                             *schedule_.set_of(height), verifier_, is_quorum);
     if (!status.is_ok()) {
       fail("v" + std::to_string(node.index) +
            " committed without a valid certificate: " + status.to_string());
@@ -102,12 +152,20 @@ void Checkers::on_commit(const Node& node, std::uint64_t height, const Hash256& 
 
 void Checkers::on_evidence(const Node& node, const Evidence& evidence) {
   if (node.byzantine) return;
-  const Status status = verify_evidence(evidence, kChainId, set_, verifier_);
+  if (evidence.height == 0) {
+    fail("v" + std::to_string(node.index) + " reported evidence for height 0");
+    return;
+  }
+  const EpochSet& epoch = schedule_.at(evidence.height);
+  const Status status = verify_evidence(evidence, kChainId, *epoch.set, verifier_);
   if (!status.is_ok())
     fail("v" + std::to_string(node.index) + " reported bad evidence: " + status.to_string());
-  if (!nodes_[evidence.validator_index]->byzantine) {
+  if (evidence.validator_index >= epoch.members.size()) return;
+  const std::uint32_t identity = epoch.members[evidence.validator_index];
+  if (!nodes_[identity]->byzantine) {
     fail("v" + std::to_string(node.index) + " reported evidence against honest validator v" +
-         std::to_string(evidence.validator_index));
+         std::to_string(identity) + " (index " + std::to_string(evidence.validator_index) +
+         " in the set of h" + std::to_string(evidence.height) + ")");
   }
 }
 

@@ -12,10 +12,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 
+#include "consensus/sim/set_schedule.h"
 #include "consensus/sim/sim_crypto.h"
 #include "consensus/sim/sim_network.h"
 #include "consensus/sim/sim_node.h"
@@ -26,9 +28,10 @@ namespace tc::consensus::sim {
 
 class Checkers {
  public:
-  // The references must outlive the checkers; `verifier` is the simulator's own, not an engine's.
-  Checkers(const SimConfig& config, const ValidatorSet& set, SimVerifier& verifier,
-           const Nodes& nodes, const SimNetwork& network);
+  // The references must outlive the checkers; `verifier` is the simulator's own, not an engine's,
+  // and `schedule` the reference for every height's set. `keys` tells a node's own signatures.
+  Checkers(const SimConfig& config, SetSchedule& schedule, const SimKeyTable& keys,
+           SimVerifier& verifier, const Nodes& nodes, const SimNetwork& network);
 
   bool ok() const { return violation_.empty(); }
   const std::string& violation() const { return violation_; }
@@ -48,6 +51,8 @@ class Checkers {
   // After GST: every honest validator committed within liveness_bound_us of GST or its last
   // commit.
   void check_liveness();
+  // Votes honest validators signed at the first height of an epoch whose set they just joined.
+  std::uint64_t joiner_first_height_votes() const { return joiner_first_height_votes_; }
 
  private:
   struct SignKey {
@@ -61,22 +66,27 @@ class Checkers {
     }
   };
   void check_lock(const Node& node, const Vote& vote);
-  void check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
+  // Returns whether `key` was signed for the first time.
+  bool check_honest_signature(const Node& node, SignKey key, const Hash256& hash,
                               std::uint32_t pol_round);
+  void check_honest_vote(const Node& node, const Vote& vote, std::optional<std::uint32_t> index);
+  void check_honest_proposal(const Node& node, const Proposal& proposal);
   std::uint64_t liveness_bound_us(std::uint32_t round) const;
   // "v0 h4 r7 prevote lock 2 valid 3, ..." for failure messages.
   std::string engine_states() const;
 
   const SimConfig& config_;
-  const ValidatorSet& set_;
+  SetSchedule& schedule_;
+  const SimKeyTable& keys_;
   SimVerifier& verifier_;
   const Nodes& nodes_;
   const SimNetwork& network_;
   std::string violation_;
   std::map<std::uint64_t, Hash256> decided_;  // agreement: height -> first commit
   std::map<SignKey, std::pair<Hash256, std::uint32_t>> honest_signed_;
-  // (height, round, block) -> which validators signed a prevote for it.
+  // (height, round, block) -> which set indexes of that height signed a prevote for it.
   std::map<std::tuple<std::uint64_t, std::uint32_t, Hash256>, std::vector<bool>> prevote_signers_;
+  std::uint64_t joiner_first_height_votes_ = 0;
 };
 
 }  // namespace tc::consensus::sim

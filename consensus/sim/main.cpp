@@ -3,10 +3,13 @@
 //
 //   timecoin-sim --seeds N --first-seed S --validators K --byzantine F [--partitions] [--crashes]
 //                [--minutes M] [--weights w1,w2,...] [--heights H] [--behaviours b1,b2,...]
-//                [--trace LINES] [--figures] [--help]
+//                [--set-changes [--epoch-blocks N]] [--trace LINES] [--figures] [--help]
 //
 // --behaviours limits the Byzantine validators to the named attacks (default: all of them), so a
 // long run can concentrate on one.
+// --set-changes makes --validators a pool of identities from which the set of every epoch of
+// --epoch-blocks heights (default 3) is drawn: members join, leave and change power, and the
+// Byzantine identities keep < 1/3 of every set's power (consensus/sim/set_schedule.h).
 // --minutes M keeps running consecutive seeds until M minutes of wall time have passed (or N seeds,
 // if given). Usage errors (an unknown option, a number out of its range) exit 2 naming the option;
 // a failing seed prints a command line with every non-default option that reproduces it. --figures
@@ -34,6 +37,7 @@ constexpr std::uint64_t kWeightMax = tc::consensus::kMaxTotalVotingPower;
 constexpr std::uint64_t kMinutesMax = 1'000'000;
 constexpr std::uint64_t kHeightsMax = 1'000'000;
 constexpr std::uint64_t kTraceLinesMax = 1'000'000;
+constexpr std::uint64_t kEpochBlocksMax = 1'000'000;
 
 // A decimal number in [min, max]; anything else (a sign, a non-digit, a value that does not fit)
 // is refused rather than wrapped.
@@ -66,7 +70,8 @@ constexpr BehaviourName kBehaviourNames[] = {
 constexpr const char* kUsage =
     "usage: timecoin-sim [--seeds N] [--first-seed S] [--validators K] [--byzantine F] "
     "[--partitions] [--crashes] [--minutes M] [--weights w1,w2,...] [--heights H] "
-    "[--behaviours b1,b2,...] [--trace LINES] [--figures] [--help]\n"
+    "[--behaviours b1,b2,...] [--set-changes [--epoch-blocks N]] [--trace LINES] [--figures] "
+    "[--help]\n"
     "behaviours: equivocate, double-vote, unknown-block-votes, withhold, invalid-signatures, "
     "replay, payload-variants, invalid-blocks\n";
 
@@ -89,6 +94,9 @@ std::string reproduce_command(const SimConfig& config) {
   }
   if (config.partitions) command += " --partitions";
   if (config.crashes) command += " --crashes";
+  if (config.set_changes) {
+    command += " --set-changes --epoch-blocks " + std::to_string(config.epoch_blocks);
+  }
   if (config.target_height != defaults.target_height) {
     command += " --heights " + std::to_string(config.target_height);
   }
@@ -101,6 +109,13 @@ std::string reproduce_command(const SimConfig& config) {
     command += " --behaviours " + names;
   }
   return command;
+}
+
+// ", sets change every N heights" when they do, else empty.
+std::string set_changes_text(const SimConfig& config) {
+  if (!config.set_changes) return "";
+  if (config.epoch_blocks == 1) return ", sets change every height";
+  return ", sets change every " + std::to_string(config.epoch_blocks) + " heights";
 }
 
 std::uint64_t percentile(std::vector<std::uint64_t> values, double p) {
@@ -152,6 +167,7 @@ int main(int argc, char** argv) {
   bool figures = false;
   bool seeds_given = false;
   bool validators_given = false;
+  bool epoch_blocks_given = false;
   constexpr std::uint64_t kMax = ~std::uint64_t{0};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -209,6 +225,11 @@ int main(int argc, char** argv) {
       base.partitions = true;
     } else if (arg == "--crashes") {
       base.crashes = true;
+    } else if (arg == "--set-changes") {
+      base.set_changes = true;
+    } else if (arg == "--epoch-blocks") {
+      if (!number(1, kEpochBlocksMax, base.epoch_blocks)) return usage_error(error);
+      epoch_blocks_given = true;
     } else if (arg == "--figures") {
       figures = true;
     } else if (arg == "--weights") {
@@ -240,6 +261,15 @@ int main(int argc, char** argv) {
     }
     base.validators = static_cast<std::uint32_t>(base.weights.size());
   }
+  if (epoch_blocks_given && !base.set_changes) {
+    return usage_error("--epoch-blocks needs --set-changes");
+  }
+  if (base.set_changes && !base.weights.empty()) {
+    return usage_error("--set-changes draws every set's powers; it takes no --weights");
+  }
+  if (base.set_changes && base.validators < 2) {
+    return usage_error("--set-changes needs --validators 2 or more (a pool larger than a set)");
+  }
   if (!seeds_given) seeds = minutes > 0 ? ~std::uint64_t{0} : 100;
 
   const auto start = std::chrono::steady_clock::now();
@@ -253,19 +283,20 @@ int main(int argc, char** argv) {
     config.seed = seed;
     const SimResult result = run_simulation(config);
     if (!result.ok) {
-      std::printf("FAIL seed %llu (validators %u, byzantine %u%s%s): %s\n",
+      std::printf("FAIL seed %llu (validators %u, byzantine %u%s%s%s): %s\n",
                   static_cast<unsigned long long>(seed), config.validators, config.byzantine,
                   config.partitions ? ", partitions" : "", config.crashes ? ", crashes" : "",
-                  result.violation.c_str());
+                  set_changes_text(config).c_str(), result.violation.c_str());
       std::printf("reproduce: %s\ntrace tail:\n%s", reproduce_command(config).c_str(),
                   result.trace.c_str());
       return 1;
     }
     max_round = std::max<std::uint64_t>(max_round, result.stats.max_round);
   }
-  std::printf("ok: %llu seeds from %llu, %u validators, %u Byzantine%s%s; highest round %llu\n",
+  std::printf("ok: %llu seeds from %llu, %u validators, %u Byzantine%s%s%s; highest round %llu\n",
               static_cast<unsigned long long>(ran), static_cast<unsigned long long>(first_seed),
               base.validators, base.byzantine, base.partitions ? ", partitions" : "",
-              base.crashes ? ", crashes" : "", static_cast<unsigned long long>(max_round));
+              base.crashes ? ", crashes" : "", set_changes_text(base).c_str(),
+              static_cast<unsigned long long>(max_round));
   return 0;
 }

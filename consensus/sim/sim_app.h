@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "consensus/engine.h"
+#include "consensus/sim/set_schedule.h"
 
 namespace tc::consensus::sim {
 
@@ -29,16 +30,18 @@ class SimApp final : public Application {
   // `valid`: whether the block passed validate_block against the state just before the commit.
   using CommitHook =
       std::function<void(std::uint64_t, const Hash256&, const CommitCertificate&, bool valid)>;
-  SimApp(std::uint32_t index, std::shared_ptr<const ValidatorSet> set, CommitHook hook)
-      : index_(index), set_(std::move(set)), hook_(std::move(hook)) {}
+  // `schedule` names the set of every height and must outlive the app.
+  SimApp(std::uint32_t index, SetSchedule& schedule, CommitHook hook)
+      : index_(index), schedule_(schedule), hook_(std::move(hook)) {}
 
   std::uint64_t tip_height() const { return chain_.size(); }
   const Hash256& tip_hash() const { return chain_.empty() ? genesis_ : chain_.back().hash; }
   // REQUIRES: 1 <= height <= tip_height().
   const CommittedBlock& block(std::uint64_t height) const { return chain_[height - 1]; }
 
-  // The simulated network keeps one set for every height.
-  Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t) override { return set_; }
+  Result<std::shared_ptr<const ValidatorSet>> validator_set(std::uint64_t height) override {
+    return schedule_.set_of(height);
+  }
   std::optional<BlockCandidate> build_block(std::uint64_t height, std::uint32_t round) override {
     return make_block(height, round);
   }
@@ -56,7 +59,7 @@ class SimApp final : public Application {
 
  private:
   std::uint32_t index_;
-  std::shared_ptr<const ValidatorSet> set_;
+  SetSchedule& schedule_;
   CommitHook hook_;
   Hash256 genesis_;
   std::vector<CommittedBlock> chain_;

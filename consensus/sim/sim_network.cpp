@@ -28,6 +28,9 @@ std::string describe(const Message& m) {
     case MessageKind::kSyncRequest:
       out << "sync request from h" << m.from_height;
       break;
+    case MessageKind::kStatus:
+      out << "status at h" << m.from_height;
+      break;
   }
   return out.str();
 }

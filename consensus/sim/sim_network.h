@@ -38,7 +38,10 @@ class Rng {
   std::uint64_t state_;
 };
 
-enum class MessageKind : std::uint8_t { kProposal, kVote, kCatchUp, kSyncRequest };
+// kStatus carries only the sender's height (from_height), as a P2P status message does: with
+// changing sets, honest validators outside their height's set send it, since they sign nothing
+// that would tell lagging peers whom to ask for blocks.
+enum class MessageKind : std::uint8_t { kProposal, kVote, kCatchUp, kSyncRequest, kStatus };
 
 struct Message {
   MessageKind kind = MessageKind::kVote;
@@ -62,7 +65,8 @@ enum class EventKind : std::uint8_t {
   kCrash,
   kRestart,
   kPartitionStart,
-  kPartitionEnd
+  kPartitionEnd,
+  kStatusTick,  // a node's status period (changing sets only)
 };
 
 struct Event {

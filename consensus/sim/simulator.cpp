@@ -9,6 +9,7 @@
 
 #include "consensus/sim/adversary.h"
 #include "consensus/sim/checkers.h"
+#include "consensus/sim/set_schedule.h"
 #include "consensus/sim/sim_app.h"
 #include "consensus/sim/sim_crypto.h"
 #include "consensus/sim/sim_network.h"
@@ -95,11 +96,18 @@ class Simulation {
  private:
   void serve_catch_up(Node& node, std::uint32_t peer, std::uint64_t height);
   void request_catch_up(Node& node, std::uint32_t peer);
+  // Every retransmission period: an honest validator outside the set of the height it decides
+  // tells its peers that height, and schedules the next period.
+  void send_status(Node& node);
   void on_commit(Node& node, std::uint64_t height, const Hash256& hash,
                  const CommitCertificate& certificate, bool valid);
   void deliver(const Event& event);
   void poll(Node& node);
   void start_engine(Node& node);
+  // "set of h7..h9: v0:3 v2:5 v3:1(byz)" for the trace.
+  void trace_set(std::uint64_t first_height);
+  // Builds the schedule of sets from the config; a kConfig error names what is wrong with it.
+  Status make_schedule();
 
   SimConfig config_;
   Rng rng_;
@@ -107,9 +115,11 @@ class Simulation {
   SimVerifier verifier_;  // the invariant checker's own verifier
   SimNetwork network_;
   Trace trace_;
-  std::optional<ValidatorSet> set_;
+  std::optional<SetSchedule> schedule_;  // every node's and the checkers' sets
+  // With SimConfig::sets_disagree: validator 0's sets, from another seed.
+  std::optional<SetSchedule> disagreeing_schedule_;
   Nodes nodes_;
-  std::optional<Checkers> checkers_;    // from when the set is known
+  std::optional<Checkers> checkers_;    // from when the sets are known
   std::optional<Adversary> adversary_;  // likewise
   SimStats stats_;
   std::map<std::uint64_t, std::uint64_t> height_start_us_;  // first honest commit of height - 1
@@ -188,6 +198,22 @@ void Simulation::request_catch_up(Node& node, std::uint32_t peer) {
   network_.send(node.index, peer, message);
 }
 
+void Simulation::send_status(Node& node) {
+  Event tick;
+  tick.time_us = network_.now_us() + config_.timeouts.retransmit_ms * 1000;
+  tick.kind = EventKind::kStatusTick;
+  tick.node = node.index;
+  network_.schedule(std::move(tick));
+  const std::uint64_t height = node.app->tip_height() + 1;
+  if (!node.up || node.byzantine || schedule_->index_of(node.index, height).has_value()) return;
+  auto message = std::make_shared<Message>();
+  message->kind = MessageKind::kStatus;
+  message->from = node.index;
+  message->from_height = height;
+  for (std::uint32_t to = 0; to < nodes_.size(); ++to)
+    if (to != node.index) network_.send(node.index, to, message);
+}
+
 void Simulation::on_commit(Node& node, std::uint64_t height, const Hash256& hash,
                            const CommitCertificate& certificate, bool valid) {
   trace_.add("v" + std::to_string(node.index) + " commits h" + std::to_string(height) + " " +
@@ -196,10 +222,26 @@ void Simulation::on_commit(Node& node, std::uint64_t height, const Hash256& hash
   node.last_commit_us = network_.now_us();
   stats_.max_commit_round = std::max(stats_.max_commit_round, certificate.round);
   checkers_->on_commit(node, height, hash, certificate, valid);
-  height_start_us_.try_emplace(height + 1, network_.now_us());
+  const bool first_commit = height_start_us_.try_emplace(height + 1, network_.now_us()).second;
+  if (first_commit && schedule_->changes() &&
+      schedule_->epoch_of(height + 1) != schedule_->epoch_of(height)) {
+    trace_set(height + 1);
+  }
   const auto start = height_start_us_.find(height);
   stats_.commit_latencies_us.push_back(network_.now_us() -
                                        (start == height_start_us_.end() ? 0 : start->second));
+}
+
+void Simulation::trace_set(std::uint64_t first_height) {
+  if (!trace_.enabled()) return;
+  const EpochSet& epoch = schedule_->at(first_height);
+  std::string line = "set of h" + std::to_string(first_height) + "..h" +
+                     std::to_string(first_height + config_.epoch_blocks - 1) + ":";
+  for (const std::uint32_t member : epoch.members) {
+    line += " v" + std::to_string(member) + ":" + std::to_string(epoch.powers[member]) +
+            (nodes_[member]->byzantine ? "(byz)" : "");
+  }
+  trace_.add(line);
 }
 
 void Simulation::start_engine(Node& node) {
@@ -257,24 +299,42 @@ void Simulation::poll(Node& node) {
       case MessageKind::kSyncRequest:
         serve_catch_up(node, m->from, m->from_height);
         break;
+      case MessageKind::kStatus:
+        break;  // its height is all it carries, read above
     }
   }
   if (!votes.empty()) node.engine->on_votes(votes);
 }
 
-SimResult Simulation::run() {
-  SimResult result;
+Status Simulation::make_schedule() {
+  auto config_error = [](std::string message) {
+    return Status(StatusCode::kConfig, std::move(message));
+  };
   const std::uint32_t n = config_.validators;
   if (n == 0 || n > kMaxValidators) {
-    result.ok = false;
-    result.violation = "config: validator count must be 1.." + std::to_string(kMaxValidators);
-    return result;
+    return config_error("validator count must be 1.." + std::to_string(kMaxValidators));
+  }
+  if (config_.set_changes) {
+    if (n < 2) return config_error("changing sets need a pool of at least 2 validators");
+    if (!config_.weights.empty()) {
+      return config_error("changing sets draw their own powers, not weights");
+    }
+    if (config_.epoch_blocks == 0) return config_error("epoch_blocks must be at least 1");
+    if (config_.byzantine >= n) {
+      return config_error(std::to_string(config_.byzantine) +
+                          " Byzantine validators in a pool of " + std::to_string(n) +
+                          " leave no honest one");
+    }
+    schedule_.emplace(config_.seed, keys_, n, config_.byzantine, config_.epoch_blocks);
+    if (config_.sets_disagree) {
+      disagreeing_schedule_.emplace(config_.seed + 1, keys_, n, config_.byzantine,
+                                    config_.epoch_blocks);
+    }
+    return Status::ok();
   }
   if (!config_.weights.empty() && config_.weights.size() != n) {
-    result.ok = false;
-    result.violation = "config: " + std::to_string(config_.weights.size()) + " weights for " +
-                       std::to_string(n) + " validators";
-    return result;
+    return config_error(std::to_string(config_.weights.size()) + " weights for " +
+                        std::to_string(n) + " validators");
   }
   std::vector<Validator> validators;
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -282,35 +342,39 @@ SimResult Simulation::run() {
         Validator{keys_.pubkey(i), config_.weights.empty() ? 1 : config_.weights[i]});
   }
   auto set = ValidatorSet::create(validators);
-  if (!set.is_ok()) {
-    result.ok = false;
-    result.violation = "config: " + set.status().to_string();
-    return result;
-  }
-  set_ = std::move(set).value();
+  if (!set.is_ok()) return config_error(set.status().to_string());
   std::uint64_t byzantine_power = 0;
   for (std::uint32_t i = n - std::min(config_.byzantine, n); i < n; ++i)
-    byzantine_power += set_->power(i);
-  if (config_.byzantine >= n || 3 * byzantine_power >= set_->total_power()) {
+    byzantine_power += set->power(i);
+  if (config_.byzantine >= n || 3 * byzantine_power >= set->total_power()) {
+    return config_error(std::to_string(config_.byzantine) + " Byzantine validators hold " +
+                        std::to_string(byzantine_power) + " of " +
+                        std::to_string(set->total_power()) + " voting power, not < 1/3");
+  }
+  schedule_.emplace(*set);
+  return Status::ok();
+}
+
+SimResult Simulation::run() {
+  SimResult result;
+  if (const Status status = make_schedule(); !status.is_ok()) {
     result.ok = false;
-    result.violation = "config: " + std::to_string(config_.byzantine) +
-                       " Byzantine validators hold " + std::to_string(byzantine_power) + " of " +
-                       std::to_string(set_->total_power()) + " voting power, not < 1/3";
+    result.violation = "config: " + std::string(status.message());
     return result;
   }
+  const std::uint32_t n = config_.validators;
   const std::uint64_t gst_us = std::max(config_.network.gst_ms, config_.late_proposals_ms) * 1000;
   network_.set_gst_us(gst_us);
-  checkers_.emplace(config_, *set_, verifier_, nodes_, network_);
-  adversary_.emplace(config_, rng_, keys_, nodes_, network_, *checkers_, trace_);
+  checkers_.emplace(config_, *schedule_, keys_, verifier_, nodes_, network_);
+  adversary_.emplace(config_, rng_, keys_, *schedule_, nodes_, network_, *checkers_, trace_);
 
-  const auto shared_set = std::make_shared<const ValidatorSet>(*set_);
   for (std::uint32_t i = 0; i < n; ++i) {
     auto node = std::make_unique<Node>();
     node->index = i;
     node->byzantine = i >= n - config_.byzantine;
     Node* raw = node.get();
     node->app = std::make_unique<SimApp>(
-        i, shared_set,
+        i, i == 0 && disagreeing_schedule_ ? *disagreeing_schedule_ : *schedule_,
         [this, raw](std::uint64_t h, const Hash256& hash, const CommitCertificate& c, bool valid) {
           on_commit(*raw, h, hash, c, valid);
         });
@@ -320,6 +384,7 @@ SimResult Simulation::run() {
     nodes_.push_back(std::move(node));
   }
   height_start_us_[1] = 0;
+  if (schedule_->changes()) trace_set(1);
 
   // Faults before GST: crashes of honest validators and partitions, at seeded times.
   if (config_.crashes && gst_us > 0) {
@@ -358,6 +423,9 @@ SimResult Simulation::run() {
   }
 
   for (auto& node : nodes_) start_engine(*node);
+  if (schedule_->changes()) {
+    for (auto& node : nodes_) send_status(*node);
+  }
 
   const std::uint64_t max_time_us = config_.max_time_ms * 1000;
   while (checkers_->ok() && !network_.idle()) {
@@ -416,6 +484,9 @@ SimResult Simulation::run() {
         network_.end_partition();
         trace_.add("partition heals");
         break;
+      case EventKind::kStatusTick:
+        send_status(*node);
+        break;
     }
     if ((++events_ & 63) == 0) checkers_->check_liveness();
     bool done = true;
@@ -442,7 +513,9 @@ SimResult Simulation::run() {
     stats_.signatures_verified += metrics.get(Counter::kSignatureVerified);
     stats_.proposals_unbound += metrics.get(Counter::kProposalUnbound);
     stats_.blocks_invalid += metrics.get(Counter::kProposalInvalidBlock);
+    stats_.votes_unknown_validator += metrics.get(Counter::kVoteUnknownValidator);
   }
+  stats_.joiner_first_height_votes = checkers_->joiner_first_height_votes();
   stats_.min_height_committed = min_height;
   stats_.verify_batches = verifier_.batches();
   if (checkers_->ok() && config_.check_liveness && min_height < config_.target_height) {

@@ -7,8 +7,10 @@
 // until the global stabilisation time (GST); after GST links are reliable with bounded latency.
 // Invariants: agreement, a valid > 2/3 certificate for every commit, validity (every block an
 // honest validator commits passes its application's validation just before the commit), no
-// conflicting signatures from honest validators, evidence only against Byzantine validators, and a
-// commit by every honest validator within a bound after GST. Used by timecoin-sim and
+// conflicting signatures from honest validators, honest validators sign only at heights whose set
+// holds them, under their index there, evidence only against Byzantine validators, and a commit by
+// every honest validator within a bound after GST. Every check uses the set of the height
+// concerned, which may change every few heights (SimConfig::set_changes). Used by timecoin-sim and
 // tests/consensus; single-threaded.
 #pragma once
 
@@ -68,6 +70,12 @@ struct SimConfig {
   // a new valid block behind: many rounds at one height, more blocks than an engine holds.
   std::uint64_t late_proposals_ms = 0;
   bool crashes = false;
+  // When set, `validators` is a pool of identities and the validator set changes every
+  // epoch_blocks heights (set_schedule.h): members join, leave and change power, the Byzantine
+  // identities (still the last `byzantine`) always hold < 1/3 of the set's power, and `weights`
+  // must be empty. Identities outside a height's set follow it without signing.
+  bool set_changes = false;
+  std::uint64_t epoch_blocks = 3;
   std::uint64_t target_height = 8;  // the run ends when every honest validator committed it
   std::uint64_t max_time_ms = 120000;
   NetworkConfig network;
@@ -78,6 +86,9 @@ struct SimConfig {
   // reports success without storing anything.
   EngineMutation engine_mutation = EngineMutation::kNone;
   bool persist_drops_state = false;
+  // Tests only (mutation test): with set_changes, validator 0's application derives its sets from
+  // another seed, so it disagrees with the others about every set.
+  bool sets_disagree = false;
   bool check_certificates = true;
   bool check_liveness = true;
   std::size_t trace_lines = 40;
@@ -97,6 +108,12 @@ struct SimStats {
   // their application refused (Counter::kProposalUnbound, kProposalInvalidBlock).
   std::uint64_t proposals_unbound = 0;
   std::uint64_t blocks_invalid = 0;
+  // Honest engines' drops of votes whose validator index is outside their height's set
+  // (Counter::kVoteUnknownValidator).
+  std::uint64_t votes_unknown_validator = 0;
+  // With set_changes: votes that honest validators signed at the first height of an epoch whose
+  // set they had just joined.
+  std::uint64_t joiner_first_height_votes = 0;
   std::uint64_t crashes = 0;
   std::uint32_t max_round = 0;         // of the honest engines when the run ends
   std::uint32_t max_commit_round = 0;  // the highest round of an honest commit's certificate
@@ -110,8 +127,9 @@ struct SimResult {
   SimStats stats;
 };
 
-// Runs one seeded simulation. Errors in the config itself (Byzantine power >= 1/3, sizes) are
-// returned as a violation string starting with "config:".
+// Runs one seeded simulation. Errors in the config itself (Byzantine power >= 1/3, sizes, weights
+// or fewer than 2 validators with set_changes, epoch_blocks 0) are returned as a violation string
+// starting with "config:".
 SimResult run_simulation(const SimConfig& config);
 
 }  // namespace tc::consensus::sim

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Goal: timecoin-sim exits 0 on clean runs (also with --behaviours naming some attacks), non-zero
-# with a reproduce line that reproduces on a bad config (--behaviours included), exits 2 naming the
-# option on a usage error (an unknown option or behaviour, a number out of range, never wrapped),
-# prints usage for --help, and prints the figures table. Method: run the built tool (argument: the
+# Goal: timecoin-sim exits 0 on clean runs (also with --behaviours naming some attacks, and with
+# --set-changes), non-zero with a reproduce line that reproduces on a bad config (--behaviours and
+# --set-changes --epoch-blocks included), exits 2 naming the option on a usage error (an unknown
+# option or behaviour, a number out of range, never wrapped, --epoch-blocks without --set-changes,
+# --set-changes with --weights or one validator), prints usage for --help, and prints the figures
+# table. Method: run the built tool (argument: the
 # build's bin folder).
 set -euo pipefail
 bin=$1/timecoin-sim
@@ -14,6 +16,9 @@ trap 'rm -f "$out" "$out.again"' EXIT
 # One validator decides alone and the run ends (before issue 12 it ran forever).
 timeout 60 "$bin" --seeds 3 --validators 1 --heights 1 | grep -q '^ok: 3 seeds'
 "$bin" --seeds 5 --byzantine 1 --behaviours payload-variants,invalid-blocks | grep -q '^ok: 5 seeds'
+"$bin" --seeds 5 --validators 7 --byzantine 2 --set-changes --epoch-blocks 2 --partitions \
+  --crashes | grep -q '^ok: 5 seeds.*sets change every 2 heights'
+"$bin" --seeds 3 --validators 6 --byzantine 2 --set-changes | grep -q 'sets change every 3 heights'
 
 if "$bin" --seeds 1 --validators 6 --byzantine 2 > "$out" 2>&1; then
   echo "expected a non-zero exit for Byzantine power of 1/3" >&2
@@ -35,6 +40,26 @@ for option in '--first-seed 7' '--weights 1,1,1,2' '--byzantine 1' '--heights 3'
     exit 1
   fi
 done
+# shellcheck disable=SC2086
+if "$bin" $reproduce > "$out.again" 2>&1; then
+  echo "the reproduce line '$reproduce' did not fail" >&2
+  exit 1
+fi
+[[ "$(grep '^FAIL' "$out")" == "$(grep '^FAIL' "$out.again")" ]]
+
+# With changing sets too: a pool with no honest identity fails, and its reproduce line carries
+# --set-changes and --epoch-blocks.
+if "$bin" --seeds 1 --first-seed 3 --validators 2 --byzantine 2 --set-changes --epoch-blocks 5 \
+  > "$out" 2>&1; then
+  echo "expected a non-zero exit for a pool with no honest identity" >&2
+  exit 1
+fi
+grep -q '^FAIL seed 3 .*sets change every 5 heights.*config:' "$out"
+reproduce=$(sed -n 's/^reproduce: timecoin-sim //p' "$out")
+if [[ " $reproduce " != *" --set-changes --epoch-blocks 5 "* ]]; then
+  echo "reproduce line '$reproduce' lacks '--set-changes --epoch-blocks 5'" >&2
+  exit 1
+fi
 # shellcheck disable=SC2086
 if "$bin" $reproduce > "$out.again" 2>&1; then
   echo "the reproduce line '$reproduce' did not fail" >&2
@@ -69,6 +94,13 @@ expect_usage_error --weights --weights 1,18446744073709551617
 expect_usage_error --weights --validators 3 --weights 1,2
 expect_usage_error --behaviours --behaviours replay,bogus
 expect_usage_error --behaviours --behaviours
+expect_usage_error --epoch-blocks --set-changes --epoch-blocks 0
+expect_usage_error --epoch-blocks --set-changes --epoch-blocks 1000001
+expect_usage_error --epoch-blocks --set-changes --epoch-blocks -2
+expect_usage_error --epoch-blocks --set-changes --epoch-blocks
+expect_usage_error --epoch-blocks --epoch-blocks 4
+expect_usage_error --set-changes --set-changes --weights 1,2,3
+expect_usage_error --set-changes --set-changes --validators 1
 
 "$bin" --figures --heights 3 | grep -q '^| 100 |'
 echo "timecoin-sim tool test passed"
