@@ -159,8 +159,8 @@ class FrameEncoder {
   bool last_compressed() const { return last_compressed_; }
 
  private:
-  // igzip level 1 of `message` into `out`; returns the compressed size, or 0 when the result would
-  // not be smaller than message.size() - 1 bytes (out has that many bytes).
+  // igzip level 1 of `message` into `out` (out_bytes long); returns the compressed size, or 0 when
+  // it does not fit. encode_message passes message.size() - 1, so a result is always smaller.
   std::size_t compress(ByteSpan message, std::uint8_t* out, std::size_t out_bytes);
 
   FrameLimits limits_;
