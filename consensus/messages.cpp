@@ -82,7 +82,7 @@ void encode_vote(const Vote& vote, Bytes& out) {
   std::memcpy(p + 56, vote.sig.data(), 64);
 }
 
-Result<Vote> decode_vote(ByteSpan bytes) {
+Status check_vote_encoding(ByteSpan bytes) {
   if (bytes.size() != kVoteWireBytes) {
     return malformed("vote: expected " + std::to_string(kVoteWireBytes) + " bytes, got " +
                      std::to_string(bytes.size()));
@@ -96,6 +96,12 @@ Result<Vote> decode_vote(ByteSpan bytes) {
     return malformed("vote at offset 2: unknown vote type " + std::to_string(p[2]));
   }
   if (p[3] != 0 || !all_zero(p + 20, 4)) return malformed("vote: non-zero reserved bytes");
+  return Status::ok();
+}
+
+Result<Vote> decode_vote(ByteSpan bytes) {
+  TC_RETURN_IF_ERROR(check_vote_encoding(bytes));
+  const std::uint8_t* p = bytes.data();
   Vote vote;
   vote.type = static_cast<VoteType>(p[2]);
   vote.validator_index = load_u32_le(p + 4);
@@ -123,7 +129,7 @@ void encode_proposal(const Proposal& proposal, Bytes& out) {
   }
 }
 
-Result<Proposal> decode_proposal(ByteSpan bytes) {
+Status check_proposal_encoding(ByteSpan bytes) {
   if (bytes.size() < kProposalWireHeaderBytes) {
     return malformed("proposal: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
                      std::to_string(kProposalWireHeaderBytes) + "-byte header");
@@ -142,6 +148,12 @@ Result<Proposal> decode_proposal(ByteSpan bytes) {
     return malformed("proposal: payload_bytes " + std::to_string(payload_bytes) + " but " +
                      std::to_string(bytes.size() - kProposalWireHeaderBytes) + " bytes follow");
   }
+  return Status::ok();
+}
+
+Result<Proposal> decode_proposal(ByteSpan bytes) {
+  TC_RETURN_IF_ERROR(check_proposal_encoding(bytes));
+  const std::uint8_t* p = bytes.data();
   Proposal proposal;
   proposal.proposer_index = load_u32_le(p + 4);
   proposal.height = load_u64_le(p + 8);

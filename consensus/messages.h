@@ -112,4 +112,11 @@ Result<Vote> decode_vote(ByteSpan bytes);
 void encode_proposal(const Proposal& proposal, Bytes& out);
 Result<Proposal> decode_proposal(ByteSpan bytes);
 
+// The checks of decode_vote / decode_proposal without building the value: OK exactly when the
+// decoder would accept `bytes`, else the same kMalformed Status. They allocate nothing on success
+// (a proposal's payload is not copied), so net/ checks received messages with them (node/ hands
+// them to net::FrameDecoder, which cannot include consensus/).
+Status check_vote_encoding(ByteSpan bytes);
+Status check_proposal_encoding(ByteSpan bytes);
+
 }  // namespace tc::consensus

@@ -13,7 +13,7 @@ packages=(
   # storage
   librocksdb-dev
   # net
-  libisal-dev libprotobuf-dev protobuf-compiler libasio-dev
+  libisal-dev libprotobuf-dev protobuf-compiler libasio-dev zlib1g-dev
   # node
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   # tests and benchmarks

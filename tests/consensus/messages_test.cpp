@@ -3,12 +3,15 @@
 // Method: build messages field by field, check offsets of the sign bytes, round-trip encodings and
 // feed decoders truncated, padded and corrupted bytes.
 // Scenarios: vote sign-byte layout; vote, proposal and transaction tags differ; chain id, type and
-// round change the digest; vote and proposal wire round trips; every malformed case rejected.
+// round change the digest; vote and proposal wire round trips; every malformed case rejected;
+// check_vote_encoding / check_proposal_encoding accept and reject exactly what the decoders do,
+// with the same message.
 #include "consensus/messages.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <vector>
 
 namespace tc::consensus {
 namespace {
@@ -105,6 +108,58 @@ TEST(MessagesTest, ProposalWireRoundTripAndRejections) {
   Bytes reserved = wire;
   reserved[3] = 1;
   EXPECT_FALSE(decode_proposal(reserved).is_ok());
+}
+
+// Every byte string a test above feeds a decoder, valid or not.
+std::vector<Bytes> vote_variants() {
+  Vote vote{7, 3, VoteType::kPrevote, 12, hash_of(0x5A), Signature{}};
+  Bytes wire;
+  encode_vote(vote, wire);
+  std::vector<Bytes> variants = {wire, Bytes(wire.begin(), wire.end() - 1), wire, wire, wire, wire};
+  variants[2].push_back(0);
+  variants[3][2] = 3;
+  variants[4][21] = 1;
+  variants[5][0] = 2;
+  return variants;
+}
+
+std::vector<Bytes> proposal_variants() {
+  Proposal proposal;
+  proposal.block_hash = hash_of(0x42);
+  proposal.payload = {1, 2, 3, 4, 5};
+  Bytes wire;
+  encode_proposal(proposal, wire);
+  std::vector<Bytes> variants = {wire,
+                                 Bytes(wire.begin(), wire.begin() + 100),
+                                 Bytes(wire.begin(), wire.end() - 1),
+                                 wire,
+                                 wire,
+                                 wire};
+  store_u32_le(variants[3].data() + 120, kMaxProposalPayloadBytes + 1);
+  variants[4][3] = 1;
+  variants[5][0] = 9;
+  return variants;
+}
+
+TEST(MessagesTest, CheckEncodingAgreesWithTheDecoders) {
+  for (const Bytes& bytes : vote_variants()) {
+    const Status checked = check_vote_encoding(bytes);
+    const Result<Vote> decoded = decode_vote(bytes);
+    EXPECT_EQ(checked.is_ok(), decoded.is_ok()) << checked.to_string();
+    if (!decoded.is_ok()) {
+      EXPECT_EQ(checked.to_string(), decoded.status().to_string());
+    }
+  }
+  for (const Bytes& bytes : proposal_variants()) {
+    const Status checked = check_proposal_encoding(bytes);
+    const Result<Proposal> decoded = decode_proposal(bytes);
+    EXPECT_EQ(checked.is_ok(), decoded.is_ok()) << checked.to_string();
+    if (!decoded.is_ok()) {
+      EXPECT_EQ(checked.to_string(), decoded.status().to_string());
+    }
+  }
+  EXPECT_TRUE(check_vote_encoding(vote_variants()[0]).is_ok());
+  EXPECT_TRUE(check_proposal_encoding(proposal_variants()[0]).is_ok());
 }
 
 }  // namespace

@@ -1,0 +1,285 @@
+// One P2P connection (net/connection.h) on loopback: frames and bytes per second from one node to
+// another, with and without compression, against a raw TCP copy of the same frame bytes measured
+// in the same run.
+//
+// Each side of the connection runs its own io_context on its own thread, as two nodes would. An
+// iteration sends kBurst TransactionBatch messages of 64 signed transfers (distinct keys and
+// inputs, 16.6 KB each; igzip saves about 20 % of them, docs/benchmarks.md) and waits until the
+// receiving handler has them all, parsed and their canonical bytes checked:
+//   - connection/plain: compression off (threshold above the message size);
+//   - connection/igzip: compression as shipped;
+//   - baseline/raw_tcp: the same frames as the plain connection sends, written with one blocking
+//     asio::write by the benchmark thread and read by a second thread that only counts bytes.
+// Rates are per wall second (UseRealTime: the work is on the io threads); bytes are message bytes.
+// After the runs main prints each rate as a share of the raw copy's. On a shared VM the absolute
+// rates are context only; --benchmark_repetitions=N makes the ratios use medians.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "consensus/messages.h"
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "core/keys.h"
+#include "core/sha2.h"
+#include "gpu/verifier.h"
+#include "net/connection.h"
+
+namespace {
+
+using asio::ip::tcp;
+using tc::Bytes;
+using tc::net::Connection;
+using tc::net::ConnectionConfig;
+using tc::net::MessageType;
+
+constexpr int kBurst = 64;
+constexpr std::uint32_t kTransfersPerBatch = 64;
+
+bool verify_ed25519(const tc::Pubkey& pubkey, const tc::Hash256& digest, const tc::Signature& sig) {
+  const tc::gpu::SignatureRef ref{pubkey.data(), 32, sig.data(), 64, digest.data(), 32};
+  return tc::gpu::verify_single(ref) == tc::gpu::Verdict::kAccept;
+}
+
+tc::KeyPair numbered_key(std::uint32_t domain, std::uint32_t n) {
+  std::uint8_t words[8];
+  tc::store_u32_le(words, domain);
+  tc::store_u32_le(words + 4, n);
+  return tc::KeyPair::from_seed(tc::sha256(tc::ByteSpan(words, 8)));
+}
+
+const tc::net::proto::TransactionBatch& batch() {
+  static const tc::net::proto::TransactionBatch message = [] {
+    tc::net::proto::TransactionBatch b;
+    for (std::uint32_t n = 0; n < kTransfersPerBatch; ++n) {
+      tc::Transaction tx;
+      tx.chain_id = tc::kChainIdDevnet;
+      std::uint8_t seed[4];
+      tc::store_u32_le(seed, n);
+      tx.inputs.push_back(tc::TxInput{tc::OutPoint{tc::sha256(tc::ByteSpan(seed, 4)), 0}, {}, {}});
+      for (std::uint32_t o = 0; o < 3; ++o) {
+        tx.outputs.push_back(tc::TxOutput{tc::Amount(33'300'000 + o),
+                                          tc::pubkey_hash(numbered_key(2, 3 * n + o).pubkey())});
+      }
+      tc::sign_transaction(numbered_key(1, n), &tx);
+      Bytes bytes;
+      tc::encode(tx, &bytes);
+      b.add_transactions(std::string(bytes.begin(), bytes.end()));
+    }
+    return b;
+  }();
+  return message;
+}
+
+// Counts received batches; the benchmark thread waits for a target.
+class CountingHandler : public tc::net::ConnectionHandler {
+ public:
+  void on_established(Connection&) override { bump(); }
+  void on_message(Connection&, MessageType, const tc::net::InboundMessages&) override { bump(); }
+  void on_closed(Connection&, const tc::Status&) override {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+  void wait_for(std::uint64_t target) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return count_ >= target; });
+  }
+  void wait_closed() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return closed_; });
+  }
+  std::uint64_t count() {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+ private:
+  void bump() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+    changed_.notify_all();
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::uint64_t count_ = 0;
+  bool closed_ = false;
+};
+
+// One io_context on its own thread.
+struct IoThread {
+  IoThread() : work(asio::make_work_guard(io)), thread([this] { io.run(); }) {}
+  ~IoThread() {
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::thread thread;
+};
+
+void bm_connection(benchmark::State& state, bool compress) {
+  IoThread sender_io, receiver_io;
+  ConnectionConfig config;
+  config.chain_id = tc::kChainIdDevnet;
+  config.consensus_codec = {&tc::consensus::check_vote_encoding,
+                            &tc::consensus::check_proposal_encoding};
+  config.verify_digest = &verify_ed25519;
+  if (!compress) config.limits.compression_threshold_bytes = tc::net::kMaxFrameMessageBytes;
+  CountingHandler sender_handler, receiver_handler;
+
+  tcp::acceptor acceptor(receiver_io.io, {asio::ip::address_v4::loopback(), 0});
+  tcp::socket receiver_socket(receiver_io.io);
+  tcp::socket sender_socket(sender_io.io);
+  sender_socket.connect(acceptor.local_endpoint());
+  acceptor.accept(receiver_socket);
+  std::shared_ptr<Connection> sender, receiver;
+  std::promise<void> started;
+  asio::post(receiver_io.io, [&] {
+    receiver = *Connection::start(std::move(receiver_socket), numbered_key(9, 2), config,
+                                  &receiver_handler);
+    asio::post(sender_io.io, [&] {
+      sender =
+          *Connection::start(std::move(sender_socket), numbered_key(9, 1), config, &sender_handler);
+      started.set_value();
+    });
+  });
+  started.get_future().get();
+  receiver_handler.wait_for(1);
+  sender_handler.wait_for(1);
+
+  const tc::net::proto::TransactionBatch& message = batch();
+  std::uint64_t target = receiver_handler.count();
+  for (auto _ : state) {
+    asio::post(sender_io.io, [&] {
+      for (int i = 0; i < kBurst; ++i) {
+        if (!sender->send(message)) std::abort();
+      }
+    });
+    target += kBurst;
+    receiver_handler.wait_for(target);
+  }
+  std::promise<void> closed;
+  asio::post(sender_io.io, [&] {
+    sender->close(tc::net::proto::DISCONNECT_SHUTTING_DOWN, "benchmark ends");
+    closed.set_value();
+  });
+  closed.get_future().get();
+  // Both sides closed (the Disconnect went through), so no handler is left holding a connection
+  // when the io threads stop.
+  sender_handler.wait_closed();
+  receiver_handler.wait_closed();
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * kBurst * message.ByteSizeLong()));
+}
+
+void bm_raw_tcp(benchmark::State& state) {
+  IoThread io;
+  tcp::acceptor acceptor(io.io, {asio::ip::address_v4::loopback(), 0});
+  tcp::socket writer(io.io);
+  tcp::socket reader(io.io);
+  writer.connect(acceptor.local_endpoint());
+  acceptor.accept(reader);
+  writer.set_option(tcp::no_delay(true));
+
+  tc::net::FrameLimits plain;
+  plain.compression_threshold_bytes = tc::net::kMaxFrameMessageBytes;
+  tc::net::FrameEncoder encoder(plain);
+  Bytes burst;
+  for (int i = 0; i < kBurst; ++i) {
+    if (!encoder.encode(batch(), &burst).is_ok()) std::abort();
+  }
+  std::atomic<std::uint64_t> received{0};
+  std::thread reading([&] {
+    std::vector<std::uint8_t> buffer(1 << 16);
+    asio::error_code error;
+    while (true) {
+      const std::size_t n = reader.read_some(asio::buffer(buffer), error);
+      if (error) return;
+      received.fetch_add(n, std::memory_order_release);
+    }
+  });
+  std::uint64_t target = 0;
+  for (auto _ : state) {
+    asio::write(writer, asio::buffer(burst));
+    target += burst.size();
+    while (received.load(std::memory_order_acquire) < target) std::this_thread::yield();
+  }
+  writer.close();
+  reading.join();
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * kBurst * batch().ByteSizeLong()));
+}
+
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type != Run::RT_Iteration && !is_median) continue;
+      const auto rate = run.counters.find("items_per_second");
+      if (rate == run.counters.end()) continue;
+      frames_per_second_[run.run_name.function_name] = rate->second;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  double rate(const std::string& name) const {
+    const auto found = frames_per_second_.find(name);
+    return found == frames_per_second_.end() ? -1 : found->second;
+  }
+
+ private:
+  std::map<std::string, double> frames_per_second_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* names[] = {"baseline/raw_tcp", "connection/plain", "connection/igzip"};
+  benchmark::RegisterBenchmark(names[0], bm_raw_tcp)->UseRealTime()->MinTime(0.5);
+  benchmark::RegisterBenchmark(names[1], [](benchmark::State& s) { bm_connection(s, false); })
+      ->UseRealTime()
+      ->MinTime(0.5);
+  benchmark::RegisterBenchmark(names[2], [](benchmark::State& s) { bm_connection(s, true); })
+      ->UseRealTime()
+      ->MinTime(0.5);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  const double raw = reporter.rate(names[0]);
+  const double message_bytes = static_cast<double>(batch().ByteSizeLong());
+  std::printf("\nTransactionBatch of %u transfers, %.0f message bytes; bursts of %d frames\n",
+              kTransfersPerBatch, message_bytes, kBurst);
+  std::printf("| benchmark        | frames/s | message MB/s | share of raw TCP |\n");
+  std::printf("|------------------|---------:|-------------:|-----------------:|\n");
+  for (const char* name : names) {
+    const double rate = reporter.rate(name);
+    if (rate <= 0) continue;
+    std::printf("| %-16s | %8.0f | %12.1f |", name, rate, rate * message_bytes / 1e6);
+    if (raw > 0) {
+      std::printf(" %16.2f |\n", rate / raw);
+    } else {
+      std::printf(" %16s |\n", "n/a");
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,413 @@
+// P2P frame compression (net/frame.h): how many bytes igzip saves on real block and transaction
+// traffic and what it costs in CPU, against zlib on the same bytes in the same run.
+//
+// Corpora, each one p2p.proto message built from the real codec:
+//   - batch/loadgen: a TransactionBatch of 512 signed transfers exactly as timecoin-loadgen makes
+//     them (dataplane TxGenerator defaults: 16 keys, every input spending an output of one funding
+//     transaction, 1 input and 3 outputs, 252 bytes each). Keys and prev txids repeat: the best
+//     case for compression.
+//   - batch/distinct: 512 signed transfers of the same shape where every input has its own key and
+//     spends a different transaction, and every output pays a different key, as on a busy network.
+//   - block/loadgen, block/distinct: a BlockRangeResponse entry with one block of 2,000 such
+//     transfers plus its coinbase, and a commit certificate of 7 precommit signatures.
+//   - headers: a headers-only BlockRangeResponse of 256 consecutive headers, each with its
+//     7-signature certificate (block sync's first pass).
+// Benchmarks per corpus (bytes/s are of the uncompressed message):
+//   - frame/plain: FrameEncoder with compression off (serialize, CRC32C);
+//   - frame/igzip: FrameEncoder as shipped (serialize, igzip level 1, CRC32C); igzip's own cost is
+//     the difference;
+//   - baseline/zlib-1, baseline/zlib-6: zlib raw DEFLATE at levels 1 and 6 (zlib's default) of the
+//     serialized message, compression alone;
+//   - decode/igzip, decode/plain: FrameDecoder on those frames (inflate, parse, canonical checks);
+//   - baseline/inflate-zlib-6: zlib inflate of the level-6 stream, alone.
+// After the runs main prints, per corpus, the payload size each codec reaches (bandwidth saved)
+// and the compression and decompression CPU time per MiB as ratios to zlib's. Absolute times on a
+// shared machine are context only; --benchmark_repetitions=N makes the ratios use medians.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "consensus/messages.h"
+#include "core/codec.h"
+#include "core/hashing.h"
+#include "core/keys.h"
+#include "core/sha2.h"
+#include "dataplane/loadgen/tx_generator.h"
+#include "net/frame.h"
+
+namespace {
+
+using tc::Bytes;
+using tc::net::FrameDecoder;
+using tc::net::FrameEncoder;
+using tc::net::FrameLimits;
+
+constexpr tc::net::ConsensusCodec kConsensusCodec{&tc::consensus::check_vote_encoding,
+                                                  &tc::consensus::check_proposal_encoding};
+constexpr std::uint32_t kBatchTransfers = 512;
+constexpr std::uint32_t kBlockTransfers = 2000;
+constexpr std::uint32_t kHeaders = 256;
+constexpr std::uint32_t kValidators = 7;
+
+std::string as_string(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+tc::KeyPair numbered_key(std::uint32_t domain, std::uint32_t n) {
+  std::uint8_t words[8];
+  tc::store_u32_le(words, domain);
+  tc::store_u32_le(words + 4, n);
+  return tc::KeyPair::from_seed(tc::sha256(tc::ByteSpan(words, 8)));
+}
+
+// Transfer n of the loadgen stream: TxGenerator's defaults.
+std::vector<Bytes> loadgen_transfers(std::uint32_t count) {
+  tc::dataplane::TxGeneratorConfig config;
+  config.funding_txid = tc::sha256(tc::ByteSpan());
+  const tc::dataplane::TxGenerator generator(config);
+  std::vector<Bytes> transfers;
+  for (std::uint32_t n = 0; n < count; ++n) transfers.push_back(generator.transfer(n));
+  return transfers;
+}
+
+// The same shape (1 input, 3 outputs, fee 100,000 sat) with nothing shared between transfers.
+std::vector<Bytes> distinct_transfers(std::uint32_t count) {
+  std::vector<Bytes> transfers;
+  for (std::uint32_t n = 0; n < count; ++n) {
+    const tc::KeyPair owner = numbered_key(1, n);
+    tc::Transaction tx;
+    tx.chain_id = tc::kChainIdDevnet;
+    std::uint8_t seed[4];
+    tc::store_u32_le(seed, n);
+    tx.inputs.push_back(
+        tc::TxInput{tc::OutPoint{tc::sha256(tc::ByteSpan(seed, 4)), n % 4}, {}, {}});
+    for (std::uint32_t o = 0; o < 3; ++o) {
+      tx.outputs.push_back(tc::TxOutput{tc::Amount(33'300'000 + n + o),
+                                        tc::pubkey_hash(numbered_key(2, 3 * n + o).pubkey())});
+    }
+    tc::sign_transaction(owner, &tx);
+    Bytes bytes;
+    tc::encode(tx, &bytes);
+    transfers.push_back(std::move(bytes));
+  }
+  return transfers;
+}
+
+tc::CommitCertificate certificate_for(const tc::BlockHeader& header) {
+  tc::CommitCertificate certificate;
+  certificate.height = header.height;
+  certificate.block_hash = tc::block_hash(header);
+  const tc::Hash256 digest =
+      tc::consensus::vote_digest(header.chain_id, header.height, 0,
+                                 tc::consensus::VoteType::kPrecommit, certificate.block_hash);
+  for (std::uint32_t v = 0; v < kValidators; ++v) {
+    const tc::KeyPair validator = numbered_key(3, v);
+    certificate.signatures.push_back(
+        tc::CommitSignature{validator.pubkey(), tc::sign(validator, digest.span())});
+  }
+  return certificate;
+}
+
+tc::Block block_of(const std::vector<Bytes>& transfers, std::uint64_t height,
+                   const tc::Hash256& prev_hash) {
+  tc::Block block;
+  block.header.chain_id = tc::kChainIdDevnet;
+  block.header.height = height;
+  block.header.prev_hash = prev_hash;
+  block.header.timestamp_ms = 1'760'000'000'000 + height * 1000;
+  block.header.proposer = numbered_key(3, height % kValidators).pubkey();
+  block.header.utxo_digest = tc::sha256(prev_hash.span());
+  tc::Transaction coinbase;
+  coinbase.kind = tc::TxKind::kCoinbase;
+  coinbase.chain_id = tc::kChainIdDevnet;
+  coinbase.coinbase_height = height;
+  coinbase.outputs.push_back(
+      tc::TxOutput{tc::Amount(50'000'000), tc::pubkey_hash(block.header.proposer)});
+  block.transactions.push_back(coinbase);
+  for (const Bytes& bytes : transfers) block.transactions.push_back(*tc::decode_transaction(bytes));
+  block.header.tx_count = static_cast<std::uint32_t>(block.transactions.size());
+  const tc::BlockRoots roots = tc::block_roots(block.transactions);
+  block.header.tx_root = roots.tx_root;
+  block.header.wtx_root = roots.wtx_root;
+  return block;
+}
+
+std::string batch_message(const std::vector<Bytes>& transfers) {
+  tc::net::proto::TransactionBatch batch;
+  for (const Bytes& tx : transfers) batch.add_transactions(as_string(tx));
+  return batch.SerializeAsString();
+}
+
+std::string block_message(const std::vector<Bytes>& transfers) {
+  const tc::Block block = block_of(transfers, 1000, tc::sha256(tc::ByteSpan()));
+  tc::net::proto::BlockRangeResponse response;
+  tc::net::proto::BlockEntry* entry = response.add_blocks();
+  Bytes bytes;
+  tc::encode(block, &bytes);
+  entry->set_block(as_string(bytes));
+  bytes.clear();
+  tc::encode(certificate_for(block.header), &bytes);
+  entry->set_certificate(as_string(bytes));
+  return response.SerializeAsString();
+}
+
+std::string headers_message() {
+  tc::net::proto::BlockRangeResponse response;
+  tc::Hash256 prev = tc::sha256(tc::ByteSpan());
+  for (std::uint32_t h = 0; h < kHeaders; ++h) {
+    const tc::Block block = block_of(distinct_transfers(0), 5000 + h, prev);
+    tc::BlockHeader header = block.header;
+    header.tx_count = 2000;  // a header of a full block: roots differ, as they would
+    header.tx_root = tc::sha256(header.prev_hash.span());
+    header.wtx_root = tc::sha256(header.tx_root.span());
+    tc::net::proto::BlockEntry* entry = response.add_blocks();
+    const auto header_bytes = tc::encode_block_header(header);
+    entry->set_header(std::string(header_bytes.begin(), header_bytes.end()));
+    Bytes bytes;
+    tc::encode(certificate_for(header), &bytes);
+    entry->set_certificate(as_string(bytes));
+    prev = tc::block_hash(header);
+  }
+  return response.SerializeAsString();
+}
+
+struct Corpus {
+  std::string name;
+  tc::net::MessageType type;
+  std::string message;  // the serialized p2p.proto message
+};
+
+std::vector<Corpus>& corpora() {
+  static std::vector<Corpus> all = [] {
+    using tc::net::MessageType;
+    std::vector<Corpus> c;
+    c.push_back({"batch/loadgen", MessageType::kTransactionBatch,
+                 batch_message(loadgen_transfers(kBatchTransfers))});
+    c.push_back({"batch/distinct", MessageType::kTransactionBatch,
+                 batch_message(distinct_transfers(kBatchTransfers))});
+    c.push_back({"block/loadgen", MessageType::kBlockRangeResponse,
+                 block_message(loadgen_transfers(kBlockTransfers))});
+    c.push_back({"block/distinct", MessageType::kBlockRangeResponse,
+                 block_message(distinct_transfers(kBlockTransfers))});
+    c.push_back({"headers", MessageType::kBlockRangeResponse, headers_message()});
+    return c;
+  }();
+  return all;
+}
+
+// The parsed message of a corpus, for FrameEncoder.
+std::unique_ptr<google::protobuf::MessageLite> parsed(const Corpus& corpus) {
+  std::unique_ptr<google::protobuf::MessageLite> message;
+  if (corpus.type == tc::net::MessageType::kTransactionBatch) {
+    message = std::make_unique<tc::net::proto::TransactionBatch>();
+  } else {
+    message = std::make_unique<tc::net::proto::BlockRangeResponse>();
+  }
+  if (!message->ParseFromString(corpus.message)) std::abort();
+  return message;
+}
+
+FrameLimits limits(bool compress) {
+  FrameLimits l;
+  if (!compress) l.compression_threshold_bytes = tc::net::kMaxFrameMessageBytes;
+  return l;
+}
+
+// Payload bytes each codec reached, by "<corpus>/<codec>".
+std::map<std::string, std::size_t>& payload_bytes() {
+  static std::map<std::string, std::size_t> sizes;
+  return sizes;
+}
+
+void bm_frame_encode(benchmark::State& state, const Corpus& corpus, bool compress) {
+  const auto message = parsed(corpus);
+  FrameEncoder encoder(limits(compress));
+  Bytes frame;
+  for (auto _ : state) {
+    frame.clear();
+    if (!encoder.encode_message(corpus.type, *message, &frame).is_ok()) std::abort();
+    benchmark::DoNotOptimize(frame.data());
+  }
+  payload_bytes()[corpus.name + (compress ? "/igzip" : "/plain")] = encoder.last_payload_bytes();
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+void bm_frame_decode(benchmark::State& state, const Corpus& corpus, bool compress) {
+  const auto message = parsed(corpus);
+  FrameEncoder encoder(limits(compress));
+  Bytes frame;
+  if (!encoder.encode_message(corpus.type, *message, &frame).is_ok()) std::abort();
+  FrameDecoder decoder(FrameLimits(), kConsensusCodec);
+  for (auto _ : state) {
+    if (decoder.feed(frame) != frame.size()) std::abort();
+    if (decoder.next() != tc::net::DecodeOutcome::kMessage) std::abort();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+// zlib raw DEFLATE (no zlib wrapper, as the frame's payload) of the serialized message.
+std::size_t zlib_deflate(z_stream& stream, const std::string& message, Bytes& out) {
+  deflateReset(&stream);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data()));
+  stream.avail_in = static_cast<uInt>(message.size());
+  stream.next_out = out.data();
+  stream.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&stream, Z_FINISH) != Z_STREAM_END) std::abort();
+  return stream.total_out;
+}
+
+void bm_zlib_deflate(benchmark::State& state, const Corpus& corpus, int level) {
+  z_stream stream{};
+  if (deflateInit2(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
+  Bytes out(deflateBound(&stream, corpus.message.size()));
+  std::size_t size = 0;
+  for (auto _ : state) {
+    size = zlib_deflate(stream, corpus.message, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  deflateEnd(&stream);
+  payload_bytes()[corpus.name + "/zlib-" + std::to_string(level)] = size;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+void bm_zlib_inflate(benchmark::State& state, const Corpus& corpus) {
+  z_stream deflater{};
+  if (deflateInit2(&deflater, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
+  Bytes compressed(deflateBound(&deflater, corpus.message.size()));
+  compressed.resize(zlib_deflate(deflater, corpus.message, compressed));
+  deflateEnd(&deflater);
+  z_stream stream{};
+  if (inflateInit2(&stream, -15) != Z_OK) std::abort();
+  Bytes out(corpus.message.size());
+  for (auto _ : state) {
+    inflateReset(&stream);
+    stream.next_in = compressed.data();
+    stream.avail_in = static_cast<uInt>(compressed.size());
+    stream.next_out = out.data();
+    stream.avail_out = static_cast<uInt>(out.size());
+    if (inflate(&stream, Z_FINISH) != Z_STREAM_END) std::abort();
+    benchmark::DoNotOptimize(out.data());
+  }
+  inflateEnd(&stream);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+// Prints the usual console table and keeps each benchmark's bytes/s (the median when repetitions
+// are asked for) for the summary.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type != Run::RT_Iteration && !is_median) continue;
+      const auto rate = run.counters.find("bytes_per_second");
+      if (rate == run.counters.end()) continue;
+      bytes_per_second_[run.run_name.function_name] = rate->second;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  // CPU nanoseconds per MiB of message for `name`, or a negative value when it did not run.
+  double ns_per_mib(const std::string& name) const {
+    const auto found = bytes_per_second_.find(name);
+    return found == bytes_per_second_.end() ? -1 : 1e9 * (1 << 20) / found->second;
+  }
+
+ private:
+  std::map<std::string, double> bytes_per_second_;
+};
+
+double saved_percent(std::size_t payload, std::size_t message) {
+  return 100.0 * (1.0 - static_cast<double>(payload) / static_cast<double>(message));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (const Corpus& corpus : corpora()) {
+    const Corpus* c = &corpus;
+    const std::string& n = corpus.name;
+    benchmark::RegisterBenchmark(("frame/plain/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_encode(s, *c, false);
+    })->MinTime(0.2);
+    benchmark::RegisterBenchmark(("frame/igzip/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_encode(s, *c, true);
+    })->MinTime(0.2);
+    for (int level : {1, 6}) {
+      benchmark::RegisterBenchmark(
+          ("baseline/zlib-" + std::to_string(level) + "/" + n).c_str(),
+          [c, level](benchmark::State& s) { bm_zlib_deflate(s, *c, level); })
+          ->MinTime(0.2);
+    }
+    benchmark::RegisterBenchmark(("decode/plain/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_decode(s, *c, false);
+    })->MinTime(0.2);
+    benchmark::RegisterBenchmark(("decode/igzip/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_decode(s, *c, true);
+    })->MinTime(0.2);
+    benchmark::RegisterBenchmark(("baseline/inflate-zlib-6/" + n).c_str(),
+                                 [c](benchmark::State& s) { bm_zlib_inflate(s, *c); })
+        ->MinTime(0.2);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  std::printf("\nBandwidth: payload bytes after compression, and the share of the message saved\n");
+  std::printf(
+      "| corpus          | message B | igzip-1 B (saved) | zlib-1 B (saved) | zlib-6 B (saved) "
+      "|\n");
+  std::printf(
+      "|-----------------|----------:|------------------:|-----------------:|-----------------:|"
+      "\n");
+  for (const Corpus& corpus : corpora()) {
+    const std::size_t m = corpus.message.size();
+    std::printf("| %-15s | %9zu |", corpus.name.c_str(), m);
+    for (const char* codec : {"/igzip", "/zlib-1", "/zlib-6"}) {
+      const auto found = payload_bytes().find(corpus.name + codec);
+      if (found == payload_bytes().end()) {
+        std::printf(" %16s |", "n/a");
+      } else {
+        std::printf(" %8zu (%4.1f %%) |", found->second, saved_percent(found->second, m));
+      }
+    }
+    std::printf("\n");
+  }
+  std::printf(
+      "\nCPU per MiB of message: igzip-1 compression = frame/igzip - frame/plain; last columns: "
+      "zlib's time over igzip's\n");
+  std::printf(
+      "| corpus          | igzip-1 ms/MiB | zlib-1 x | zlib-6 x | igzip inflate ms/MiB | zlib-6 "
+      "inflate x |\n");
+  std::printf(
+      "|-----------------|---------------:|---------:|---------:|---------------------:|-----------"
+      "------:|\n");
+  for (const Corpus& corpus : corpora()) {
+    const std::string& n = corpus.name;
+    const double plain = reporter.ns_per_mib("frame/plain/" + n);
+    const double igzip = reporter.ns_per_mib("frame/igzip/" + n) - plain;
+    const double zlib1 = reporter.ns_per_mib("baseline/zlib-1/" + n);
+    const double zlib6 = reporter.ns_per_mib("baseline/zlib-6/" + n);
+    const double inflate =
+        reporter.ns_per_mib("decode/igzip/" + n) - reporter.ns_per_mib("decode/plain/" + n);
+    const double zinflate = reporter.ns_per_mib("baseline/inflate-zlib-6/" + n);
+    if (plain < 0 || igzip <= 0 || zlib1 < 0 || zlib6 < 0 || inflate <= 0 || zinflate < 0) {
+      std::printf("| %-15s | (not all of its benchmarks ran) |\n", n.c_str());
+      continue;
+    }
+    std::printf("| %-15s | %14.2f | %8.2f | %8.2f | %20.2f | %16.2f |\n", n.c_str(), igzip / 1e6,
+                zlib1 / igzip, zlib6 / igzip, inflate / 1e6, zinflate / inflate);
+  }
+  return 0;
+}
