@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/ratio_reporter.h"
 #include "consensus/messages.h"
 #include "core/codec.h"
 #include "core/hashing.h"
@@ -224,30 +225,6 @@ void bm_raw_tcp(benchmark::State& state) {
       static_cast<std::int64_t>(state.iterations() * kBurst * batch().ByteSizeLong()));
 }
 
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type != Run::RT_Iteration && !is_median) continue;
-      const auto rate = run.counters.find("items_per_second");
-      if (rate == run.counters.end()) continue;
-      frames_per_second_[run.run_name.function_name] = rate->second;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  double rate(const std::string& name) const {
-    const auto found = frames_per_second_.find(name);
-    return found == frames_per_second_.end() ? -1 : found->second;
-  }
-
- private:
-  std::map<std::string, double> frames_per_second_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -261,7 +238,7 @@ int main(int argc, char** argv) {
       ->MinTime(0.5);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFunctionName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 

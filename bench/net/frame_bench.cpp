@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/ratio_reporter.h"
 #include "consensus/messages.h"
 #include "core/codec.h"
 #include "core/hashing.h"
@@ -299,32 +300,12 @@ void bm_zlib_inflate(benchmark::State& state, const Corpus& corpus) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
 }
 
-// Prints the usual console table and keeps each benchmark's bytes/s (the median when repetitions
-// are asked for) for the summary.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  RatioReporter() : ConsoleReporter(isatty(fileno(stdout)) ? OO_ColorTabular : OO_Tabular) {}
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const bool is_median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type != Run::RT_Iteration && !is_median) continue;
-      const auto rate = run.counters.find("bytes_per_second");
-      if (rate == run.counters.end()) continue;
-      bytes_per_second_[run.run_name.function_name] = rate->second;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  // CPU nanoseconds per MiB of message for `name`, or a negative value when it did not run.
-  double ns_per_mib(const std::string& name) const {
-    const auto found = bytes_per_second_.find(name);
-    return found == bytes_per_second_.end() ? -1 : 1e9 * (1 << 20) / found->second;
-  }
-
- private:
-  std::map<std::string, double> bytes_per_second_;
-};
+// CPU nanoseconds per MiB of message for `name`, from its bytes/s, or a negative value when it did
+// not run.
+double ns_per_mib(const tc::bench::RatioReporter& reporter, const std::string& name) {
+  const double bytes_per_second = reporter.counter(name, "bytes_per_second");
+  return bytes_per_second <= 0 ? -1 : 1e9 * (1 << 20) / bytes_per_second;
+}
 
 double saved_percent(std::size_t payload, std::size_t message) {
   return 100.0 * (1.0 - static_cast<double>(payload) / static_cast<double>(message));
@@ -360,7 +341,7 @@ int main(int argc, char** argv) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
+  tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFunctionName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
@@ -395,13 +376,13 @@ int main(int argc, char** argv) {
       "------:|\n");
   for (const Corpus& corpus : corpora()) {
     const std::string& n = corpus.name;
-    const double plain = reporter.ns_per_mib("frame/plain/" + n);
-    const double igzip = reporter.ns_per_mib("frame/igzip/" + n) - plain;
-    const double zlib1 = reporter.ns_per_mib("baseline/zlib-1/" + n);
-    const double zlib6 = reporter.ns_per_mib("baseline/zlib-6/" + n);
+    const double plain = ns_per_mib(reporter, "frame/plain/" + n);
+    const double igzip = ns_per_mib(reporter, "frame/igzip/" + n) - plain;
+    const double zlib1 = ns_per_mib(reporter, "baseline/zlib-1/" + n);
+    const double zlib6 = ns_per_mib(reporter, "baseline/zlib-6/" + n);
     const double inflate =
-        reporter.ns_per_mib("decode/igzip/" + n) - reporter.ns_per_mib("decode/plain/" + n);
-    const double zinflate = reporter.ns_per_mib("baseline/inflate-zlib-6/" + n);
+        ns_per_mib(reporter, "decode/igzip/" + n) - ns_per_mib(reporter, "decode/plain/" + n);
+    const double zinflate = ns_per_mib(reporter, "baseline/inflate-zlib-6/" + n);
     if (plain < 0 || igzip <= 0 || zlib1 < 0 || zlib6 < 0 || inflate <= 0 || zinflate < 0) {
       std::printf("| %-15s | (not all of its benchmarks ran) |\n", n.c_str());
       continue;
