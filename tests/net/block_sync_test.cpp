@@ -1,43 +1,39 @@
 // Goal: block sync (net/block_sync.h) brings a node that is behind to the tip of a real chain from
 // several peers over real connections, checking every entry, and drops a peer that serves bad
-// data without losing or reordering a block; snapshot sync (net/snapshot_sync.h) installs a UTXO
-// snapshot only when its digest matches the certified header.
+// data without losing or reordering a block.
 //
-// Method: real TCP connections (net/connection.h) on 127.0.0.1, one io_context on a background
-// thread. The chain is built with the real codec: heights 1..N (N = TC_SYNC_BLOCKS, default
-// 10,000), each a coinbase block with correct roots, committed by a certificate signed by a
-// one-member validator set. Serving nodes answer with answer_block_range() from that chain; the
-// syncing node checks entries as node/ will (consensus::verify_certificate through the batch
-// verifier's verify_single, ledger::check_block_binding) and records what it commits. Snapshots
-// are real ChainStore exports (RocksDB in a temporary directory), imported by the syncing side's
-// store with the certified header's utxo_digest.
+// Method: real TCP connections (net/connection.h) on 127.0.0.1 through tests/net/sync_harness.h.
+// The chain is built with the real codec: heights 1..N (N = TC_SYNC_BLOCKS, default 10,000), each
+// a coinbase block with correct roots, committed by a certificate signed by a one-member validator
+// set. Serving nodes answer with answer_block_range() from that chain; the syncing node checks
+// entries as node/ will (consensus::verify_certificate through the batch verifier's
+// verify_single, ledger::check_block_binding) and records what it commits. The state machine's
+// own rules (round-robin, window, ordering, timeouts, bad pages) are also driven directly, without
+// sockets, through a recording network.
 //
 // Scenarios:
 //   - three honest peers: every block arrives once, in height order, identical to the source; the
-//     window bound holds;
+//     window bound holds; every peer served part;
 //   - three peers of which one serves corrupt entries (a flipped byte in a block; a certificate
 //     with a bad signature): the result is the same, that peer is reported exactly once with the
 //     height and rule, and its ranges are fetched from the others;
-//   - server side: pages are bounded by blocks and bytes, stop at the tip, answer headers_only;
-//   - a peer that answers with entries of other heights, more entries than asked, or an empty page
-//     is reported; a request that times out goes to another peer;
-//   - snapshot sync: a good snapshot is installed (after one peer sent a chunk of the wrong size,
-//     reported), and one whose digest does not match the certified header is refused by every peer
-//     and leaves the store empty.
+//   - ranges go round-robin to peers whose height covers them; out-of-order pages wait for the
+//     head; a short page's rest is asked again;
+//   - a peer that answers with an empty page, entries of another height, more entries than asked,
+//     or a header where a block was asked is reported and its range goes to another peer;
+//   - a request that times out goes to another peer, and its late answer is ignored; a commit
+//     failure stops the sync and blames no peer;
+//   - server side: pages are bounded by blocks and bytes, stop at the tip, answer headers_only.
 #include "net/block_sync.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <future>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <thread>
+#include <string>
 #include <vector>
 
 #include "consensus/certificate.h"
@@ -45,32 +41,18 @@
 #include "core/codec.h"
 #include "core/hashing.h"
 #include "core/keys.h"
-#include "gpu/verifier.h"
 #include "ledger/ledger.h"
-#include "net/connection.h"
-#include "net/snapshot_sync.h"
-#include "storage/chain_store.h"
-#include "tests/net/p2p_samples.h"
-#include "tests/storage/chain_fixture.h"
+#include "tests/net/sync_harness.h"
 
 namespace tc::net {
 namespace {
 
-using namespace std::chrono_literals;
-using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-
-constexpr std::uint32_t kChain = kChainIdDevnet;
+using namespace sync_testing;
 
 // How many blocks the sync tests move: TC_SYNC_BLOCKS, or 10,000.
 std::uint64_t sync_block_count() {
   const char* value = std::getenv("TC_SYNC_BLOCKS");
   return value != nullptr ? std::strtoull(value, nullptr, 10) : 10'000;
-}
-
-bool verify_ed25519(const Pubkey& pubkey, const Hash256& digest, const Signature& sig) {
-  const gpu::SignatureRef ref{pubkey.data(), 32, sig.data(), 64, digest.data(), 32};
-  return gpu::verify_single(ref) == gpu::Verdict::kAccept;
 }
 
 class SingleVerifier final : public consensus::SignatureVerifier {
@@ -177,144 +159,6 @@ class ChainSource final : public BlockSource {
   Corruption corruption_;
 };
 
-ConnectionConfig connection_config() {
-  ConnectionConfig c;
-  c.chain_id = kChain;
-  c.consensus_codec = samples::kConsensusCodec;
-  c.verify_digest = &verify_ed25519;
-  return c;
-}
-
-// A node that answers block range and snapshot chunk requests on every connection it accepts.
-class ServingNode final : public ConnectionHandler {
- public:
-  ServingNode(asio::io_context& io, const KeyPair& key, const BlockSource* blocks,
-              const SnapshotFileServer* snapshot)
-      : key_(key),
-        blocks_(blocks),
-        snapshot_(snapshot),
-        acceptor_(io, {asio::ip::address_v4::loopback(), 0}) {
-    accept_next();
-  }
-  tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
-  const Pubkey& pubkey() const { return key_.pubkey(); }
-  std::uint64_t requests_answered() const { return requests_answered_; }
-  void stop() {
-    acceptor_.close();
-    for (auto& connection : connections_) {
-      if (!connection->closed()) connection->close(proto::DISCONNECT_SHUTTING_DOWN, "test ends");
-    }
-  }
-
-  void on_established(Connection&) override {}
-  void on_message(Connection& connection, MessageType type,
-                  const InboundMessages& messages) override {
-    if (type == MessageType::kBlockRangeRequest && blocks_ != nullptr) {
-      proto::BlockRangeResponse response;
-      ASSERT_TRUE(
-          answer_block_range(messages.block_range_request, *blocks_, BlockPageLimits{}, &response)
-              .is_ok());
-      ++requests_answered_;
-      connection.send(response);
-    }
-    if (type == MessageType::kSnapshotChunkRequest && snapshot_ != nullptr) {
-      proto::SnapshotChunkResponse response;
-      if (snapshot_->answer(messages.snapshot_chunk_request, &response).is_ok()) {
-        if (corrupt_chunks_) response.mutable_data()->pop_back();
-        ++requests_answered_;
-        connection.send(response);
-      }
-    }
-  }
-  void on_closed(Connection&, const Status&) override {}
-
-  bool corrupt_chunks_ = false;  // serve every chunk one byte short
-
- private:
-  void accept_next() {
-    acceptor_.async_accept([this](const asio::error_code& error, tcp::socket socket) {
-      if (error) return;
-      auto connection = Connection::start(std::move(socket), key_, connection_config(), this);
-      if (connection.is_ok()) connections_.push_back(*connection);
-      accept_next();
-    });
-  }
-
-  KeyPair key_;
-  const BlockSource* blocks_;
-  const SnapshotFileServer* snapshot_;
-  tcp::acceptor acceptor_;
-  std::vector<std::shared_ptr<Connection>> connections_;
-  std::atomic<std::uint64_t> requests_answered_{0};
-};
-
-// The syncing node's connections: dials peers and routes what arrives to a sync driver.
-class SyncingNode : public ConnectionHandler {
- public:
-  SyncingNode(asio::io_context& io, const KeyPair& key) : io_(io), key_(key), timer_(io) {}
-
-  void dial(const tcp::endpoint& endpoint) {
-    tcp::socket socket(io_);
-    socket.connect(endpoint);
-    auto connection = Connection::start(std::move(socket), key_, connection_config(), this);
-    ASSERT_TRUE(connection.is_ok());
-    connections_.push_back(*connection);
-  }
-  void stop() {
-    timer_.cancel();
-    for (auto& connection : connections_) {
-      if (!connection->closed()) connection->close(proto::DISCONNECT_SHUTTING_DOWN, "test ends");
-    }
-  }
-  Connection* connection_to(const Pubkey& peer) {
-    for (auto& connection : connections_) {
-      if (connection->established() && !connection->closed() && connection->peer_key() == peer) {
-        return connection.get();
-      }
-    }
-    return nullptr;
-  }
-  // Calls tick() every 20 ms until it returns false.
-  void every_tick(std::function<bool()> tick) {
-    tick_ = std::move(tick);
-    arm();
-  }
-
-  std::function<void(Connection&)> established;
-  std::function<void(Connection&, MessageType, const InboundMessages&)> message;
-  std::function<void(const Pubkey&)> closed;
-
-  void on_established(Connection& connection) override {
-    if (established) established(connection);
-  }
-  void on_message(Connection& connection, MessageType type,
-                  const InboundMessages& messages) override {
-    if (message) message(connection, type, messages);
-  }
-  void on_closed(Connection& connection, const Status&) override {
-    if (closed && connection.established()) closed(connection.peer_key());
-  }
-
- private:
-  void arm() {
-    timer_.expires_after(20ms);
-    timer_.async_wait([this](const asio::error_code& error) {
-      if (!error && tick_()) arm();
-    });
-  }
-
-  asio::io_context& io_;
-  KeyPair key_;
-  asio::steady_timer timer_;
-  std::vector<std::shared_ptr<Connection>> connections_;
-  std::function<bool()> tick_;
-};
-
-struct BadPeerReport {
-  Pubkey peer;
-  Status why;
-};
-
 // Checks entries as node/ will and records what it commits; routes requests to connections.
 class SyncDriver final : public BlockSyncChain, public BlockSyncNetwork {
  public:
@@ -353,42 +197,9 @@ class SyncDriver final : public BlockSyncChain, public BlockSyncNetwork {
   SingleVerifier verifier_;
 };
 
-class SyncTest : public ::testing::Test {
+class SyncTest : public LoopbackSyncTest {
  protected:
-  SyncTest() : work_(asio::make_work_guard(io_)) {
-    io_thread_ = std::thread([this] { io_.run(); });
-  }
   ~SyncTest() override { shut_down(); }
-
-  // Closes every connection and joins the io thread, after which no callback runs. A derived
-  // fixture calls it first, so that nothing reaches its members once they are destroyed.
-  void shut_down() {
-    if (!io_thread_.joinable()) return;
-    on_io([this] {
-      for (auto& node : servers_) node->stop();
-      if (syncing_) syncing_->stop();
-      return 0;
-    });
-    work_.reset();
-    io_thread_.join();
-  }
-
-  template <typename F>
-  auto on_io(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(io_, [&task] { task(); });
-    return result.get();
-  }
-
-  ServingNode* add_server(std::uint8_t key_seed, const BlockSource* blocks,
-                          const SnapshotFileServer* snapshot = nullptr) {
-    return on_io([&] {
-      servers_.push_back(
-          std::make_unique<ServingNode>(io_, samples::key(key_seed), blocks, snapshot));
-      return servers_.back().get();
-    });
-  }
 
   // Syncs `chain` from the servers into a fresh node; returns once done or after `timeout`.
   void run_block_sync(const TestChain& chain, const BlockSyncConfig& config,
@@ -436,11 +247,6 @@ class SyncTest : public ::testing::Test {
     }
   }
 
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread io_thread_;
-  std::vector<std::unique_ptr<ServingNode>> servers_;
-  std::unique_ptr<SyncingNode> syncing_;
   std::unique_ptr<SyncDriver> driver_;
   std::unique_ptr<BlockSync> block_sync_;
 };
@@ -768,166 +574,6 @@ TEST(AnswerBlockRange, PagesAreBoundedAndStopAtTheTip) {
   EXPECT_TRUE(response.blocks(0).has_header());
   EXPECT_EQ(span_of(response.blocks(0).header()).size(), kBlockHeaderBytes);
   EXPECT_EQ(decode_block_header(span_of(response.blocks(1).header()))->height, 11u);
-}
-
-// ---- Snapshot sync -------------------------------------------------------------------------
-
-class StoreSink final : public SnapshotSink {
- public:
-  StoreSink(storage::ChainStore* store, const Hash256& certified_utxo_digest)
-      : store_(store), certified_utxo_digest_(certified_utxo_digest) {}
-  Status install(const std::string& file) override {
-    ++installs;
-    return store_->import_utxo_snapshot(file, certified_utxo_digest_).status();
-  }
-  int installs = 0;
-
- private:
-  storage::ChainStore* store_;
-  Hash256 certified_utxo_digest_;
-};
-
-class SnapshotNetwork final : public SnapshotSyncNetwork {
- public:
-  explicit SnapshotNetwork(SyncingNode* node) : node_(node) {}
-  bool send_request(const Pubkey& peer, const proto::SnapshotChunkRequest& request) override {
-    Connection* connection = node_->connection_to(peer);
-    return connection != nullptr && connection->send(request);
-  }
-  void report_bad_peer(const Pubkey& peer, const Status& why) override {
-    reports.push_back(BadPeerReport{peer, why});
-  }
-  std::vector<BadPeerReport> reports;
-
- private:
-  SyncingNode* node_;
-};
-
-std::unique_ptr<storage::ChainStore> open_store(const std::string& path) {
-  storage::StoreOptions options;
-  options.path = path;
-  options.read_path = storage::ReadPath::kDefault;
-  auto store = storage::ChainStore::open(options);
-  EXPECT_TRUE(store.is_ok()) << store.status().to_string();
-  return store.is_ok() ? std::move(store).value() : nullptr;
-}
-
-class SnapshotSyncTest : public SyncTest {
- protected:
-  ~SnapshotSyncTest() override { shut_down(); }
-
-  // A source store with 25 blocks exported to a snapshot file; the certified header at its tip
-  // carries the set's UTXO digest.
-  void SetUp() override {
-    storage::testing::ChainModel model(
-        {.seed = 7, .genesis_outputs = 300, .transfers_per_block = 10});
-    source_ = open_store(dir_.sub("source"));
-    ASSERT_NE(source_, nullptr);
-    for (int h = 0; h < 25; ++h) {
-      ASSERT_TRUE(source_->commit_block(model.next_block().commit()).is_ok());
-      if (h == 23) digest_before_tip_ = model.set_digest().digest();
-    }
-    auto exported = source_->export_utxo_snapshot(dir_.sub("snapshot"));
-    ASSERT_TRUE(exported.is_ok()) << exported.status().to_string();
-    info_ = *exported;
-    tip_digest_ = model.set_digest().digest();
-    auto server = SnapshotFileServer::open(
-        dir_.sub("snapshot"), {info_.tip.height, info_.digest.hash}, /*chunk_bytes=*/4096);
-    ASSERT_TRUE(server.is_ok()) << server.status().to_string();
-    snapshot_server_ = std::move(server).value();
-  }
-
-  // Fetches the snapshot from the servers into a fresh store that trusts `certified_digest`.
-  SnapshotSyncState fetch(const Hash256& certified_digest, storage::ChainStore* target,
-                          SnapshotNetwork** network_out) {
-    auto finished = std::make_shared<std::promise<SnapshotSyncState>>();
-    on_io([&] {
-      syncing_ = std::make_unique<SyncingNode>(io_, samples::key(9));
-      network_ = std::make_unique<SnapshotNetwork>(syncing_.get());
-      sink_ = std::make_unique<StoreSink>(target, certified_digest);
-      sync_ = std::make_unique<SnapshotSync>(SnapshotSyncConfig{.chunks_in_flight_max = 4},
-                                             SnapshotTarget{info_.tip.height, info_.digest.hash},
-                                             dir_.sub("fetched"), sink_.get(), network_.get());
-      SnapshotSync* sync = sync_.get();
-      // Peers are tried in the order they were dialled.
-      established_count_ = 0;
-      syncing_->established = [this, sync](Connection&) {
-        if (++established_count_ < servers_.size()) return;
-        for (auto& server : servers_) sync->add_peer(server->pubkey());
-        sync->poll(Clock::now());
-      };
-      syncing_->message = [sync](Connection& connection, MessageType type,
-                                 const InboundMessages& messages) {
-        if (type == MessageType::kSnapshotChunkResponse) {
-          sync->on_chunk(connection.peer_key(), messages.snapshot_chunk_response, Clock::now());
-        }
-      };
-      syncing_->every_tick([sync, finished] {
-        sync->poll(Clock::now());
-        if (sync->state() == SnapshotSyncState::kFetching) return true;
-        finished->set_value(sync->state());
-        return false;
-      });
-      for (auto& server : servers_) syncing_->dial(server->endpoint());
-      return 0;
-    });
-    auto future = finished->get_future();
-    EXPECT_EQ(future.wait_for(30s), std::future_status::ready);
-    *network_out = network_.get();
-    return future.get();
-  }
-
-  storage::testing::TempDir dir_;
-  std::unique_ptr<storage::ChainStore> source_;
-  storage::SnapshotInfo info_;
-  Hash256 tip_digest_;
-  Hash256 digest_before_tip_;
-  std::unique_ptr<SnapshotFileServer> snapshot_server_;
-  std::unique_ptr<SnapshotNetwork> network_;
-  std::unique_ptr<StoreSink> sink_;
-  std::unique_ptr<SnapshotSync> sync_;
-  std::size_t established_count_ = 0;
-  std::unique_ptr<storage::ChainStore> target_;
-};
-
-TEST_F(SnapshotSyncTest, GoodSnapshotIsInstalledAfterACorruptPeerIsReported) {
-  ServingNode* corrupt = add_server(1, nullptr, snapshot_server_.get());
-  corrupt->corrupt_chunks_ = true;
-  add_server(2, nullptr, snapshot_server_.get());
-  target_ = open_store(dir_.sub("target"));
-  storage::ChainStore* target = target_.get();
-  ASSERT_NE(target, nullptr);
-  SnapshotNetwork* network = nullptr;
-  EXPECT_EQ(fetch(tip_digest_, target, &network), SnapshotSyncState::kInstalled)
-      << sync_->failure().to_string();
-  ASSERT_EQ(network->reports.size(), 1u);
-  EXPECT_EQ(network->reports[0].peer, corrupt->pubkey());
-  // Chunk 0 one byte short still describes a consistent file of 4095-byte chunks; the lie shows
-  // at a later chunk whose size does not fit it.
-  EXPECT_NE(network->reports[0].why.to_string().find("expected"), std::string::npos)
-      << network->reports[0].why.to_string();
-  EXPECT_EQ(sink_->installs, 1);
-  ASSERT_TRUE(target->tip().has_value());
-  EXPECT_EQ(*target->tip(), info_.tip);
-  EXPECT_EQ(*target->utxo_set_digest(), *source_->utxo_set_digest());
-  EXPECT_GT(sync_->counters().chunks_received, 1u);  // several chunks, not one
-}
-
-TEST_F(SnapshotSyncTest, SnapshotWhoseDigestDoesNotMatchTheCertifiedHeaderIsRefused) {
-  add_server(1, nullptr, snapshot_server_.get());
-  add_server(2, nullptr, snapshot_server_.get());
-  target_ = open_store(dir_.sub("target"));
-  storage::ChainStore* target = target_.get();
-  ASSERT_NE(target, nullptr);
-  SnapshotNetwork* network = nullptr;
-  // The certified header names the set one block earlier than the snapshot's.
-  ASSERT_NE(digest_before_tip_, tip_digest_);
-  EXPECT_EQ(fetch(digest_before_tip_, target, &network), SnapshotSyncState::kRefused);
-  EXPECT_EQ(sync_->failure().code(), StatusCode::kInvalidArgument) << sync_->failure().to_string();
-  EXPECT_EQ(sink_->installs, 2);
-  EXPECT_EQ(network->reports.size(), 2u);
-  EXPECT_FALSE(target->tip().has_value());
-  EXPECT_EQ(target->utxo_set_digest()->count, 0u);
 }
 
 }  // namespace
