@@ -149,7 +149,7 @@ class SnapshotSyncTest : public LoopbackSyncTest {
 
 TEST_F(SnapshotSyncTest, GoodSnapshotIsInstalledAfterACorruptPeerIsReported) {
   ServingNode* corrupt = add_server(1, nullptr, snapshot_server_.get());
-  corrupt->corrupt_chunks_ = true;
+  corrupt->corrupt_chunks = true;
   add_server(2, nullptr, snapshot_server_.get());
   target_ = open_store(dir_.sub("target"));
   storage::ChainStore* target = target_.get();

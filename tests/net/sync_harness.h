@@ -79,7 +79,7 @@ class ServingNode final : public ConnectionHandler {
     if (type == MessageType::kSnapshotChunkRequest && snapshot_ != nullptr) {
       proto::SnapshotChunkResponse response;
       if (snapshot_->answer(messages.snapshot_chunk_request, &response).is_ok()) {
-        if (corrupt_chunks_) response.mutable_data()->pop_back();
+        if (corrupt_chunks) response.mutable_data()->pop_back();
         ++requests_answered_;
         connection.send(response);
       }
@@ -87,7 +87,7 @@ class ServingNode final : public ConnectionHandler {
   }
   void on_closed(Connection&, const Status&) override {}
 
-  bool corrupt_chunks_ = false;  // serve every chunk one byte short
+  bool corrupt_chunks = false;  // serve every chunk one byte short
 
  private:
   void accept_next() {
@@ -169,11 +169,14 @@ class SyncingNode : public ConnectionHandler {
   std::function<bool()> tick_;
 };
 
+// What a sync reported through report_bad_peer.
 struct BadPeerReport {
   Pubkey peer;
   Status why;
 };
 
+// Runs serving nodes and one syncing node on one io_context thread; the test thread reaches them
+// through on_io (post and wait).
 class LoopbackSyncTest : public ::testing::Test {
  protected:
   LoopbackSyncTest() : work_(asio::make_work_guard(io_)) {
