@@ -21,8 +21,8 @@
 //     head; a short page's rest is asked again;
 //   - a peer that answers with an empty page, entries of another height, more entries than asked,
 //     or a header where a block was asked is reported and its range goes to another peer;
-//   - a request that times out goes to another peer, and its late answer is ignored; a commit
-//     failure stops the sync and blames no peer;
+//   - a request that times out, or whose peer disconnects, goes to another peer, and a late
+//     answer is ignored; a commit failure stops the sync and blames no peer;
 //   - server side: pages are bounded by blocks and bytes, stop at the tip, answer headers_only.
 #include "net/block_sync.h"
 
@@ -499,6 +499,35 @@ TEST(BlockSyncMachine, TimedOutRequestGoesToAnotherPeerAndLateAnswerIsIgnored) {
   sync.on_response(fast, page_of(chain, network.sent[1].second.request_id(), 1, 10), t0 + 130ms);
   EXPECT_TRUE(sync.done());
   EXPECT_TRUE(network.reports.empty());  // slowness is not reported
+}
+
+TEST(BlockSyncMachine, DisconnectedPeersRangesGoToAnotherPeer) {
+  const TestChain chain(10);
+  RecordingNetwork network;
+  AcceptingChain accepting;
+  BlockSyncConfig config;
+  config.pages_in_window_max = 1;
+  BlockSync sync(config, 1, &accepting, &network);
+  const Pubkey gone = samples::key(1).pubkey();
+  const Pubkey staying = samples::key(2).pubkey();
+  sync.set_peer_height(gone, 10);
+  sync.poll(Clock::now());
+  sync.set_peer_height(staying, 10);
+  ASSERT_EQ(network.sent.size(), 1u);
+  ASSERT_EQ(network.sent[0].first, gone);
+  sync.remove_peer(gone);
+  sync.poll(Clock::now());
+  ASSERT_EQ(network.sent.size(), 2u);
+  EXPECT_EQ(network.sent[1].first, staying);
+  EXPECT_EQ(network.sent[1].second.start_height(), 1u);
+  EXPECT_EQ(network.sent[1].second.count(), 10u);
+  // An answer from the departed peer is not used.
+  sync.on_response(gone, page_of(chain, network.sent[0].second.request_id(), 1, 10), Clock::now());
+  EXPECT_EQ(sync.counters().unsolicited_responses, 1u);
+  sync.on_response(staying, page_of(chain, network.sent[1].second.request_id(), 1, 10),
+                   Clock::now());
+  EXPECT_TRUE(sync.done());
+  EXPECT_TRUE(network.reports.empty());
 }
 
 TEST(BlockSyncMachine, CommitFailureStopsTheSync) {
