@@ -4,12 +4,14 @@
 # --set-changes --epoch-blocks included), exits 2 naming the option on a usage error (an unknown
 # option or behaviour, a number out of range, never wrapped, --epoch-blocks without --set-changes,
 # --set-changes with --weights or one validator), prints usage for --help, and prints the figures
-# table. Method: run the built tool (argument: the
-# build's bin folder).
+# table; bench/consensus/sim_sweep.sh logs one line per chunk of a sweep, keeps the failing chunk's
+# output, and refuses bad arguments with exit 2. Method: run the built tool (argument: the build's
+# bin folder).
 set -euo pipefail
 bin=$1/timecoin-sim
 out=/tmp/tc_sim_tool_test.$$
-trap 'rm -f "$out" "$out.again"' EXIT
+trap 'rm -f "$out" "$out.again" "$out.sweep" "$out.sweep.fail"' EXIT
+sweep=$(dirname "$0")/../../bench/consensus/sim_sweep.sh
 
 "$bin" --seeds 5 --validators 4 --byzantine 1 --partitions --crashes | grep -q '^ok: 5 seeds'
 "$bin" --seeds 3 --weights 100,10,10,1 --byzantine 1 | grep -q '^ok: 3 seeds'
@@ -103,4 +105,19 @@ expect_usage_error --set-changes --set-changes --weights 1,2,3
 expect_usage_error --set-changes --set-changes --validators 1
 
 "$bin" --figures --heights 3 | grep -q '^| 100 |'
+
+# The sweep script: 5 seeds in chunks of 2 are three clean lines; a failing setting stops at its
+# first chunk with the reproduce line kept; missing arguments or a bad count exit 2.
+CHUNK=2 FIRST=10 "$sweep" "$bin" "$out.sweep" 5 --validators 4 --byzantine 1
+[[ $(grep -c ' rc=0 ok: ' "$out.sweep") == 3 ]]
+grep -q 'seeds 14+1 rc=0' "$out.sweep"
+if CHUNK=2 "$sweep" "$bin" "$out.sweep" 6 --validators 6 --byzantine 2; then
+  echo "expected the sweep to stop on a failing chunk" >&2
+  exit 1
+fi
+grep -q 'reproduce: timecoin-sim' "$out.sweep.fail"
+set +e
+"$sweep" "$bin" "$out.sweep" > /dev/null 2>&1; [[ $? == 2 ]] || { echo "sweep usage: expected 2" >&2; exit 1; }
+"$sweep" "$bin" "$out.sweep" 0x5 > /dev/null 2>&1; [[ $? == 2 ]] || { echo "sweep count: expected 2" >&2; exit 1; }
+set -e
 echo "timecoin-sim tool test passed"
