@@ -191,6 +191,24 @@ TEST(PeerManagerTest, FloodPastTheRateLimitIsDroppedCountedAndEndsInABanThatRefu
   EXPECT_FALSE(a.connected(b.pubkey()));
 }
 
+TEST(PeerManagerTest, AProtocolViolationAfterTheHandshakeBansThePeer) {
+  Node a(11, test_config());
+  Node b(12, test_config());
+  b.on_io([&] {
+    b.manager_->add_seed(a.endpoint());
+    return 0;
+  });
+  ASSERT_TRUE(a.eventually([&](PeerManager& m) { return m.connected(b.pubkey()); }));
+  // The sender's encoder does not check canonical bytes; the receiver's decoder does.
+  proto::VoteMessage bad_vote;
+  bad_vote.set_vote("not a vote");
+  EXPECT_TRUE(b.on_io([&] { return b.manager_->send_to(a.pubkey(), bad_vote); }));
+  ASSERT_TRUE(a.eventually([](PeerManager& m) { return m.counters().bans == 1; }));
+  EXPECT_EQ(a.counters().delivered_of(MessageType::kVote), 0u);
+  ASSERT_TRUE(a.eventually([](PeerManager& m) { return m.counters().refused_banned >= 1; }));
+  EXPECT_FALSE(a.connected(b.pubkey()));
+}
+
 TEST(PeerManagerTest, BanSurvivesARestartOfTheBanningNode) {
   PeerManagerConfig config = test_config();
   config.invalid_message_score = config.ban_score;
