@@ -30,7 +30,7 @@ PeerEndpoint endpoint_of(const asio::ip::address& address, std::uint16_t port) {
   return PeerEndpoint{to_address16(address), port};
 }
 
-std::optional<PeerAddressRecord> record_of(const proto::PeerAddress& peer) {
+PeerAddressRecord record_of(const proto::PeerAddress& peer) {
   // The decoder checked the key and address sizes and the port range.
   PeerAddressRecord record;
   record.key = Pubkey::from_span(
@@ -401,8 +401,8 @@ void PeerManager::handle_exchange(Peer& peer, const proto::PeerExchange& exchang
   }
   std::vector<PeerAddressRecord> records;
   for (const proto::PeerAddress& address : exchange.peers()) {
-    const std::optional<PeerAddressRecord> record = record_of(address);
-    if (record && record->key != key_.pubkey()) records.push_back(*record);
+    const PeerAddressRecord record = record_of(address);
+    if (record.key != key_.pubkey()) records.push_back(record);
   }
   counters_.exchange_taken += book_.add_exchanged(records, config_.exchange_take_max);
 }

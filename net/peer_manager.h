@@ -60,8 +60,8 @@ struct PeerManagerConfig {
   // Chain id, frame limits, the consensus checks and the signature verifier (all REQUIRED as for
   // Connection); listen_port is set by start() to the port actually bound.
   ConnectionConfig connection;
-  // Where to accept connections; port 0 picks a free one. An unspecified address listens nowhere
-  // only when listen is false.
+  // Where to accept connections (port 0 picks a free one); with listen false this node only dials
+  // and its Hello says listen_port 0.
   asio::ip::tcp::endpoint listen_endpoint{asio::ip::address_v4::loopback(), 0};
   bool listen = true;
 
@@ -178,10 +178,7 @@ class PeerManager : public ConnectionHandler {
   std::uint16_t listen_port() const { return listen_port_; }
   bool connected(const Pubkey& peer) const { return by_key_.contains(peer); }
   std::vector<Pubkey> connected_keys() const;
-  // Connections open or opening, handshake done or not.
-  std::size_t connection_count() const { return peers_.size(); }
   const PeerBook& book() const { return book_; }
-  BanList& bans() { return bans_; }
   const PeerManagerCounters& counters() const { return counters_; }
 
   // ConnectionHandler (called by the connections; not for the caller).
