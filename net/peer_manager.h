@@ -178,6 +178,9 @@ class PeerManager : public ConnectionHandler {
   std::uint16_t listen_port() const { return listen_port_; }
   bool connected(const Pubkey& peer) const { return by_key_.contains(peer); }
   std::vector<Pubkey> connected_keys() const;
+  // Connections open, opening or closing, whether their handshake is done or not (more than
+  // connected_keys() while a dial, a refusal or a duplicate's close is under way).
+  std::size_t connection_count() const { return peers_.size(); }
   const PeerBook& book() const { return book_; }
   const PeerManagerCounters& counters() const { return counters_; }
 

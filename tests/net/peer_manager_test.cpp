@@ -32,10 +32,15 @@ proto::TransactionBatch batch_of(std::uint32_t n) {
   return batch;
 }
 
-bool fully_connected(const std::vector<std::unique_ptr<Node>>& nodes) {
+// Every node is connected to every other by exactly one connection, with no other connection open
+// or closing (a duplicate being closed would drop what is queued on it).
+bool settled(const std::vector<std::unique_ptr<Node>>& nodes) {
   for (const auto& node : nodes) {
     for (const auto& other : nodes) {
       if (node != other && !node->connected(other->pubkey())) return false;
+    }
+    if (node->on_io([&] { return node->manager_->connection_count(); }) != nodes.size() - 1) {
+      return false;
     }
   }
   return true;
@@ -54,10 +59,10 @@ TEST(PeerManagerTest, FourNodesMeetThroughSeedAndPeerExchangeAndCarryEveryTypeBo
   }
   // Nodes 1..3 know only the seed; they find each other through its peer exchange answers.
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!fully_connected(nodes) && std::chrono::steady_clock::now() < deadline) {
+  while (!settled(nodes) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  ASSERT_TRUE(fully_connected(nodes));
+  ASSERT_TRUE(settled(nodes));
   // Which of them learned addresses from an answer and which were dialled by those depends on the
   // order the handshakes finished; some must have.
   std::uint64_t taken = 0;
@@ -167,6 +172,8 @@ TEST(PeerManagerTest, FloodPastTheRateLimitIsDroppedCountedAndEndsInABanThatRefu
     return 0;
   });
   ASSERT_TRUE(a.eventually([&](PeerManager& m) { return m.connected(b.pubkey()); }));
+  // Each side counts the connection once its own handshake check passed; B sends after both.
+  ASSERT_TRUE(b.eventually([&](PeerManager& m) { return m.connected(a.pubkey()); }));
 
   proto::VoteMessage vote;
   vote.set_vote(samples::as_string(samples::encoded_vote()));
@@ -199,6 +206,7 @@ TEST(PeerManagerTest, AProtocolViolationAfterTheHandshakeBansThePeer) {
     return 0;
   });
   ASSERT_TRUE(a.eventually([&](PeerManager& m) { return m.connected(b.pubkey()); }));
+  ASSERT_TRUE(b.eventually([&](PeerManager& m) { return m.connected(a.pubkey()); }));
   // The sender's encoder does not check canonical bytes; the receiver's decoder does.
   proto::VoteMessage bad_vote;
   bad_vote.set_vote("not a vote");
@@ -247,10 +255,10 @@ TEST(PeerManagerTest, DuplicateGossipIsNeitherDeliveredNorSentAgain) {
     });
   }
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!fully_connected(nodes) && std::chrono::steady_clock::now() < deadline) {
+  while (!settled(nodes) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  ASSERT_TRUE(fully_connected(nodes));
+  ASSERT_TRUE(settled(nodes));
   Node& a = *nodes[0];
   Node& b = *nodes[1];
   Node& c = *nodes[2];
