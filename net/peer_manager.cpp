@@ -1,0 +1,512 @@
+#include "net/peer_manager.h"
+
+#include <algorithm>
+#include <random>
+
+#include "core/sha2.h"
+
+namespace tc::net {
+namespace {
+
+IpAddress16 to_address16(const asio::ip::address& address) {
+  const asio::ip::address_v6 v6 =
+      address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
+                      : address.to_v6();
+  const auto bytes = v6.to_bytes();
+  return IpAddress16::from_span(ByteSpan(bytes.data(), bytes.size()));
+}
+
+asio::ip::tcp::endpoint to_asio(const PeerEndpoint& endpoint) {
+  asio::ip::address_v6::bytes_type bytes;
+  std::copy(endpoint.address.bytes.begin(), endpoint.address.bytes.end(), bytes.begin());
+  const asio::ip::address_v6 v6(bytes);
+  const asio::ip::address address =
+      v6.is_v4_mapped() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, v6))
+                        : asio::ip::address(v6);
+  return asio::ip::tcp::endpoint(address, endpoint.port);
+}
+
+PeerEndpoint endpoint_of(const asio::ip::address& address, std::uint16_t port) {
+  return PeerEndpoint{to_address16(address), port};
+}
+
+PeerAddressRecord record_of(const proto::PeerAddress& peer) {
+  // The decoder checked the key and address sizes and the port range.
+  PeerAddressRecord record;
+  record.key = Pubkey::from_span(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(peer.node_pubkey().data()), 32));
+  record.endpoint.address = IpAddress16::from_span(
+      ByteSpan(reinterpret_cast<const std::uint8_t*>(peer.address().data()), 16));
+  record.endpoint.port = static_cast<std::uint16_t>(peer.port());
+  return record;
+}
+
+// The message of a gossip type in `messages`. REQUIRES: is_gossip(type).
+const google::protobuf::MessageLite& gossip_message(const InboundMessages& messages,
+                                                    MessageType type) {
+  switch (type) {
+    case MessageType::kProposal:
+      return messages.proposal;
+    case MessageType::kVote:
+      return messages.vote;
+    case MessageType::kCommitCertificate:
+      return messages.commit_certificate;
+    default:
+      return messages.transaction_batch;
+  }
+}
+
+bool is_gossip(MessageType type) {
+  return type == MessageType::kProposal || type == MessageType::kVote ||
+         type == MessageType::kCommitCertificate || type == MessageType::kTransactionBatch;
+}
+
+Hash256 gossip_hash(MessageType type, const google::protobuf::MessageLite& message) {
+  std::string bytes(1, static_cast<char>(type));
+  message.AppendToString(&bytes);
+  return sha256(ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+std::uint64_t violations(const FrameDecoderCounters& counters) {
+  std::uint64_t total = 0;
+  for (std::size_t v = 0; v < kFrameViolationCount; ++v) {
+    total += counters.violation(static_cast<FrameViolation>(v));
+  }
+  return total;
+}
+
+std::uint64_t seed_or_random(std::uint64_t seed) {
+  if (seed != 0) return seed;
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) | device();
+}
+
+}  // namespace
+
+std::uint64_t system_now_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+PeerManager::PeerManager(asio::io_context& io, const KeyPair& key, const PeerManagerConfig& config,
+                         PeerHandler* handler, PeerStore* store)
+    : io_(io),
+      key_(key),
+      config_(config),
+      handler_(handler),
+      acceptor_(io),
+      dial_timer_(io),
+      book_(config.book, seed_or_random(config.rng_seed)),
+      bans_(store),
+      recent_(config.recent_hashes_max) {
+  TC_CHECK(handler != nullptr, "PeerManager needs a handler");
+  TC_CHECK(config.connection.verify_digest != nullptr, "ConnectionConfig.verify_digest not set");
+}
+
+PeerManager::~PeerManager() = default;
+
+Status PeerManager::start() {
+  TC_RETURN_IF_ERROR(bans_.load(config_.now_ms()));
+  if (config_.listen) {
+    asio::error_code error;
+    acceptor_.open(config_.listen_endpoint.protocol(), error);
+    if (!error) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor_.bind(config_.listen_endpoint, error);
+    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      return config_error("p2p listen endpoint " + config_.listen_endpoint.address().to_string() +
+                          ":" + std::to_string(config_.listen_endpoint.port()) + ": " +
+                          error.message());
+    }
+    listen_port_ = acceptor_.local_endpoint().port();
+    config_.connection.listen_port = listen_port_;
+    accept_next();
+  }
+  dial_tick();
+  return Status::ok();
+}
+
+void PeerManager::shutdown() {
+  stopped_ = true;
+  asio::error_code ignored;
+  acceptor_.close(ignored);
+  dial_timer_.cancel();
+  for (auto& [raw, peer] : peers_) {
+    peer.connection->close(proto::DISCONNECT_SHUTTING_DOWN, "node shutting down");
+  }
+}
+
+void PeerManager::add_seed(const PeerEndpoint& endpoint) {
+  book_.add_seed(endpoint);
+}
+
+void PeerManager::set_registrations(std::span<const PeerAddressRecord> records) {
+  book_.set_registrations(records);
+}
+
+void PeerManager::set_validators(std::span<const PeerAddressRecord> records) {
+  validator_keys_.clear();
+  for (const PeerAddressRecord& record : records) validator_keys_.insert(record.key);
+  book_.set_validators(records);
+}
+
+std::vector<Pubkey> PeerManager::connected_keys() const {
+  std::vector<Pubkey> keys;
+  for (const auto& [key, connection] : by_key_) keys.push_back(key);
+  return keys;
+}
+
+std::size_t PeerManager::outbound_count() const {
+  std::size_t count = 0;
+  for (const PeerEndpoint& endpoint : dialling_) {
+    const PeerBook::Entry* entry = book_.find(endpoint);
+    if (entry == nullptr || !entry->validator) ++count;
+  }
+  return count;
+}
+
+// ---- Accepting and dialling
+// ----------------------------------------------------------------------
+
+void PeerManager::accept_next() {
+  acceptor_.async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
+    if (stopped_ || error == asio::error::operation_aborted) return;
+    if (!error) {
+      asio::error_code remote_error;
+      const asio::ip::tcp::endpoint remote = socket.remote_endpoint(remote_error);
+      std::size_t pending = 0;
+      for (const auto& [raw, peer] : peers_) pending += peer.inbound && !peer.established;
+      if (remote_error || pending >= config_.max_pending_inbound) {
+        ++counters_.refused_pending;
+        socket.close(remote_error);
+      } else {
+        const PeerEndpoint endpoint = endpoint_of(remote.address(), remote.port());
+        Result<std::shared_ptr<Connection>> connection =
+            Connection::start(std::move(socket), key_, config_.connection, this);
+        if (connection.is_ok()) {
+          Peer& peer = add_connection(std::move(connection).value(), true, endpoint, std::nullopt);
+          if (const auto ban = bans_.address_ban(endpoint.address, config_.now_ms())) {
+            ++counters_.refused_banned;
+            peer.connection->close(proto::DISCONNECT_BANNED,
+                                   "address banned for " + std::string(ban_cause_name(ban->cause)));
+          }
+        }
+      }
+    }
+    accept_next();
+  });
+}
+
+void PeerManager::dial_tick() {
+  if (stopped_) return;
+  const Clock::time_point now = Clock::now();
+  const std::uint64_t now_ms = config_.now_ms();
+  std::vector<PeerEndpoint> due;
+  for (const auto& [endpoint, entry] : book_.entries()) {
+    if (entry.next_dial > now || dialling_.contains(endpoint)) continue;
+    if (entry.key && (*entry.key == key_.pubkey() || by_key_.contains(*entry.key))) continue;
+    if (entry.key && bans_.key_ban(*entry.key, now_ms)) continue;
+    if (bans_.address_ban(endpoint.address, now_ms)) continue;
+    due.push_back(endpoint);
+  }
+  for (const PeerEndpoint& endpoint : due) {
+    const bool validator = book_.find(endpoint)->validator;
+    if (!validator && outbound_count() >= config_.max_outbound) continue;
+    dial(endpoint);
+  }
+  dial_timer_.expires_after(config_.dial_interval);
+  dial_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error) dial_tick();
+  });
+}
+
+void PeerManager::dial(const PeerEndpoint& endpoint) {
+  dialling_.insert(endpoint);
+  book_.dial_started(endpoint);
+  ++counters_.dials;
+  auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+  socket->async_connect(to_asio(endpoint), [this, socket, endpoint](const asio::error_code& error) {
+    if (stopped_) {
+      dialling_.erase(endpoint);
+      return;
+    }
+    if (error) {
+      dialling_.erase(endpoint);
+      ++counters_.dial_failures;
+      book_.dial_failed(endpoint, Clock::now(), "connect: " + error.message());
+      return;
+    }
+    Result<std::shared_ptr<Connection>> connection =
+        Connection::start(std::move(*socket), key_, config_.connection, this);
+    if (!connection.is_ok()) {
+      dialling_.erase(endpoint);
+      ++counters_.dial_failures;
+      book_.dial_failed(endpoint, Clock::now(), std::string(connection.status().message()));
+      return;
+    }
+    add_connection(std::move(connection).value(), false, endpoint, endpoint);
+  });
+}
+
+PeerManager::Peer& PeerManager::add_connection(std::shared_ptr<Connection> connection, bool inbound,
+                                               const PeerEndpoint& remote,
+                                               std::optional<PeerEndpoint> dialled) {
+  const Clock::time_point now = Clock::now();
+  Connection* raw = connection.get();
+  Peer peer{std::move(connection),
+            inbound,
+            remote,
+            dialled,
+            false,
+            now,
+            TokenBucket(config_.rate_limits.per_peer, now),
+            {},
+            0,
+            now};
+  peer.by_type.reserve(config_.rate_limits.per_type.size());
+  for (const TokenBucketConfig& limit : config_.rate_limits.per_type) {
+    peer.by_type.emplace_back(limit, now);
+  }
+  return peers_.emplace(raw, std::move(peer)).first->second;
+}
+
+// ---- Connection events
+// ---------------------------------------------------------------------------
+
+void PeerManager::on_established(Connection& connection) {
+  const auto it = peers_.find(&connection);
+  TC_CHECK(it != peers_.end(), "established connection unknown to its peer manager");
+  Peer& peer = it->second;
+  const Pubkey& key = connection.peer_key();
+  if (const auto ban = bans_.key_ban(key, config_.now_ms())) {
+    ++counters_.refused_banned;
+    connection.close(proto::DISCONNECT_BANNED,
+                     "key banned for " + std::string(ban_cause_name(ban->cause)));
+    return;
+  }
+  if (peer.dialled) {
+    const PeerBook::Entry* entry = book_.find(*peer.dialled);
+    if (entry != nullptr && entry->key && *entry->key != key) {
+      ++counters_.wrong_key;
+      connection.close(proto::DISCONNECT_BAD_HANDSHAKE, "dialled " + endpoint_name(*peer.dialled) +
+                                                            " for key " + to_hex(*entry->key) +
+                                                            ", the peer proved " + to_hex(key));
+      return;
+    }
+  }
+  if (peer.inbound && !is_validator(key)) {
+    std::size_t inbound = 0;
+    for (const auto& [raw, other] : peers_) inbound += other.inbound && other.established;
+    if (inbound >= config_.max_inbound) {
+      ++counters_.refused_too_many;
+      connection.close(proto::DISCONNECT_TOO_MANY_PEERS,
+                       "at most " + std::to_string(config_.max_inbound) + " inbound peers");
+      return;
+    }
+  }
+  if (!resolve_duplicate(peer, key)) return;
+  peer.established = true;
+  by_key_[key] = &connection;
+  peer.established_at = Clock::now();
+  if (peer.dialled) book_.dial_succeeded(*peer.dialled, key);
+  if (peer.inbound && connection.peer_listen_port() != 0) {
+    // What the peer says it listens on, at the address it came from: worth passing on.
+    const PeerAddressRecord advertised{
+        key, PeerEndpoint{peer.remote.address,
+                          static_cast<std::uint16_t>(connection.peer_listen_port())}};
+    book_.add_exchanged(std::span(&advertised, 1), 1);
+  }
+  proto::PeerExchange request;
+  request.set_request(true);
+  connection.send(request);
+  handler_->on_peer_established(key);
+}
+
+bool PeerManager::resolve_duplicate(Peer& fresh, const Pubkey& key) {
+  const auto existing = by_key_.find(key);
+  if (existing == by_key_.end()) return true;
+  Peer& old = peers_.at(existing->second);
+  // Who dialled each: this node for an outbound connection, the peer for an inbound one.
+  const Pubkey& fresh_dialler = fresh.inbound ? key : key_.pubkey();
+  const Pubkey& old_dialler = old.inbound ? key : key_.pubkey();
+  const bool keep_fresh = fresh_dialler == old_dialler ? true : fresh_dialler < old_dialler;
+  ++counters_.duplicate_connections;
+  if (!keep_fresh) {
+    fresh.connection->close(proto::DISCONNECT_DUPLICATE_CONNECTION,
+                            "already connected to key " + to_hex(key));
+    return false;
+  }
+  // The old one leaves by_key_ now, so its on_closed does not report the key as gone.
+  by_key_.erase(existing);
+  old.established = false;
+  old.connection->close(proto::DISCONNECT_DUPLICATE_CONNECTION,
+                        "replaced by another connection to key " + to_hex(key));
+  return true;
+}
+
+void PeerManager::on_message(Connection& connection, MessageType type,
+                             const InboundMessages& messages) {
+  const auto it = peers_.find(&connection);
+  TC_CHECK(it != peers_.end(), "message from a connection unknown to its peer manager");
+  Peer& peer = it->second;
+  if (!peer.established) return;  // a connection this manager is closing
+  const Clock::time_point now = Clock::now();
+  const auto index = static_cast<std::uint8_t>(type);
+  if (!peer.all.take(now) || !peer.by_type[index].take(now)) {
+    ++counters_.rate_limited[index];
+    score(peer, config_.rate_limit_score, BanCause::kRateLimit,
+          std::string(message_type_name(type)) + " past its rate limit");
+    return;
+  }
+  const Pubkey key = connection.peer_key();
+  switch (type) {
+    case MessageType::kPing:
+    case MessageType::kPong:
+      return;
+    case MessageType::kPeerExchange:
+      handle_exchange(peer, messages.peer_exchange);
+      return;
+    default:
+      break;
+  }
+  if (is_gossip(type)) {
+    const Hash256 hash = gossip_hash(type, gossip_message(messages, type));
+    if (recent_.find(hash) != nullptr) {
+      ++counters_.duplicates[index];
+      return;
+    }
+    recent_.insert(hash, RecentHashes::Seen{key, false});
+  }
+  ++counters_.delivered[index];
+  handler_->on_message(key, type, messages);
+}
+
+void PeerManager::handle_exchange(Peer& peer, const proto::PeerExchange& exchange) {
+  const Pubkey requester = peer.connection->peer_key();
+  if (exchange.request()) {
+    proto::PeerExchange answer;
+    // One more than the bound, in case the requester itself is drawn.
+    for (const PeerAddressRecord& record : book_.sample(config_.exchange_sample_max + 1)) {
+      if (answer.peers_size() == static_cast<int>(config_.exchange_sample_max)) break;
+      if (record.key == requester) continue;
+      proto::PeerAddress* out = answer.add_peers();
+      out->set_node_pubkey(record.key.data(), record.key.size());
+      out->set_address(record.endpoint.address.data(), record.endpoint.address.size());
+      out->set_port(record.endpoint.port);
+    }
+    ++counters_.exchange_answered;
+    if (answer.peers_size() > 0) peer.connection->send(answer);
+    return;
+  }
+  std::vector<PeerAddressRecord> records;
+  for (const proto::PeerAddress& address : exchange.peers()) {
+    const PeerAddressRecord record = record_of(address);
+    if (record.key != key_.pubkey()) records.push_back(record);
+  }
+  counters_.exchange_taken += book_.add_exchanged(records, config_.exchange_take_max);
+}
+
+void PeerManager::score(Peer& peer, double points, BanCause cause, const std::string& detail) {
+  const Clock::time_point now = Clock::now();
+  const double elapsed = std::chrono::duration<double>(now - peer.scored_at).count();
+  peer.score = std::max(0.0, peer.score - elapsed * config_.score_decay_per_second) + points;
+  peer.scored_at = now;
+  if (peer.score < config_.ban_score || !peer.connection->established()) return;
+  const Pubkey key = peer.connection->peer_key();
+  const auto score = static_cast<std::uint32_t>(peer.score);
+  ++counters_.bans;
+  if (!bans_
+           .ban(key, peer.remote.address, config_.now_ms(),
+                static_cast<std::uint64_t>(config_.ban_duration.count()), cause, score)
+           .is_ok()) {
+    ++counters_.ban_store_errors;
+  }
+  peer.established = false;
+  peer.connection->close(proto::DISCONNECT_BANNED, std::string(ban_cause_name(cause)) + ", score " +
+                                                       std::to_string(score) + ": " + detail);
+}
+
+void PeerManager::report_invalid(const Pubkey& peer, const std::string& detail) {
+  const auto it = by_key_.find(peer);
+  if (it == by_key_.end()) return;
+  ++counters_.invalid_reported;
+  score(peers_.at(it->second), config_.invalid_message_score, BanCause::kInvalidMessage, detail);
+}
+
+void PeerManager::on_closed(Connection& connection, const Status& why) {
+  const auto it = peers_.find(&connection);
+  TC_CHECK(it != peers_.end(), "closed connection unknown to its peer manager");
+  Peer& peer = it->second;
+  const std::string reason(why.message());
+  if (connection.established() && violations(connection.decoder_counters()) > 0) {
+    score(peer, config_.protocol_violation_score, BanCause::kProtocolViolation, reason);
+  }
+  if (peer.dialled) {
+    dialling_.erase(*peer.dialled);
+    if (!stopped_) {
+      if (connection.established()) {
+        const Clock::time_point now = Clock::now();
+        book_.connection_lost(*peer.dialled, now, reason,
+                              now - peer.established_at >= config_.book.stable_after);
+      } else {
+        ++counters_.dial_failures;
+        book_.dial_failed(*peer.dialled, Clock::now(), reason);
+      }
+    }
+  }
+  std::optional<Pubkey> gone;
+  if (connection.established()) {
+    const auto by_key = by_key_.find(connection.peer_key());
+    if (by_key != by_key_.end() && by_key->second == &connection) {
+      gone = by_key->first;
+      by_key_.erase(by_key);
+    }
+  }
+  peers_.erase(it);
+  if (gone) handler_->on_peer_closed(*gone, why);
+}
+
+// ---- Gossip
+// ----------------------------------------------------------------------------------------
+
+std::size_t PeerManager::broadcast(MessageType type, const google::protobuf::MessageLite& message,
+                                   std::span<const Pubkey> first) {
+  const Hash256 hash = gossip_hash(type, message);
+  RecentHashes::Seen* seen = recent_.find(hash);
+  if (seen == nullptr) seen = &recent_.insert(hash, RecentHashes::Seen{});
+  if (seen->sent) {
+    ++counters_.gossip_suppressed;
+    return 0;
+  }
+  seen->sent = true;
+  const std::optional<Pubkey> from = seen->from;
+  std::set<Pubkey> done;
+  if (from) done.insert(*from);
+  std::size_t sent = 0;
+  auto send = [&](const Pubkey& key) {
+    if (!done.insert(key).second) return;
+    const auto it = by_key_.find(key);
+    if (it != by_key_.end() && it->second->send_message(type, message)) ++sent;
+  };
+  for (const Pubkey& key : first) send(key);
+  if (type == MessageType::kTransactionBatch) {
+    for (const auto& [key, connection] : by_key_) send(key);
+  } else {
+    for (const Pubkey& key : validator_keys_) send(key);
+  }
+  return sent;
+}
+
+std::size_t PeerManager::forward_transactions(const proto::TransactionBatch& batch,
+                                              std::span<const Pubkey> next_proposers) {
+  return broadcast(MessageType::kTransactionBatch, batch, next_proposers);
+}
+
+bool PeerManager::send_message_to(const Pubkey& peer, MessageType type,
+                                  const google::protobuf::MessageLite& message) {
+  const auto it = by_key_.find(peer);
+  return it != by_key_.end() && it->second->send_message(type, message);
+}
+
+}  // namespace tc::net
