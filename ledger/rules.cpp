@@ -84,6 +84,21 @@ std::uint32_t find_duplicate_input(const TransactionView& tx) {
   return TxFailure::kNoIndex;
 }
 
+// The first two stateless rules of every kind the mempool or a block may carry besides the
+// coinbase.
+RejectReason check_size_and_chain(const TransactionView& tx, const LedgerParams& params,
+                                  TxFailure* failure) {
+  const std::uint32_t none = TxFailure::kNoIndex;
+  if (tx.encoded_bytes() > params.tx_bytes_max) {
+    return fail(RejectReason::kOversize, failure, none, none, tx.encoded_bytes(),
+                params.tx_bytes_max);
+  }
+  if (tx.chain_id() != params.chain_id) {
+    return fail(RejectReason::kWrongChain, failure, none, none, tx.chain_id(), params.chain_id);
+  }
+  return RejectReason::kOk;
+}
+
 }  // namespace
 
 std::string_view reject_reason_name(RejectReason reason) {
@@ -188,13 +203,8 @@ int compare_fee_rate(Amount fee_a, std::size_t bytes_a, Amount fee_b, std::size_
 RejectReason check_stateless(const TransactionView& tx, const LedgerParams& params,
                              Amount* output_sum, TxFailure* failure) {
   const std::uint32_t none = TxFailure::kNoIndex;
-  if (tx.encoded_bytes() > params.tx_bytes_max) {
-    return fail(RejectReason::kOversize, failure, none, none, tx.encoded_bytes(),
-                params.tx_bytes_max);
-  }
-  if (tx.chain_id() != params.chain_id) {
-    return fail(RejectReason::kWrongChain, failure, none, none, tx.chain_id(), params.chain_id);
-  }
+  const RejectReason reason = check_size_and_chain(tx, params, failure);
+  if (reason != RejectReason::kOk) return reason;
   if (tx.kind() == TxKind::kCoinbase) {
     return fail(RejectReason::kCoinbaseNotAllowed, failure, none, none, 0, 0);
   }
@@ -232,13 +242,8 @@ RejectReason check_stateless(const TransactionView& tx, const LedgerParams& para
 RejectReason check_evidence(const TransactionView& tx, std::uint64_t height,
                             const LedgerParams& params, TxFailure* failure) {
   const std::uint32_t none = TxFailure::kNoIndex;
-  if (tx.encoded_bytes() > params.tx_bytes_max) {
-    return fail(RejectReason::kOversize, failure, none, none, tx.encoded_bytes(),
-                params.tx_bytes_max);
-  }
-  if (tx.chain_id() != params.chain_id) {
-    return fail(RejectReason::kWrongChain, failure, none, none, tx.chain_id(), params.chain_id);
-  }
+  const RejectReason reason = check_size_and_chain(tx, params, failure);
+  if (reason != RejectReason::kOk) return reason;
   if (tx.lock_time() != 0) {
     return fail(RejectReason::kBadEvidence, failure, none, none, tx.lock_time(), 0);
   }

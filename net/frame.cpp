@@ -399,53 +399,43 @@ DecodeOutcome FrameDecoder::accept_frame(const FrameHeader& header, const std::u
   return parse_message(type, ByteSpan(inflate_buffer_.get(), header.message_bytes));
 }
 
-DecodeOutcome FrameDecoder::parse_message(MessageType type, ByteSpan message) {
-  google::protobuf::MessageLite* target = nullptr;
+google::protobuf::MessageLite& InboundMessages::of(MessageType type) {
   switch (type) {
     case MessageType::kHello:
-      target = &messages_.hello;
-      break;
+      return hello;
     case MessageType::kHelloAuth:
-      target = &messages_.hello_auth;
-      break;
+      return hello_auth;
     case MessageType::kProposal:
-      target = &messages_.proposal;
-      break;
+      return proposal;
     case MessageType::kVote:
-      target = &messages_.vote;
-      break;
+      return vote;
     case MessageType::kCommitCertificate:
-      target = &messages_.commit_certificate;
-      break;
+      return commit_certificate;
     case MessageType::kTransactionBatch:
-      target = &messages_.transaction_batch;
-      break;
+      return transaction_batch;
     case MessageType::kBlockRangeRequest:
-      target = &messages_.block_range_request;
-      break;
+      return block_range_request;
     case MessageType::kBlockRangeResponse:
-      target = &messages_.block_range_response;
-      break;
+      return block_range_response;
     case MessageType::kSnapshotChunkRequest:
-      target = &messages_.snapshot_chunk_request;
-      break;
+      return snapshot_chunk_request;
     case MessageType::kSnapshotChunkResponse:
-      target = &messages_.snapshot_chunk_response;
-      break;
+      return snapshot_chunk_response;
     case MessageType::kPeerExchange:
-      target = &messages_.peer_exchange;
-      break;
+      return peer_exchange;
     case MessageType::kPing:
-      target = &messages_.ping;
-      break;
+      return ping;
     case MessageType::kPong:
-      target = &messages_.pong;
-      break;
+      return pong;
     case MessageType::kDisconnect:
-      target = &messages_.disconnect;
-      break;
+      return disconnect;
   }
-  TC_CHECK(target != nullptr, "parse_message called with an unchecked type");
+  TC_CHECK(false, "InboundMessages::of called with an unchecked type");
+  return hello;
+}
+
+DecodeOutcome FrameDecoder::parse_message(MessageType type, ByteSpan message) {
+  google::protobuf::MessageLite* target = &messages_.of(type);
   if (!target->ParseFromArray(message.data(), static_cast<int>(message.size()))) {
     return refuse(FrameViolation::kProtobufParse, std::string(message_type_name(type)) + ": " +
                                                       std::to_string(message.size()) +

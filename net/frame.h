@@ -228,6 +228,13 @@ struct InboundMessages {
   proto::Ping ping;
   proto::Pong pong;
   proto::Disconnect disconnect;
+
+  // The member that holds messages of `type`: the one switch from type to message, for the decoder
+  // and for whoever reads what it decoded. REQUIRES: type is one of MessageType's values.
+  google::protobuf::MessageLite& of(MessageType type);
+  const google::protobuf::MessageLite& of(MessageType type) const {
+    return const_cast<InboundMessages*>(this)->of(type);
+  }
 };
 
 // What the decoder has counted, by the decoder's thread only.

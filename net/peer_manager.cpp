@@ -41,21 +41,6 @@ PeerAddressRecord record_of(const proto::PeerAddress& peer) {
   return record;
 }
 
-// The message of a gossip type in `messages`. REQUIRES: is_gossip(type).
-const google::protobuf::MessageLite& gossip_message(const InboundMessages& messages,
-                                                    MessageType type) {
-  switch (type) {
-    case MessageType::kProposal:
-      return messages.proposal;
-    case MessageType::kVote:
-      return messages.vote;
-    case MessageType::kCommitCertificate:
-      return messages.commit_certificate;
-    default:
-      return messages.transaction_batch;
-  }
-}
-
 bool is_gossip(MessageType type) {
   return type == MessageType::kProposal || type == MessageType::kVote ||
          type == MessageType::kCommitCertificate || type == MessageType::kTransactionBatch;
@@ -371,7 +356,7 @@ void PeerManager::on_message(Connection& connection, MessageType type,
       break;
   }
   if (is_gossip(type)) {
-    const Hash256 hash = gossip_hash(type, gossip_message(messages, type));
+    const Hash256 hash = gossip_hash(type, messages.of(type));
     if (recent_.find(hash) != nullptr) {
       ++counters_.duplicates[index];
       return;

@@ -41,40 +41,6 @@ FrameLimits fuzz_limits(std::uint32_t compression_threshold_bytes) {
   return limits;
 }
 
-const google::protobuf::MessageLite& received(const InboundMessages& messages, MessageType type) {
-  switch (type) {
-    case MessageType::kHello:
-      return messages.hello;
-    case MessageType::kHelloAuth:
-      return messages.hello_auth;
-    case MessageType::kProposal:
-      return messages.proposal;
-    case MessageType::kVote:
-      return messages.vote;
-    case MessageType::kCommitCertificate:
-      return messages.commit_certificate;
-    case MessageType::kTransactionBatch:
-      return messages.transaction_batch;
-    case MessageType::kBlockRangeRequest:
-      return messages.block_range_request;
-    case MessageType::kBlockRangeResponse:
-      return messages.block_range_response;
-    case MessageType::kSnapshotChunkRequest:
-      return messages.snapshot_chunk_request;
-    case MessageType::kSnapshotChunkResponse:
-      return messages.snapshot_chunk_response;
-    case MessageType::kPeerExchange:
-      return messages.peer_exchange;
-    case MessageType::kPing:
-      return messages.ping;
-    case MessageType::kPong:
-      return messages.pong;
-    case MessageType::kDisconnect:
-      return messages.disconnect;
-  }
-  fail("message_type() outside the enum");
-}
-
 // An accepted message survives encode -> decode unchanged, compressed or not. The encoders and
 // decoders persist across inputs (they only ever see valid frames, which leave them empty), so the
 // fuzzer spends its time on the stream under test rather than on their buffers.
@@ -90,7 +56,7 @@ void check_reencoding(MessageType type, const google::protobuf::MessageLite& mes
     check(decoder.feed(frame) == frame.size(), "re-encoded frame did not fit");
     check(decoder.next() == DecodeOutcome::kMessage, "re-encoded frame was refused");
     check(decoder.message_type() == type, "re-encoded frame changed type");
-    check(received(decoder.messages(), type).SerializeAsString() == expected,
+    check(decoder.messages().of(type).SerializeAsString() == expected,
           "re-encoded message differs");
   }
 }
@@ -110,8 +76,7 @@ void fuzz_stream(ByteSpan input) {
     DecodeOutcome outcome;
     while ((outcome = decoder.next()) != DecodeOutcome::kNeedMore) {
       if (outcome == DecodeOutcome::kMessage) {
-        check_reencoding(decoder.message_type(),
-                         received(decoder.messages(), decoder.message_type()));
+        check_reencoding(decoder.message_type(), decoder.messages().of(decoder.message_type()));
         continue;
       }
       ++violations_returned;

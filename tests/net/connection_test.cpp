@@ -81,7 +81,7 @@ class RecordingHandler : public ConnectionHandler {
   }
   void on_message(Connection&, MessageType type, const InboundMessages& messages) override {
     std::lock_guard lock(mutex_);
-    received_.emplace_back(type, received(messages, type).SerializeAsString());
+    received_.emplace_back(type, messages.of(type).SerializeAsString());
     changed_.notify_all();
   }
   void on_closed(Connection&, const Status& why) override {

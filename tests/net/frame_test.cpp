@@ -179,7 +179,7 @@ void round_trip_every_type(const FrameLimits& limits, bool byte_by_byte) {
     }
     ASSERT_EQ(decoder.next(), DecodeOutcome::kMessage) << decoder.violation_status().to_string();
     EXPECT_EQ(decoder.message_type(), type);
-    EXPECT_EQ(received(decoder.messages(), type).SerializeAsString(), message->SerializeAsString());
+    EXPECT_EQ(decoder.messages().of(type).SerializeAsString(), message->SerializeAsString());
     EXPECT_EQ(decoder.next(), DecodeOutcome::kNeedMore);
     EXPECT_EQ(decoder.counters().messages(type), 1u);
   }
@@ -258,8 +258,7 @@ TEST(FrameDecoder, ReadsAStreamSplitAtRandomPointsThroughWriteSpace) {
     while ((outcome = decoder.next()) == DecodeOutcome::kMessage) {
       const auto& [type, message] = all[received_count % all.size()];
       ASSERT_EQ(decoder.message_type(), type);
-      ASSERT_EQ(received(decoder.messages(), type).SerializeAsString(),
-                message->SerializeAsString());
+      ASSERT_EQ(decoder.messages().of(type).SerializeAsString(), message->SerializeAsString());
       ++received_count;
     }
     ASSERT_EQ(outcome, DecodeOutcome::kNeedMore) << decoder.violation_status().to_string();

@@ -193,40 +193,4 @@ every_message() {
   return all;
 }
 
-inline const google::protobuf::MessageLite& received(const InboundMessages& messages,
-                                                     MessageType type) {
-  switch (type) {
-    case MessageType::kHello:
-      return messages.hello;
-    case MessageType::kHelloAuth:
-      return messages.hello_auth;
-    case MessageType::kProposal:
-      return messages.proposal;
-    case MessageType::kVote:
-      return messages.vote;
-    case MessageType::kCommitCertificate:
-      return messages.commit_certificate;
-    case MessageType::kTransactionBatch:
-      return messages.transaction_batch;
-    case MessageType::kBlockRangeRequest:
-      return messages.block_range_request;
-    case MessageType::kBlockRangeResponse:
-      return messages.block_range_response;
-    case MessageType::kSnapshotChunkRequest:
-      return messages.snapshot_chunk_request;
-    case MessageType::kSnapshotChunkResponse:
-      return messages.snapshot_chunk_response;
-    case MessageType::kPeerExchange:
-      return messages.peer_exchange;
-    case MessageType::kPing:
-      return messages.ping;
-    case MessageType::kPong:
-      return messages.pong;
-    case MessageType::kDisconnect:
-      return messages.disconnect;
-  }
-  ADD_FAILURE() << "unknown type";
-  return messages.ping;
-}
-
 }  // namespace tc::net::samples

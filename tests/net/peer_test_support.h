@@ -103,8 +103,7 @@ class RecordingPeerHandler : public PeerHandler {
   }
   void on_message(const Pubkey& peer, MessageType type, const InboundMessages& messages) override {
     std::lock_guard lock(mutex_);
-    received_.push_back(
-        Received{peer, type, samples::received(messages, type).SerializeAsString()});
+    received_.push_back(Received{peer, type, messages.of(type).SerializeAsString()});
     changed_.notify_all();
   }
 
