@@ -50,7 +50,6 @@ using asio::ip::tcp;
 using samples::every_message;
 using samples::kConsensusCodec;
 using samples::key;
-using samples::received;
 
 constexpr std::uint32_t kChain = kChainIdTestnet;
 

@@ -47,7 +47,6 @@ using samples::encoded_vote;
 using samples::every_message;
 using samples::kConsensusCodec;
 using samples::key;
-using samples::received;
 using samples::sample_block;
 using samples::sample_certificate;
 using samples::signed_transfer;
