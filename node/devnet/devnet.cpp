@@ -22,9 +22,9 @@
 #include "core/stage_loop.h"
 #include "dataplane/ingress_ring.h"
 #include "ledger/utxo_view.h"
-#include "node/devnet/consensus_crypto.h"
-#include "node/devnet/ledger_application.h"
-#include "node/devnet/tx_verifier.h"
+#include "node/app/consensus_crypto.h"
+#include "node/app/ledger_application.h"
+#include "node/app/tx_verifier.h"
 #include "node/signing_state_file.h"
 
 namespace tc::node {

@@ -52,7 +52,7 @@
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
 #include "ledger/masternode_registry.h"
-#include "node/devnet/ledger_application.h"
+#include "node/app/ledger_application.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace tc::node {

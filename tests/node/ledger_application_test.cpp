@@ -17,7 +17,7 @@
 //     bound, and the evicted (oldest) one still commits;
 //   - evidence the engine reports enters the next block this node builds, in canonical order, and
 //     leaves the pool once committed; evidence naming an index outside the set is dropped.
-#include "node/devnet/ledger_application.h"
+#include "node/app/ledger_application.h"
 
 #include <gtest/gtest.h>
 

@@ -29,7 +29,7 @@
 #include "consensus/engine.h"
 #include "core/keys.h"
 #include "core/sha2.h"
-#include "node/devnet/consensus_crypto.h"
+#include "node/app/consensus_crypto.h"
 #include "node/signing_state_file.h"
 #include "tests/node/signing_state_crash.h"
 

@@ -1,4 +1,4 @@
-#include "node/devnet/consensus_crypto.h"
+#include "node/app/consensus_crypto.h"
 
 #include <cassert>
 #include <string>

@@ -1,4 +1,4 @@
-#include "node/devnet/ledger_application.h"
+#include "node/app/ledger_application.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // checks everyone else's in batches with the CPU batch verifier of gpu/ (ZIP-215, the same verdicts
 // as transaction signatures).
 //
-// Used by the devnet (node/devnet/devnet.h) and meant for timecoind's consensus stage. Each object
+// Used by the devnet (node/devnet/devnet.h) and by timecoind's consensus stage. Each object
 // belongs to the thread that owns its engine.
 #pragma once
 

@@ -1,9 +1,9 @@
-#include "node/devnet/tx_verifier.h"
+#include "node/app/tx_verifier.h"
 
 #include <cassert>
 
 #include "core/hashing.h"
-#include "node/devnet/consensus_crypto.h"
+#include "node/app/consensus_crypto.h"
 
 namespace tc::node {
 
