@@ -229,7 +229,7 @@ class Parser {
     if (name.empty()) return error_at(name_at, "expected a section name, found " + describe_next());
     skip_blanks();
     if (next_is(".")) {
-      return error_at(position(), "dotted section names ([" + name + ".x]) are not supported");
+      return error_at(position(), "dotted section names are not supported");
     }
     if (!next_is("]")) {
       return error_at(position(),
@@ -488,22 +488,20 @@ class Parser {
         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + (negative ? 1 : 0);
     std::uint64_t magnitude = 0;
     bool after_digit = false;
+    bool overflow = false;
     for (char c : digits) {
       if (c == '_' && after_digit) {
         after_digit = false;
         continue;
       }
-      if (!is_digit(c)) {
-        return fail("'" + shown + "' is not a decimal integer");
-      }
+      if (!is_digit(c)) return fail("'" + shown + "' is not a decimal integer");
       const auto digit = static_cast<std::uint64_t>(c - '0');
-      if (magnitude > (limit - digit) / 10) {
-        return fail("integer " + shown + " is outside the 64-bit range");
-      }
-      magnitude = magnitude * 10 + digit;
+      overflow = overflow || magnitude > (limit - digit) / 10;
+      if (!overflow) magnitude = magnitude * 10 + digit;
       after_digit = true;
     }
     if (!after_digit) return fail("'" + shown + "' is not a decimal integer");
+    if (overflow) return fail("integer " + shown + " is outside the 64-bit range");
     value.type = TomlType::kInteger;
     value.integer =
         negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);

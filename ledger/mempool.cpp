@@ -14,14 +14,6 @@ bool Mempool::FeeKey::operator<(const FeeKey& other) const {
   return txid < other.txid;
 }
 
-MempoolConfig mempool_config(const MempoolSection& section) {
-  MempoolConfig config;
-  config.tx_count_max = section.tx_count_max;
-  config.bytes_max = static_cast<std::size_t>(section.bytes_max);
-  config.ttl_ms = section.ttl_ms;
-  return config;
-}
-
 Mempool::Mempool(const MempoolConfig& config, const LedgerParams& params, UtxoView* view,
                  const MasternodeRegistry* registry)
     : config_(config),

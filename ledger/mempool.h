@@ -28,7 +28,6 @@
 
 #include "core/bytes.h"
 #include "core/codec.h"
-#include "core/config.h"
 #include "core/types.h"
 #include "ledger/masternode_registry.h"
 #include "ledger/outpoint_locks.h"
@@ -44,11 +43,6 @@ struct MempoolConfig {
   std::uint64_t ttl_ms = 600'000;  // a transaction not included within this is dropped by expire()
   std::size_t shard_count = 16;    // txid shards and outpoint-lock shards (power of two, <= 64)
 };
-
-// The node's [mempool] section (core/config.h) as a MempoolConfig: tx_count_max, bytes_max and
-// ttl_ms under the same names and units; shard_count keeps its default (not a per-node setting).
-// The minimum fee is no part of either: it is the consensus rule LedgerParams::fee_min.
-MempoolConfig mempool_config(const MempoolSection& section);
 
 // A pending transaction. Immutable once admitted; shared with block-building snapshots.
 struct PendingTx {

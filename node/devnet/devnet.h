@@ -32,6 +32,7 @@
 #include "core/types.h"
 #include "dataplane/packet.h"
 #include "ledger/ledger.h"
+#include "ledger/mempool_config.h"
 #include "ledger/params.h"
 #include "node/devnet/bus.h"
 #include "node/ingress/ingress_service.h"

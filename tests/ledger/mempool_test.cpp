@@ -11,9 +11,7 @@
 //   bound;
 //   - TTL expiry releases the lock so the coin can be spent again;
 //   - a committed block removes included transactions and invalidates a pending conflicting one;
-//   - by_fee_rate returns highest fee rate first;
-//   - the node's [mempool] section maps onto MempoolConfig (mempool_config) and its bounds and TTL
-//     are the ones enforced.
+//   - by_fee_rate returns highest fee rate first.
 #include "ledger/mempool.h"
 
 #include <gtest/gtest.h>
@@ -22,7 +20,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/config.h"
 #include "tests/ledger/ledger_fixture.h"
 
 namespace tc::ledger {
@@ -131,34 +128,6 @@ TEST(MempoolTest, TtlExpiryReleasesTheLock) {
   EXPECT_EQ(chain.ledger().mempool().size(), 0u);
   EXPECT_EQ(chain.ledger().mempool().metrics().expired, 1u);
   EXPECT_EQ(chain.submit(spend(chain, 0, 1'000'000, 8), 1'200), RejectReason::kOk);
-}
-
-TEST(MempoolTest, ConfigSectionMapsOntoTheMempool) {
-  Result<NodeConfig> node = parse_config(
-      "[node]\nprofile = \"devnet\"\n[mempool]\ntx_count_max = 2\nbytes_max = 2097152\n"
-      "ttl_ms = 1500\n",
-      "node.toml");
-  ASSERT_TRUE(node.is_ok()) << node.status().to_string();
-  const MempoolConfig mapped = mempool_config(node->mempool);
-  EXPECT_EQ(mapped.tx_count_max, 2u);
-  EXPECT_EQ(mapped.bytes_max, 2'097'152u);
-  EXPECT_EQ(mapped.ttl_ms, 1'500u);
-  EXPECT_EQ(mapped.shard_count, MempoolConfig{}.shard_count);
-
-  // The mapped bounds are the ones the mempool enforces: two transactions fill it, and the TTL
-  // drops them 1.5 s after admission.
-  TestChainOptions options;
-  options.config.mempool = mapped;
-  TestChain chain(options);
-  ASSERT_EQ(chain.submit(spend(chain, 0, 2'000'000), 100), RejectReason::kOk);
-  ASSERT_EQ(chain.submit(spend(chain, 1, 2'000'000), 100), RejectReason::kOk);
-  EXPECT_EQ(chain.submit(spend(chain, 2, 1'000'000), 100), RejectReason::kMempoolFull);
-  EXPECT_EQ(chain.ledger().expire(1'599), 0u);
-  EXPECT_EQ(chain.ledger().expire(1'600), 2u);
-
-  // A profile's defaults map the same way: devnet keeps transactions 600 s, mainnet an hour.
-  EXPECT_EQ(mempool_config(default_config(Network::kDevnet).mempool).ttl_ms, 600'000u);
-  EXPECT_EQ(mempool_config(default_config(Network::kMainnet).mempool).ttl_ms, 3'600'000u);
 }
 
 TEST(MempoolTest, CommittedBlockRemovesIncludedAndInvalidatesConflicts) {
