@@ -196,7 +196,8 @@ class Reader {
     record(*entry);
   }
 
-  // A non-empty string when present; empty means `absent_meaning` (rendered as a comment).
+  // As text(); when the key is absent the field keeps its default, empty meaning not set (what that
+  // means is the renderer's `absent`).
   void optional_text(std::string_view key, std::string* field, std::string_view /*absent*/) {
     text(key, field);
   }
@@ -241,7 +242,7 @@ class Reader {
     }
     std::vector<std::string> values;
     for (const TomlValue& element : entry->value.elements) {
-      if (!has_type(element, TomlType::kString, "strings")) return;
+      if (!has_type(element, TomlType::kString, "strings") || !has_no_nul(element)) return;
       if (element.string.empty())
         return key_error(element.position, "must not hold an empty string");
       values.push_back(element.string);
@@ -259,7 +260,9 @@ class Reader {
     }
     std::vector<std::string> peers;
     for (const TomlValue& element : entry->value.elements) {
-      if (!has_type(element, TomlType::kString, "\"host:port\" strings")) return;
+      if (!has_type(element, TomlType::kString, "\"host:port\" strings") || !has_no_nul(element)) {
+        return;
+      }
       if (!is_host_port(element.string)) {
         return key_error(element.position,
                          "'" + element.string + "' is not \"host:port\" with a port in 1..65535");
@@ -365,8 +368,18 @@ class Reader {
     return false;
   }
 
+  // A string without NUL: paths, addresses and EAL arguments are handed to C functions, which
+  // would read only up to it (a \u0000 escape is valid TOML).
+  bool has_no_nul(const TomlValue& value) {
+    if (value.string.find('\0') == std::string::npos) return true;
+    key_error(value.position, "must not hold a NUL character");
+    return false;
+  }
+
   bool is_text(const TomlEntry& entry) {
-    if (!has_type(entry.value, TomlType::kString, "a string")) return false;
+    if (!has_type(entry.value, TomlType::kString, "a string") || !has_no_nul(entry.value)) {
+      return false;
+    }
     if (!entry.value.string.empty()) return true;
     key_error(entry.value.position, "must not be empty");
     return false;

@@ -196,7 +196,8 @@ NodeConfig default_config(Network profile);
 // one default; config.sources records each key the text set and its line. Errors, all kConfig, with
 // "origin:line:column: ": syntax (including what the subset leaves out: floats, dates, inline
 // tables ...); an unknown key or section; a wrong type; a value out of its range; an unknown word
-// for an enumerated value; an empty string where one is required; a core listed twice in one list;
+// for an enumerated value; an empty string where one is required; a string holding NUL (the values
+// reach C functions); a core listed twice in one list;
 // a port of 0; a listen address that is not an IP literal; the P2P and RPC ports equal; an ingress
 // ring depth that is not a power of two, a rate limit without a burst, fewer mbufs than the queues'
 // descriptors and caches hold, a queue count other than the length of a non-empty cores.ingress,
@@ -211,7 +212,7 @@ Result<NodeConfig> load_config_file(const std::string& path);
 
 // The effective configuration as text that parse_config reads back to the same values: every key,
 // section by section in the order of docs/configuration.md, one per line, each followed by where
-// its value came from:
+// its value came from (ingress.dpdk_port, when not set, as a comment line):
 //   [mempool]
 //   tx_count_max = 10000  # devnet profile default
 //   ttl_ms = 600000  # node/config/devnet.toml:22

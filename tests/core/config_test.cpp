@@ -7,8 +7,9 @@
 //   - an empty file is mainnet; keys override defaults; the profile's defaults follow the profile;
 //   - errors: syntax, unknown section, unknown key (nested), section that is not a table, wrong
 //     type, out of range, port 0, unknown enum word (profile, backend, log level, log format),
-//     empty string, bad listen address, bad seed peer, duplicate core in one list, core out of
-//     range, non-integer core, P2P port equal to RPC port; every one has code kConfig;
+//     empty string, a string holding NUL, bad listen address, bad seed peer, duplicate core in one
+//     list, core out of range, non-integer core, P2P port equal to RPC port; every one has code
+//     kConfig;
 //   - [ingress]: profile defaults, every key overridden, and its own errors (unknown backend word,
 //     non-boolean udp_checksum, non-string EAL argument, ring depth not a power of two, rate limit
 //     without a burst, too few mbufs for the queues, queue count against cores.ingress from either
@@ -361,6 +362,12 @@ TEST(ConfigTest, BadStringsAreErrors) {
   expect_error("[net]\nseed_peers = [\"10.0.0.1:24000\", \"10.0.0.2\"]\n",
                "test.toml:2:33: key 'net.seed_peers': '10.0.0.2' is not \"host:port\" with a port "
                "in 1..65535");
+  expect_error("[node]\ndata_dir = \"/srv/a\\u0000b\"\n",
+               "test.toml:2:12: key 'node.data_dir': must not hold a NUL character");
+  expect_error("[net]\nrpc_listen_address = \"127.0.0.1\\u0000x\"\n",
+               "test.toml:2:22: key 'net.rpc_listen_address': must not hold a NUL character");
+  expect_error("[ingress]\neal_args = [\"-l\", \"1\\u0000\"]\n",
+               "test.toml:2:19: key 'ingress.eal_args': must not hold a NUL character");
   expect_error("[net]\nseed_peers = [\"::1:24000\"]\n",
                "test.toml:2:15: key 'net.seed_peers': '::1:24000' is not \"host:port\" with a port "
                "in 1..65535");
