@@ -1,4 +1,4 @@
-// Networks and addresses: "TIME" ‖ network digit ‖ Base58Check(pubkey_hash) (docs/protocol.md,
+// Addresses: "TIME" ‖ network digit ‖ Base58Check(pubkey_hash) (docs/protocol.md,
 // "Addresses"), the text form of the 20-byte pubkey hash an output locks to.
 //
 // Wallet tools and RPC turn addresses into pubkey hashes here; the ledger and the wire never see
@@ -14,27 +14,10 @@
 #include <string_view>
 
 #include "core/bytes.h"
+#include "core/network.h"
 #include "core/status.h"
 
 namespace tc {
-
-// The chains this codebase knows; each has its own chain_id (core/types.h) inside every sighash.
-enum class Network : std::uint8_t {
-  kMainnet,
-  kTestnet,
-  kDevnet,
-};
-
-// "mainnet", "testnet", "devnet".
-std::string_view network_name(Network network);
-// The inverse of network_name (exact, lower case). Error: kInvalidArgument naming the text and the
-// accepted names.
-Result<Network> parse_network(std::string_view name);
-// kChainIdMainnet, kChainIdTestnet or kChainIdDevnet.
-std::uint32_t network_chain_id(Network network);
-// The inverse of network_chain_id. Error: kInvalidArgument "chain id 7 is not a known network
-// (1 mainnet, 2 testnet, 3 devnet)".
-Result<Network> network_from_chain_id(std::uint32_t chain_id);
 
 // What the network digit of an address says: mainnet ('1') or the test family ('0': testnet and
 // devnet).

@@ -6,21 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
 
-#include "core/types.h"
-
-// toml++ comes header-only and without exceptions, in this file only. Debian's compiled
-// libtomlplusplus.so exports only the exception ABI (toml::v3::ex::parse), so TOML_EXCEPTIONS=0
-// cannot link against it; the header-only build puts the no-exception parser (toml::v3::noex) in
-// this object, parse errors come back as values (parse_result) and nothing here can throw. The
-// imported CMake target's -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 are overridden for this reason.
-#undef TOML_HEADER_ONLY
-#undef TOML_SHARED_LIB
-#define TOML_HEADER_ONLY 1
-#define TOML_SHARED_LIB 0
-#define TOML_EXCEPTIONS 0
-#define TOML_ENABLE_FORMATTERS 0
-#include <toml++/toml.h>
+#include "core/toml_subset.h"
 
 namespace tc {
 namespace {
@@ -28,395 +16,12 @@ namespace {
 constexpr std::size_t kConfigFileBytesMax = 1 << 20;
 constexpr std::int64_t kCoreIndexMax = 1023;  // CPU_SETSIZE - 1
 
-std::string_view node_type_phrase(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::none:
-      return "nothing";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-  }
-  return "an unknown type";
-}
-
-// Reads keys of one table with the checks every key needs, and turns each failure into a kConfig
-// Status that names "origin:line:column: key 'section.name'".
-class ConfigReader {
- public:
-  explicit ConfigReader(std::string_view origin) : origin_(origin) {}
-
-  Status error_at(const toml::source_region& where, std::string_view what) const {
-    std::string message(origin_);
-    message += ':';
-    message += std::to_string(where.begin.line);
-    message += ':';
-    message += std::to_string(where.begin.column);
-    message += ": ";
-    message += what;
-    return config_error(std::move(message));
-  }
-
-  Status key_error(const toml::node& node, std::string_view dotted, std::string_view what) const {
-    return error_at(node.source(), "key '" + std::string(dotted) + "': " + std::string(what));
-  }
-
-  // Every key of `table` must be one of `known`; the first other key is an error at that key.
-  Status check_known(const toml::table& table, std::string_view prefix,
-                     std::initializer_list<std::string_view> known) const {
-    for (auto&& [key, node] : table) {
-      bool found = false;
-      for (std::string_view name : known) found = found || key.str() == name;
-      if (!found) return error_at(key.source(), "unknown key '" + join(prefix, key.str()) + "'");
-    }
-    return Status::ok();
-  }
-
-  // The sub-table `name` of the root, or nullptr when absent. A non-table value is an error.
-  Result<const toml::table*> section(const toml::table& root, std::string_view name) const {
-    const toml::node* node = root.get(name);
-    if (node == nullptr) return static_cast<const toml::table*>(nullptr);
-    if (!node->is_table()) {
-      return key_error(*node, name,
-                       "expected a table, got " + std::string(node_type_phrase(node->type())));
-    }
-    return node->as_table();
-  }
-
-  template <typename T>
-  Status read_uint(const toml::table* table, std::string_view prefix, std::string_view key,
-                   std::int64_t min, std::int64_t max, T* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    std::string dotted = join(prefix, key);
-    const auto* integer = node->as_integer();
-    if (integer == nullptr) {
-      return key_error(*node, dotted,
-                       "expected an integer, got " + std::string(node_type_phrase(node->type())));
-    }
-    std::int64_t v = integer->get();
-    if (v < min || v > max) {
-      return key_error(*node, dotted,
-                       "expected an integer in " + std::to_string(min) + ".." +
-                           std::to_string(max) + ", got " + std::to_string(v));
-    }
-    *out = static_cast<T>(v);
-    return Status::ok();
-  }
-
-  Status read_port(const toml::table* table, std::string_view key, std::uint16_t* out) const {
-    return read_uint(table, "net", key, 1, 65535, out);
-  }
-
-  Status read_string(const toml::table* table, std::string_view prefix, std::string_view key,
-                     std::string* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    std::string dotted = join(prefix, key);
-    const auto* text = node->as_string();
-    if (text == nullptr) {
-      return key_error(*node, dotted,
-                       "expected a string, got " + std::string(node_type_phrase(node->type())));
-    }
-    if (text->get().empty()) return key_error(*node, dotted, "must not be empty");
-    *out = text->get();
-    return Status::ok();
-  }
-
-  Status read_bool(const toml::table* table, std::string_view prefix, std::string_view key,
-                   bool* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    const auto* value = node->as_boolean();
-    if (value == nullptr) {
-      return key_error(
-          *node, join(prefix, key),
-          "expected true or false, got " + std::string(node_type_phrase(node->type())));
-    }
-    *out = value->get();
-    return Status::ok();
-  }
-
-  // An array of non-empty strings (possibly empty itself).
-  Status read_string_list(const toml::table* table, std::string_view prefix, std::string_view key,
-                          std::vector<std::string>* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    std::string dotted = join(prefix, key);
-    const toml::array* array = node->as_array();
-    if (array == nullptr) {
-      return key_error(
-          *node, dotted,
-          "expected an array of strings, got " + std::string(node_type_phrase(node->type())));
-    }
-    std::vector<std::string> values;
-    for (const toml::node& element : *array) {
-      const auto* text = element.as_string();
-      if (text == nullptr) {
-        return key_error(element, dotted,
-                         "expected strings, got " + std::string(node_type_phrase(element.type())));
-      }
-      if (text->get().empty()) return key_error(element, dotted, "must not hold an empty string");
-      values.push_back(text->get());
-    }
-    *out = std::move(values);
-    return Status::ok();
-  }
-
-  // A string that must be an IPv4 or IPv6 literal.
-  Status read_ip_address(const toml::table* table, std::string_view key, std::string* out) const {
-    std::string value = *out;
-    TC_RETURN_IF_ERROR(read_string(table, "net", key, &value));
-    if (!is_ip_literal(value)) {
-      return key_error(*table->get(key), join("net", key),
-                       "'" + value + "' is not an IPv4 or IPv6 address");
-    }
-    *out = std::move(value);
-    return Status::ok();
-  }
-
-  // A string mapped to an enum by `parse`, whose error message lists the allowed words.
-  template <typename E>
-  Status read_word(const toml::table* table, std::string_view prefix, std::string_view key,
-                   Result<E> (*parse)(std::string_view), E* out) const {
-    std::string word;
-    TC_RETURN_IF_ERROR(read_string(table, prefix, key, &word));
-    if (word.empty()) return Status::ok();
-    Result<E> value = parse(word);
-    if (!value.is_ok()) {
-      return key_error(*table->get(key), join(prefix, key), value.status().message());
-    }
-    *out = *value;
-    return Status::ok();
-  }
-
-  Status read_core_list(const toml::table* table, std::string_view key,
-                        std::vector<int>* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    std::string dotted = join("cores", key);
-    const toml::array* array = node->as_array();
-    if (array == nullptr) {
-      return key_error(
-          *node, dotted,
-          "expected an array of core numbers, got " + std::string(node_type_phrase(node->type())));
-    }
-    std::vector<int> cores;
-    for (const toml::node& element : *array) {
-      const auto* integer = element.as_integer();
-      if (integer == nullptr) {
-        return key_error(
-            element, dotted,
-            "expected core numbers, got " + std::string(node_type_phrase(element.type())));
-      }
-      std::int64_t core = integer->get();
-      if (core < 0 || core > kCoreIndexMax) {
-        return key_error(
-            element, dotted,
-            "core " + std::to_string(core) + " is outside 0.." + std::to_string(kCoreIndexMax));
-      }
-      for (int seen : cores) {
-        if (seen == core) {
-          return key_error(element, dotted, "core " + std::to_string(core) + " is listed twice");
-        }
-      }
-      cores.push_back(static_cast<int>(core));
-    }
-    *out = std::move(cores);
-    return Status::ok();
-  }
-
-  // An array of "host:port" strings.
-  Status read_peer_list(const toml::table* table, std::string_view key,
-                        std::vector<std::string>* out) const {
-    const toml::node* node = table ? table->get(key) : nullptr;
-    if (node == nullptr) return Status::ok();
-    std::string dotted = join("net", key);
-    const toml::array* array = node->as_array();
-    if (array == nullptr) {
-      return key_error(*node, dotted,
-                       "expected an array of \"host:port\" strings, got " +
-                           std::string(node_type_phrase(node->type())));
-    }
-    std::vector<std::string> peers;
-    for (const toml::node& element : *array) {
-      const auto* text = element.as_string();
-      if (text == nullptr) {
-        return key_error(
-            element, dotted,
-            "expected \"host:port\" strings, got " + std::string(node_type_phrase(element.type())));
-      }
-      if (!is_host_port(text->get())) {
-        return key_error(element, dotted,
-                         "'" + text->get() + "' is not \"host:port\" with a port in 1..65535");
-      }
-      peers.push_back(text->get());
-    }
-    *out = std::move(peers);
-    return Status::ok();
-  }
-
-  static std::string join(std::string_view prefix, std::string_view key) {
-    if (prefix.empty()) return std::string(key);
-    std::string dotted(prefix);
-    dotted += '.';
-    dotted += key;
-    return dotted;
-  }
-
- private:
-  static bool is_ip_literal(const std::string& text) {
-    unsigned char buffer[16];
-    return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
-           inet_pton(AF_INET6, text.c_str(), buffer) == 1;
-  }
-
-  // "host:port" or "[ipv6]:port", with a non-empty host and a decimal port in 1..65535.
-  static bool is_host_port(std::string_view text) {
-    std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return false;
-    std::string_view host = text.substr(0, colon);
-    std::string_view port = text.substr(colon + 1);
-    if (host.front() == '[') {
-      if (host.size() < 3 || host.back() != ']') return false;
-      std::string inner(host.substr(1, host.size() - 2));
-      unsigned char buffer[16];
-      if (inet_pton(AF_INET6, inner.c_str(), buffer) != 1) return false;
-    } else if (host.find(':') != std::string_view::npos) {
-      return false;  // a bare IPv6 address needs brackets
-    }
-    if (port.empty() || port.size() > 5) return false;
-    std::uint32_t value = 0;
-    for (char c : port) {
-      if (c < '0' || c > '9') return false;
-      value = value * 10 + static_cast<std::uint32_t>(c - '0');
-    }
-    return value >= 1 && value <= 65535;
-  }
-
-  std::string_view origin_;
-};
-
-Status read_node(const ConfigReader& reader, const toml::table* table, NodeConfig* config) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(*table, "node", {"profile", "data_dir"}));
-  return reader.read_string(table, "node", "data_dir", &config->node.data_dir);
-}
-
-Status read_net(const ConfigReader& reader, const toml::table* table, NetSection* net) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      *table, "net",
-      {"p2p_listen_address", "p2p_port", "rpc_listen_address", "rpc_port", "ingress_listen_address",
-       "ingress_udp_port", "max_peers", "seed_peers"}));
-  TC_RETURN_IF_ERROR(reader.read_ip_address(table, "p2p_listen_address", &net->p2p_listen_address));
-  TC_RETURN_IF_ERROR(reader.read_port(table, "p2p_port", &net->p2p_port));
-  TC_RETURN_IF_ERROR(reader.read_ip_address(table, "rpc_listen_address", &net->rpc_listen_address));
-  TC_RETURN_IF_ERROR(reader.read_port(table, "rpc_port", &net->rpc_port));
-  TC_RETURN_IF_ERROR(
-      reader.read_ip_address(table, "ingress_listen_address", &net->ingress_listen_address));
-  TC_RETURN_IF_ERROR(reader.read_port(table, "ingress_udp_port", &net->ingress_udp_port));
-  TC_RETURN_IF_ERROR(reader.read_uint(table, "net", "max_peers", 1, 4096, &net->max_peers));
-  TC_RETURN_IF_ERROR(reader.read_peer_list(table, "seed_peers", &net->seed_peers));
-  if (net->p2p_port == net->rpc_port) {
-    // The profile defaults differ, so at least one of the two keys is in the file.
-    std::string_view key = table->get("rpc_port") != nullptr ? "rpc_port" : "p2p_port";
-    return reader.key_error(*table->get(key), ConfigReader::join("net", key),
-                            "port " + std::to_string(net->rpc_port) +
-                                " is used by both net.p2p_port and net.rpc_port (both TCP)");
-  }
-  return Status::ok();
-}
-
-Status read_consensus(const ConfigReader& reader, const toml::table* table, ConsensusSection* c) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      *table, "consensus",
-      {"block_interval_ms", "timeout_propose_ms", "timeout_propose_delta_ms", "timeout_prevote_ms",
-       "timeout_prevote_delta_ms", "timeout_precommit_ms", "timeout_precommit_delta_ms"}));
-  constexpr std::int64_t kHourMs = 3'600'000;
-  constexpr std::int64_t kTimeoutMaxMs = 600'000;
-  struct Key {
-    std::string_view name;
-    std::int64_t min;
-    std::int64_t max;
-    std::uint32_t* field;
-  };
-  const Key keys[] = {
-      {"block_interval_ms", 1, kHourMs, &c->block_interval_ms},
-      {"timeout_propose_ms", 1, kTimeoutMaxMs, &c->timeout_propose_ms},
-      {"timeout_propose_delta_ms", 0, kTimeoutMaxMs, &c->timeout_propose_delta_ms},
-      {"timeout_prevote_ms", 1, kTimeoutMaxMs, &c->timeout_prevote_ms},
-      {"timeout_prevote_delta_ms", 0, kTimeoutMaxMs, &c->timeout_prevote_delta_ms},
-      {"timeout_precommit_ms", 1, kTimeoutMaxMs, &c->timeout_precommit_ms},
-      {"timeout_precommit_delta_ms", 0, kTimeoutMaxMs, &c->timeout_precommit_delta_ms},
-  };
-  for (const Key& key : keys) {
-    TC_RETURN_IF_ERROR(reader.read_uint(table, "consensus", key.name, key.min, key.max, key.field));
-  }
-  return Status::ok();
-}
-
-Status read_mempool(const ConfigReader& reader, const toml::table* table, MempoolSection* m) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(*table, "mempool",
-                                        {"max_transactions", "max_bytes", "min_fee_sat", "ttl_s"}));
-  TC_RETURN_IF_ERROR(
-      reader.read_uint(table, "mempool", "max_transactions", 1, 10'000'000, &m->max_transactions));
-  TC_RETURN_IF_ERROR(reader.read_uint(table, "mempool", "max_bytes", 1 << 20, std::int64_t{1} << 40,
-                                      &m->max_bytes));
-  TC_RETURN_IF_ERROR(reader.read_uint(table, "mempool", "min_fee_sat", 0,
-                                      static_cast<std::int64_t>(kSatoshisPerTime),
-                                      &m->min_fee_sat));
-  TC_RETURN_IF_ERROR(reader.read_uint(table, "mempool", "ttl_s", 1, 7 * 24 * 3600, &m->ttl_s));
-  return Status::ok();
-}
-
-Status read_cores(const ConfigReader& reader, const toml::table* table, CoresSection* cores) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      *table, "cores", {"ingress", "verify", "mempool", "consensus", "execute", "commit"}));
-  TC_RETURN_IF_ERROR(reader.read_core_list(table, "ingress", &cores->ingress));
-  TC_RETURN_IF_ERROR(reader.read_core_list(table, "verify", &cores->verify));
-  TC_RETURN_IF_ERROR(reader.read_core_list(table, "mempool", &cores->mempool));
-  TC_RETURN_IF_ERROR(reader.read_core_list(table, "consensus", &cores->consensus));
-  TC_RETURN_IF_ERROR(reader.read_core_list(table, "execute", &cores->execute));
-  return reader.read_core_list(table, "commit", &cores->commit);
-}
-
 Result<VerifyBackend> parse_verify_backend(std::string_view name) {
   for (VerifyBackend backend : {VerifyBackend::kAuto, VerifyBackend::kCpu, VerifyBackend::kGpu}) {
     if (name == verify_backend_name(backend)) return backend;
   }
   return invalid_argument("unknown backend '" + std::string(name) +
                           "' (expected auto, cpu or gpu)");
-}
-
-Status read_verify(const ConfigReader& reader, const toml::table* table, VerifySection* v) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      *table, "verify", {"backend", "batch_size_max", "batch_deadline_us", "gpu_device"}));
-  TC_RETURN_IF_ERROR(
-      reader.read_word(table, "verify", "backend", &parse_verify_backend, &v->backend));
-  TC_RETURN_IF_ERROR(
-      reader.read_uint(table, "verify", "batch_size_max", 1, 1 << 20, &v->batch_size_max));
-  TC_RETURN_IF_ERROR(
-      reader.read_uint(table, "verify", "batch_deadline_us", 1, 1'000'000, &v->batch_deadline_us));
-  return reader.read_uint(table, "verify", "gpu_device", 0, 63, &v->gpu_device);
 }
 
 Result<IngressBackend> parse_ingress_backend(std::string_view name) {
@@ -436,6 +41,12 @@ Result<SocketSpread> parse_socket_spread(std::string_view name) {
                           "' (expected hash or cpu)");
 }
 
+bool is_ip_literal(const std::string& text) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
 bool is_unspecified_address(const std::string& address) {
   unsigned char buffer[16] = {};
   static constexpr unsigned char kZero[16] = {};
@@ -443,139 +54,522 @@ bool is_unspecified_address(const std::string& address) {
   return inet_pton(AF_INET6, address.c_str(), buffer) == 1 && std::memcmp(buffer, kZero, 16) == 0;
 }
 
-// [ingress], with the checks that involve several keys ([net] and [cores] are read before it).
-Status read_ingress(const ConfigReader& reader, const toml::table* table, const NodeConfig& node,
-                    IngressSection* in) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      *table, "ingress",
-      {"backend", "eal_args", "dpdk_port", "dpdk_vdevs", "queues", "mbufs", "mbuf_cache",
-       "rx_descriptors", "tx_descriptors", "burst_max", "ring_depth", "rate_limit_per_s",
-       "rate_limit_burst", "rate_limit_sources", "recent_set_capacity", "udp_checksum",
-       "socket_spread"}));
-  TC_RETURN_IF_ERROR(
-      reader.read_word(table, "ingress", "backend", &parse_ingress_backend, &in->backend));
-  TC_RETURN_IF_ERROR(reader.read_string_list(table, "ingress", "eal_args", &in->eal_args));
-  TC_RETURN_IF_ERROR(reader.read_string(table, "ingress", "dpdk_port", &in->dpdk_port));
-  TC_RETURN_IF_ERROR(reader.read_string_list(table, "ingress", "dpdk_vdevs", &in->dpdk_vdevs));
-  struct Key {
-    std::string_view name;
-    std::int64_t min;
-    std::int64_t max;
-    std::uint32_t* field;
-  };
-  const Key keys[] = {
-      {"queues", 1, 64, &in->queues},
-      {"mbufs", 1023, 16'777'215, &in->mbufs},
-      {"mbuf_cache", 0, 512, &in->mbuf_cache},
-      {"rx_descriptors", 64, 32768, &in->rx_descriptors},
-      {"tx_descriptors", 64, 32768, &in->tx_descriptors},
-      {"burst_max", 1, 256, &in->burst_max},
-      {"ring_depth", 2, 1 << 24, &in->ring_depth},
-      {"rate_limit_per_s", 0, 100'000'000, &in->rate_limit_per_s},
-      {"rate_limit_burst", 0, 100'000'000, &in->rate_limit_burst},
-      {"rate_limit_sources", 4, 1 << 28, &in->rate_limit_sources},
-      {"recent_set_capacity", 8, std::int64_t{1} << 31, &in->recent_set_capacity},
-  };
-  for (const Key& key : keys) {
-    TC_RETURN_IF_ERROR(reader.read_uint(table, "ingress", key.name, key.min, key.max, key.field));
+// "host:port" or "[ipv6]:port", with a non-empty host and a decimal port in 1..65535.
+bool is_host_port(std::string_view text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view host = text.substr(0, colon);
+  std::string_view port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    std::string inner(host.substr(1, host.size() - 2));
+    unsigned char buffer[16];
+    if (inet_pton(AF_INET6, inner.c_str(), buffer) != 1) return false;
+  } else if (host.find(':') != std::string_view::npos) {
+    return false;  // a bare IPv6 address needs brackets
   }
-  TC_RETURN_IF_ERROR(reader.read_bool(table, "ingress", "udp_checksum", &in->udp_checksum));
-  TC_RETURN_IF_ERROR(reader.read_word(table, "ingress", "socket_spread", &parse_socket_spread,
-                                      &in->socket_spread));
+  if (port.empty() || port.size() > 5) return false;
+  std::uint32_t value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return value >= 1 && value <= 65535;
+}
 
-  // An error about keys that may come from the profile points at the first of them in the file.
-  const auto error = [&](std::initializer_list<std::string_view> names, const std::string& what) {
-    for (std::string_view name : names) {
-      if (const toml::node* present = table->get(name)) {
-        return reader.key_error(*present, ConfigReader::join("ingress", name), what);
+// Every key of a NodeConfig, once, in the order of docs/configuration.md: visitor.section(name)
+// opens a section, then one call per key names the field and its rules. Reading a file, rejecting
+// unknown keys and rendering the effective configuration all walk this list, so no key can be read
+// without being rendered, or the reverse. `Config` is NodeConfig or const NodeConfig.
+template <typename Config, typename Visitor>
+void for_each_key(Config& c, Visitor& v) {
+  v.section("node");
+  v.word("profile", &c.node.profile, &parse_network, &network_name);
+  v.text("data_dir", &c.node.data_dir);
+
+  v.section("net");
+  v.ip_address("p2p_listen_address", &c.net.p2p_listen_address);
+  v.integer("p2p_port", &c.net.p2p_port, 1, 65535);
+  v.ip_address("rpc_listen_address", &c.net.rpc_listen_address);
+  v.integer("rpc_port", &c.net.rpc_port, 1, 65535);
+  v.ip_address("ingress_listen_address", &c.net.ingress_listen_address);
+  v.integer("ingress_udp_port", &c.net.ingress_udp_port, 1, 65535);
+  v.integer("max_peers", &c.net.max_peers, 1, 4096);
+  v.peer_list("seed_peers", &c.net.seed_peers);
+
+  constexpr std::int64_t kHourMs = 3'600'000;
+  constexpr std::int64_t kTimeoutMaxMs = 600'000;
+  v.section("consensus");
+  v.integer("block_interval_ms", &c.consensus.block_interval_ms, 1, kHourMs);
+  v.integer("timeout_propose_ms", &c.consensus.timeout_propose_ms, 1, kTimeoutMaxMs);
+  v.integer("timeout_propose_delta_ms", &c.consensus.timeout_propose_delta_ms, 0, kTimeoutMaxMs);
+  v.integer("timeout_prevote_ms", &c.consensus.timeout_prevote_ms, 1, kTimeoutMaxMs);
+  v.integer("timeout_prevote_delta_ms", &c.consensus.timeout_prevote_delta_ms, 0, kTimeoutMaxMs);
+  v.integer("timeout_precommit_ms", &c.consensus.timeout_precommit_ms, 1, kTimeoutMaxMs);
+  v.integer("timeout_precommit_delta_ms", &c.consensus.timeout_precommit_delta_ms, 0,
+            kTimeoutMaxMs);
+
+  v.section("mempool");
+  v.integer("tx_count_max", &c.mempool.tx_count_max, 1, 10'000'000);
+  v.integer("bytes_max", &c.mempool.bytes_max, std::int64_t{1} << 20, std::int64_t{1} << 40);
+  v.integer("ttl_ms", &c.mempool.ttl_ms, 1000, 7 * 24 * kHourMs);
+
+  v.section("cores");
+  v.core_list("ingress", &c.cores.ingress);
+  v.core_list("verify", &c.cores.verify);
+  v.core_list("mempool", &c.cores.mempool);
+  v.core_list("consensus", &c.cores.consensus);
+  v.core_list("commit", &c.cores.commit);
+  v.core_list("net", &c.cores.net);
+  v.core_list("rpc", &c.cores.rpc);
+
+  v.section("verify");
+  v.word("backend", &c.verify.backend, &parse_verify_backend, &verify_backend_name);
+  v.integer("batch_size_max", &c.verify.batch_size_max, 1, 1 << 20);
+  v.integer("batch_deadline_us", &c.verify.batch_deadline_us, 1, 1'000'000);
+  v.integer("gpu_device", &c.verify.gpu_device, 0, 63);
+
+  auto& in = c.ingress;
+  v.section("ingress");
+  v.word("backend", &in.backend, &parse_ingress_backend, &ingress_backend_name);
+  v.text_list("eal_args", &in.eal_args);
+  v.optional_text("dpdk_port", &in.dpdk_port, "the first DPDK port");
+  v.text_list("dpdk_vdevs", &in.dpdk_vdevs);
+  v.integer("queues", &in.queues, 1, 64);
+  v.integer("mbufs", &in.mbufs, 1023, 16'777'215);
+  v.integer("mbuf_cache", &in.mbuf_cache, 0, 512);
+  v.integer("rx_descriptors", &in.rx_descriptors, 64, 32768);
+  v.integer("tx_descriptors", &in.tx_descriptors, 64, 32768);
+  v.integer("burst_max", &in.burst_max, 1, 256);
+  v.integer("ring_depth", &in.ring_depth, 2, 1 << 24);
+  v.integer("rate_limit_per_s", &in.rate_limit_per_s, 0, 100'000'000);
+  v.integer("rate_limit_burst", &in.rate_limit_burst, 0, 100'000'000);
+  v.integer("rate_limit_sources", &in.rate_limit_sources, 4, 1 << 28);
+  v.integer("recent_set_capacity", &in.recent_set_capacity, 8, std::int64_t{1} << 31);
+  v.boolean("udp_checksum", &in.udp_checksum);
+  v.word("socket_spread", &in.socket_spread, &parse_socket_spread, &socket_spread_name);
+
+  v.section("log");
+  v.word("level", &c.log.level, &parse_log_level, &log_level_name);
+  v.word("format", &c.log.format, &parse_log_format, &log_format_name);
+}
+
+bool before(TextPosition a, TextPosition b) {
+  return a.line < b.line || (a.line == b.line && a.column < b.column);
+}
+
+// Reads the keys of a parsed document into a NodeConfig (the for_each_key visitor), checking each
+// key on its own, and keeps the error that comes first in the file. Records the line of every key
+// it reads, and which keys exist, so that check_unknown_keys can name any other.
+class Reader {
+ public:
+  Reader(const TomlDocument& document, std::string_view origin)
+      : document_(document), origin_(origin) {}
+
+  void section(std::string_view name) {
+    section_ = name;
+    table_ = document_.section(name);
+    known_sections_.push_back(name);
+  }
+
+  template <typename T>
+  void integer(std::string_view key, T* field, std::int64_t min, std::int64_t max) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !has_type(entry->value, TomlType::kInteger, "an integer")) {
+      return;
+    }
+    const std::int64_t value = entry->value.integer;
+    if (value < min || value > max) {
+      return key_error(entry->value.position, "expected an integer in " + std::to_string(min) +
+                                                  ".." + std::to_string(max) + ", got " +
+                                                  std::to_string(value));
+    }
+    *field = static_cast<T>(value);
+    record(*entry);
+  }
+
+  // A non-empty string.
+  void text(std::string_view key, std::string* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !is_text(*entry)) return;
+    *field = entry->value.string;
+    record(*entry);
+  }
+
+  // As text(); when the key is absent the field keeps its default, empty meaning not set (what that
+  // means is the renderer's `absent`).
+  void optional_text(std::string_view key, std::string* field, std::string_view /*absent*/) {
+    text(key, field);
+  }
+
+  void ip_address(std::string_view key, std::string* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !is_text(*entry)) return;
+    if (!is_ip_literal(entry->value.string)) {
+      return key_error(entry->value.position,
+                       "'" + entry->value.string + "' is not an IPv4 or IPv6 address");
+    }
+    *field = entry->value.string;
+    record(*entry);
+  }
+
+  void boolean(std::string_view key, bool* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !has_type(entry->value, TomlType::kBoolean, "true or false")) {
+      return;
+    }
+    *field = entry->value.boolean;
+    record(*entry);
+  }
+
+  // A string mapped to an enum by `parse`, whose error message lists the allowed words.
+  template <typename E, typename Name>
+  void word(std::string_view key, E* field, Result<E> (*parse)(std::string_view), Name) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !is_text(*entry)) return;
+    Result<E> value = parse(entry->value.string);
+    if (!value.is_ok())
+      return key_error(entry->value.position, std::string(value.status().message()));
+    *field = *value;
+    record(*entry);
+  }
+
+  // An array of non-empty strings (possibly empty itself).
+  void text_list(std::string_view key, std::vector<std::string>* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !has_type(entry->value, TomlType::kArray, "an array of strings")) {
+      return;
+    }
+    std::vector<std::string> values;
+    for (const TomlValue& element : entry->value.elements) {
+      if (!has_type(element, TomlType::kString, "strings") || !has_no_nul(element)) return;
+      if (element.string.empty())
+        return key_error(element.position, "must not hold an empty string");
+      values.push_back(element.string);
+    }
+    *field = std::move(values);
+    record(*entry);
+  }
+
+  // An array of "host:port" strings.
+  void peer_list(std::string_view key, std::vector<std::string>* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr ||
+        !has_type(entry->value, TomlType::kArray, "an array of \"host:port\" strings")) {
+      return;
+    }
+    std::vector<std::string> peers;
+    for (const TomlValue& element : entry->value.elements) {
+      if (!has_type(element, TomlType::kString, "\"host:port\" strings") || !has_no_nul(element)) {
+        return;
+      }
+      if (!is_host_port(element.string)) {
+        return key_error(element.position,
+                         "'" + element.string + "' is not \"host:port\" with a port in 1..65535");
+      }
+      peers.push_back(element.string);
+    }
+    *field = std::move(peers);
+    record(*entry);
+  }
+
+  // An array of distinct core numbers in 0..kCoreIndexMax.
+  void core_list(std::string_view key, std::vector<int>* field) {
+    const TomlEntry* entry = find(key);
+    if (entry == nullptr || !has_type(entry->value, TomlType::kArray, "an array of core numbers")) {
+      return;
+    }
+    std::vector<int> cores;
+    for (const TomlValue& element : entry->value.elements) {
+      if (!has_type(element, TomlType::kInteger, "core numbers")) return;
+      const std::int64_t core = element.integer;
+      if (core < 0 || core > kCoreIndexMax) {
+        return key_error(element.position, "core " + std::to_string(core) + " is outside 0.." +
+                                               std::to_string(kCoreIndexMax));
+      }
+      for (int seen : cores) {
+        if (seen == core) {
+          return key_error(element.position, "core " + std::to_string(core) + " is listed twice");
+        }
+      }
+      cores.push_back(static_cast<int>(core));
+    }
+    *field = std::move(cores);
+    record(*entry);
+  }
+
+  // After for_each_key: an error for every key and section of the document that it did not name
+  // (kept if it comes first), and for a root key that names a section.
+  void check_unknown_keys() {
+    for (const TomlEntry& entry : document_.root.entries) {
+      if (is_known_section(entry.key)) {
+        keep(entry.value.position, "key '" + entry.key + "': expected a table, got " +
+                                       std::string(toml_type_phrase(entry.value.type)));
+      } else {
+        keep(entry.key_position, "unknown key '" + entry.key + "'");
       }
     }
-    return reader.key_error(*table, ConfigReader::join("ingress", *names.begin()), what);
-  };
-  if ((in->ring_depth & (in->ring_depth - 1)) != 0) {
-    return error({"ring_depth"}, std::to_string(in->ring_depth) + " is not a power of two");
+    for (const TomlTable& table : document_.sections) {
+      if (!is_known_section(table.name)) {
+        keep(table.position, "unknown key '" + table.name + "'");
+        continue;
+      }
+      for (const TomlEntry& entry : table.entries) {
+        const std::string dotted = table.name + "." + entry.key;
+        bool known = false;
+        for (const std::string& name : known_keys_) known = known || name == dotted;
+        if (!known) keep(entry.key_position, "unknown key '" + dotted + "'");
+      }
+    }
   }
-  if (in->rate_limit_per_s > 0 && in->rate_limit_burst == 0) {
-    return error({"rate_limit_burst", "rate_limit_per_s"},
-                 "a rate limit of " + std::to_string(in->rate_limit_per_s) +
-                     " per second needs rate_limit_burst >= 1");
+
+  // An error about keys that are checked together (`dotted_keys`, each "section.key"), at the
+  // value of the first of them that the file sets; without a position when it sets none.
+  Status error_at_first_of(std::initializer_list<std::string_view> dotted_keys,
+                           const std::string& what) const {
+    for (std::string_view dotted : dotted_keys) {
+      const std::size_t dot = dotted.find('.');
+      const TomlTable* table = document_.section(dotted.substr(0, dot));
+      const TomlEntry* entry = table ? table->find(dotted.substr(dot + 1)) : nullptr;
+      if (entry != nullptr) {
+        return positioned(entry->value.position, "key '" + std::string(dotted) + "': " + what);
+      }
+    }
+    return config_error(std::string(origin_) + ": key '" + std::string(*dotted_keys.begin()) +
+                        "': " + what);
+  }
+
+  const Status& first_error() const { return first_error_; }
+
+  ConfigSources take_sources() {
+    sources_.origin_name = origin_;
+    return std::move(sources_);
+  }
+
+ private:
+  // The entry for `key` in the current section, or nullptr; either way `key` is now known.
+  const TomlEntry* find(std::string_view key) {
+    std::string dotted(section_);
+    dotted += '.';
+    dotted += key;
+    known_keys_.push_back(std::move(dotted));
+    return table_ == nullptr ? nullptr : table_->find(key);
+  }
+
+  void record(const TomlEntry& entry) {
+    sources_.file_keys.push_back(
+        ConfigSources::FileKey{known_keys_.back(), entry.key_position.line});
+  }
+
+  bool has_type(const TomlValue& value, TomlType type, std::string_view expected) {
+    if (value.type == type) return true;
+    key_error(value.position, "expected " + std::string(expected) + ", got " +
+                                  std::string(toml_type_phrase(value.type)));
+    return false;
+  }
+
+  // A string without NUL: paths, addresses and EAL arguments are handed to C functions, which
+  // would read only up to it (a \u0000 escape is valid TOML).
+  bool has_no_nul(const TomlValue& value) {
+    if (value.string.find('\0') == std::string::npos) return true;
+    key_error(value.position, "must not hold a NUL character");
+    return false;
+  }
+
+  bool is_text(const TomlEntry& entry) {
+    if (!has_type(entry.value, TomlType::kString, "a string") || !has_no_nul(entry.value)) {
+      return false;
+    }
+    if (!entry.value.string.empty()) return true;
+    key_error(entry.value.position, "must not be empty");
+    return false;
+  }
+
+  bool is_known_section(std::string_view name) const {
+    for (std::string_view known : known_sections_) {
+      if (known == name) return true;
+    }
+    return false;
+  }
+
+  // An error about the key find() returned last.
+  void key_error(TextPosition at, const std::string& what) {
+    keep(at, "key '" + known_keys_.back() + "': " + what);
+  }
+
+  void keep(TextPosition at, const std::string& what) {
+    if (!first_error_.is_ok() && !before(at, first_error_at_)) return;
+    first_error_ = positioned(at, what);
+    first_error_at_ = at;
+  }
+
+  Status positioned(TextPosition at, const std::string& what) const {
+    return config_error(std::string(origin_) + ":" + std::to_string(at.line) + ":" +
+                        std::to_string(at.column) + ": " + what);
+  }
+
+  const TomlDocument& document_;
+  std::string_view origin_;
+  std::string_view section_;
+  const TomlTable* table_ = nullptr;
+  std::vector<std::string_view> known_sections_;
+  std::vector<std::string> known_keys_;
+  ConfigSources sources_;
+  Status first_error_;
+  TextPosition first_error_at_;
+};
+
+// The checks that involve several keys, made once every key is valid on its own; each error is at
+// the first of the keys involved that the file sets.
+Status check_between_keys(const Reader& reader, const NodeConfig& config) {
+  const NetSection& net = config.net;
+  if (net.p2p_port == net.rpc_port) {
+    return reader.error_at_first_of({"net.rpc_port", "net.p2p_port"},
+                                    "port " + std::to_string(net.rpc_port) +
+                                        " is used by both net.p2p_port and net.rpc_port (both "
+                                        "TCP)");
+  }
+  const IngressSection& in = config.ingress;
+  if ((in.ring_depth & (in.ring_depth - 1)) != 0) {
+    return reader.error_at_first_of({"ingress.ring_depth"},
+                                    std::to_string(in.ring_depth) + " is not a power of two");
+  }
+  if (in.rate_limit_per_s > 0 && in.rate_limit_burst == 0) {
+    return reader.error_at_first_of({"ingress.rate_limit_burst", "ingress.rate_limit_per_s"},
+                                    "a rate limit of " + std::to_string(in.rate_limit_per_s) +
+                                        " per second needs rate_limit_burst >= 1");
   }
   const std::uint64_t mbufs_needed =
-      std::uint64_t{in->queues} *
-      (std::uint64_t{in->rx_descriptors} + in->mbuf_cache + in->burst_max);
-  if (in->mbufs < mbufs_needed) {
-    return error({"mbufs", "rx_descriptors", "queues"},
-                 "mbufs " + std::to_string(in->mbufs) + " is below the " +
-                     std::to_string(mbufs_needed) + " that " + std::to_string(in->queues) +
-                     " queues hold (rx_descriptors + mbuf_cache + burst_max each)");
+      std::uint64_t{in.queues} * (std::uint64_t{in.rx_descriptors} + in.mbuf_cache + in.burst_max);
+  if (in.mbufs < mbufs_needed) {
+    return reader.error_at_first_of(
+        {"ingress.mbufs", "ingress.rx_descriptors", "ingress.queues", "ingress.mbuf_cache",
+         "ingress.burst_max"},
+        "mbufs " + std::to_string(in.mbufs) + " is below the " + std::to_string(mbufs_needed) +
+            " that " + std::to_string(in.queues) +
+            " queues hold (rx_descriptors + mbuf_cache + burst_max each)");
   }
-  if (in->backend == IngressBackend::kDpdk &&
-      is_unspecified_address(node.net.ingress_listen_address)) {
-    return error({"backend"},
-                 "backend \"dpdk\" answers ARP for net.ingress_listen_address, which "
-                 "must then be the node's own address, not " +
-                     node.net.ingress_listen_address);
+  if (in.backend == IngressBackend::kDpdk && is_unspecified_address(net.ingress_listen_address)) {
+    return reader.error_at_first_of({"ingress.backend", "net.ingress_listen_address"},
+                                    "backend \"dpdk\" answers ARP for net.ingress_listen_address, "
+                                    "which must then be the node's own address, not " +
+                                        net.ingress_listen_address);
+  }
+  // One polling core per ingress queue when cores.ingress lists any.
+  const std::vector<int>& listed = config.cores.ingress;
+  if (!listed.empty() && listed.size() != in.queues) {
+    return reader.error_at_first_of({"ingress.queues", "cores.ingress"},
+                                    std::to_string(in.queues) +
+                                        " ingress queues need as many cores in cores.ingress, "
+                                        "which lists " +
+                                        std::to_string(listed.size()));
   }
   return Status::ok();
 }
 
-// One polling core per ingress queue when cores.ingress lists any. Reported at ingress.queues when
-// the file sets it, else at cores.ingress (one of the two is in the file when they disagree).
-Status check_ingress_cores(const ConfigReader& reader, const toml::table* ingress,
-                           const toml::table* cores, const NodeConfig& config) {
-  const std::vector<int>& listed = config.cores.ingress;
-  const std::uint32_t queues = config.ingress.queues;
-  if (listed.empty() || listed.size() == queues) return Status::ok();
-  const std::string what = std::to_string(queues) + " ingress queues need as many cores in " +
-                           "cores.ingress, which lists " + std::to_string(listed.size());
-  if (ingress != nullptr && ingress->get("queues") != nullptr) {
-    return reader.key_error(*ingress->get("queues"), "ingress.queues", what);
+// A basic TOML string that parse_toml_subset reads back to `text`.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char escape[8];
+      std::snprintf(escape, sizeof(escape), "\\u%04X", static_cast<unsigned>(byte));
+      out += escape;
+    } else {
+      out += c;
+    }
   }
-  return reader.key_error(*cores->get("ingress"), "cores.ingress", what);
+  out += '"';
+  return out;
 }
 
-Status read_log(const ConfigReader& reader, const toml::table* table, LogSection* log) {
-  if (table == nullptr) return Status::ok();
-  TC_RETURN_IF_ERROR(reader.check_known(*table, "log", {"level", "format"}));
-  TC_RETURN_IF_ERROR(reader.read_word(table, "log", "level", &parse_log_level, &log->level));
-  return reader.read_word(table, "log", "format", &parse_log_format, &log->format);
-}
+// Writes every key as `key = value  # source` under its [section] (the for_each_key visitor).
+class Renderer {
+ public:
+  explicit Renderer(const NodeConfig& config)
+      : sources_(config.sources),
+        profile_note_("  # " + std::string(network_name(config.node.profile)) +
+                      " profile default") {}
+
+  void section(std::string_view name) {
+    if (!out_.empty()) out_ += '\n';
+    out_ += '[';
+    out_ += name;
+    out_ += "]\n";
+    section_ = name;
+  }
+
+  template <typename T>
+  void integer(std::string_view key, const T* field, std::int64_t, std::int64_t) {
+    line(key, std::to_string(*field));
+  }
+  void text(std::string_view key, const std::string* field) { line(key, quoted(*field)); }
+  void ip_address(std::string_view key, const std::string* field) { line(key, quoted(*field)); }
+  void boolean(std::string_view key, const bool* field) { line(key, *field ? "true" : "false"); }
+  template <typename E, typename Parse>
+  void word(std::string_view key, const E* field, Parse, std::string_view (*name)(E)) {
+    line(key, quoted(name(*field)));
+  }
+
+  // Unset, the key is shown as a comment: an empty string is not a value the reader accepts.
+  void optional_text(std::string_view key, const std::string* field, std::string_view absent) {
+    if (!field->empty()) return line(key, quoted(*field));
+    out_ += "# ";
+    out_ += key;
+    out_ += " not set: ";
+    out_ += absent;
+    out_ += note(key);
+    out_ += '\n';
+  }
+
+  void text_list(std::string_view key, const std::vector<std::string>* field) {
+    std::string value = "[";
+    for (const std::string& text : *field) {
+      if (value.size() > 1) value += ", ";
+      value += quoted(text);
+    }
+    line(key, value + "]");
+  }
+  void peer_list(std::string_view key, const std::vector<std::string>* field) {
+    text_list(key, field);
+  }
+  void core_list(std::string_view key, const std::vector<int>* field) {
+    std::string value = "[";
+    for (int core : *field) {
+      if (value.size() > 1) value += ", ";
+      value += std::to_string(core);
+    }
+    line(key, value + "]");
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void line(std::string_view key, const std::string& value) {
+    out_ += key;
+    out_ += " = ";
+    out_ += value;
+    out_ += note(key);
+    out_ += '\n';
+  }
+
+  std::string note(std::string_view key) const {
+    const std::uint32_t line = sources_.line_of(std::string(section_) + "." + std::string(key));
+    if (line == 0) return profile_note_;
+    return "  # " + sources_.origin_name + ":" + std::to_string(line);
+  }
+
+  const ConfigSources& sources_;
+  const std::string profile_note_;
+  std::string_view section_;
+  std::string out_;
+};
 
 }  // namespace
-
-std::string_view network_profile_name(NetworkProfile profile) {
-  switch (profile) {
-    case NetworkProfile::kMainnet:
-      return "mainnet";
-    case NetworkProfile::kTestnet:
-      return "testnet";
-    case NetworkProfile::kDevnet:
-      return "devnet";
-  }
-  return "?";
-}
-
-Result<NetworkProfile> parse_network_profile(std::string_view name) {
-  for (NetworkProfile profile :
-       {NetworkProfile::kMainnet, NetworkProfile::kTestnet, NetworkProfile::kDevnet}) {
-    if (name == network_profile_name(profile)) return profile;
-  }
-  return invalid_argument("unknown profile '" + std::string(name) +
-                          "' (expected mainnet, testnet or devnet)");
-}
-
-std::uint32_t chain_id_for(NetworkProfile profile) {
-  switch (profile) {
-    case NetworkProfile::kMainnet:
-      return kChainIdMainnet;
-    case NetworkProfile::kTestnet:
-      return kChainIdTestnet;
-    case NetworkProfile::kDevnet:
-      return kChainIdDevnet;
-  }
-  return 0;
-}
 
 std::string_view socket_spread_name(SocketSpread spread) {
   switch (spread) {
@@ -611,13 +605,13 @@ std::string_view verify_backend_name(VerifyBackend backend) {
   return "?";
 }
 
-NodeConfig default_config(NetworkProfile profile) {
-  const bool mainnet = profile == NetworkProfile::kMainnet;
-  const bool devnet = profile == NetworkProfile::kDevnet;
+NodeConfig default_config(Network profile) {
+  const bool mainnet = profile == Network::kMainnet;
+  const bool devnet = profile == Network::kDevnet;
   NodeConfig config;
   config.node.profile = profile;
-  config.node.chain_id = chain_id_for(profile);
-  config.node.data_dir = "/var/lib/timecoind/" + std::string(network_profile_name(profile));
+  config.node.chain_id = network_chain_id(profile);
+  config.node.data_dir = "/var/lib/timecoind/" + std::string(network_name(profile));
 
   config.net.p2p_listen_address = "0.0.0.0";
   config.net.p2p_port = mainnet ? 24000 : 24100;
@@ -638,10 +632,9 @@ NodeConfig default_config(NetworkProfile profile) {
   c.timeout_precommit_ms = devnet ? 100 : 1000;
   c.timeout_precommit_delta_ms = devnet ? 50 : 500;
 
-  config.mempool.max_transactions = 10'000;
-  config.mempool.max_bytes = 300ull << 20;
-  config.mempool.min_fee_sat = 1000;
-  config.mempool.ttl_s = devnet ? 600 : 3600;
+  config.mempool.tx_count_max = 10'000;
+  config.mempool.bytes_max = 300ull << 20;
+  config.mempool.ttl_ms = devnet ? 600'000 : 3'600'000;
 
   config.verify.backend = VerifyBackend::kAuto;
   config.verify.batch_size_max = devnet ? 256 : 4096;
@@ -670,39 +663,39 @@ NodeConfig default_config(NetworkProfile profile) {
   return config;
 }
 
-Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_name) {
-  ConfigReader reader(origin_name);
-  toml::parse_result parsed = toml::parse(text, origin_name);
-  if (!parsed) {
-    const toml::parse_error& error = parsed.error();
-    return reader.error_at(error.source(), error.description());
+std::uint32_t ConfigSources::line_of(std::string_view dotted_key) const {
+  for (const FileKey& file_key : file_keys) {
+    if (file_key.key == dotted_key) return file_key.line;
   }
-  const toml::table& root = parsed.table();
-  TC_RETURN_IF_ERROR(reader.check_known(
-      root, "", {"node", "net", "consensus", "mempool", "cores", "verify", "ingress", "log"}));
+  return 0;
+}
 
-  TC_ASSIGN_OR_RETURN(const toml::table* node, reader.section(root, "node"));
-  NetworkProfile profile = NetworkProfile::kMainnet;
-  TC_RETURN_IF_ERROR(reader.read_word(node, "node", "profile", &parse_network_profile, &profile));
+Result<NodeConfig> parse_config(std::string_view text, std::string_view origin_name) {
+  TC_ASSIGN_OR_RETURN(const TomlDocument document, parse_toml_subset(text, origin_name));
+  // The profile chooses every default, so it is read before the rest. A bad profile is reported
+  // by the reader, in file order with every other error.
+  Network profile = Network::kMainnet;
+  if (const TomlTable* node = document.section("node")) {
+    const TomlEntry* entry = node->find("profile");
+    if (entry != nullptr && entry->value.type == TomlType::kString) {
+      Result<Network> named = parse_network(entry->value.string);
+      if (named.is_ok()) profile = *named;
+    }
+  }
   NodeConfig config = default_config(profile);
-  TC_RETURN_IF_ERROR(read_node(reader, node, &config));
-
-  TC_ASSIGN_OR_RETURN(const toml::table* net, reader.section(root, "net"));
-  TC_RETURN_IF_ERROR(read_net(reader, net, &config.net));
-  TC_ASSIGN_OR_RETURN(const toml::table* consensus, reader.section(root, "consensus"));
-  TC_RETURN_IF_ERROR(read_consensus(reader, consensus, &config.consensus));
-  TC_ASSIGN_OR_RETURN(const toml::table* mempool, reader.section(root, "mempool"));
-  TC_RETURN_IF_ERROR(read_mempool(reader, mempool, &config.mempool));
-  TC_ASSIGN_OR_RETURN(const toml::table* cores, reader.section(root, "cores"));
-  TC_RETURN_IF_ERROR(read_cores(reader, cores, &config.cores));
-  TC_ASSIGN_OR_RETURN(const toml::table* verify, reader.section(root, "verify"));
-  TC_RETURN_IF_ERROR(read_verify(reader, verify, &config.verify));
-  TC_ASSIGN_OR_RETURN(const toml::table* ingress, reader.section(root, "ingress"));
-  TC_RETURN_IF_ERROR(read_ingress(reader, ingress, config, &config.ingress));
-  TC_RETURN_IF_ERROR(check_ingress_cores(reader, ingress, cores, config));
-  TC_ASSIGN_OR_RETURN(const toml::table* log, reader.section(root, "log"));
-  TC_RETURN_IF_ERROR(read_log(reader, log, &config.log));
+  Reader reader(document, origin_name);
+  for_each_key(config, reader);
+  reader.check_unknown_keys();
+  TC_RETURN_IF_ERROR(reader.first_error());
+  TC_RETURN_IF_ERROR(check_between_keys(reader, config));
+  config.sources = reader.take_sources();
   return config;
+}
+
+std::string render_effective_config(const NodeConfig& config) {
+  Renderer renderer(config);
+  for_each_key(config, renderer);
+  return renderer.take();
 }
 
 Result<NodeConfig> load_config_file(const std::string& path) {

@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
   # core
-  libsodium-dev libssl-dev libipsec-mb-dev libtomlplusplus-dev libfmt-dev libspdlog-dev
+  libsodium-dev libssl-dev libipsec-mb-dev libfmt-dev libspdlog-dev
   # dataplane
   libdpdk-dev dpdk libpcap-dev liburing-dev iproute2
   # storage

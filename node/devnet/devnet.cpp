@@ -432,7 +432,7 @@ Status Devnet::catch_up() {
 Status Devnet::start_ingress(const DevnetConfig& config) {
   // The devnet profile's [ingress] (socket backend, one queue, a 2^16-key recent set) on the
   // devnet's own address, port and ring depth, with bursts of 64 datagrams.
-  NodeConfig node = default_config(NetworkProfile::kDevnet);
+  NodeConfig node = default_config(Network::kDevnet);
   node.net.ingress_listen_address = config.ingress_address;
   node.net.ingress_udp_port = config.ingress_port;
   node.ingress.backend = IngressBackend::kSocket;

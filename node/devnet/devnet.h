@@ -32,6 +32,7 @@
 #include "core/types.h"
 #include "dataplane/packet.h"
 #include "ledger/ledger.h"
+#include "ledger/mempool_config.h"
 #include "ledger/params.h"
 #include "node/devnet/bus.h"
 #include "node/ingress/ingress_service.h"
@@ -61,7 +62,7 @@ struct DevnetConfig {
   // removed with the Devnet.
   std::string data_dir;
   // Block interval (commit wait) and step timeouts; the devnet profile's by default (1 s blocks).
-  ConsensusSection consensus = default_config(NetworkProfile::kDevnet).consensus;
+  ConsensusSection consensus = default_config(Network::kDevnet).consensus;
   // One-way delay of every bus message.
   std::uint64_t bus_delay_ms = 2;
   // Validator 0's UDP transaction ingress; port 0 picks a free one (ingress_port()).
@@ -72,7 +73,8 @@ struct DevnetConfig {
   std::uint32_t verify_burst_max = 256;
   // Genesis outputs (1 to 65,535), e.g. the load generator's funding_outputs().
   std::vector<TxOutput> allocations;
-  ledger::MempoolConfig mempool;
+  // The devnet profile's [mempool] bounds.
+  ledger::MempoolConfig mempool = ledger::mempool_config(default_config(Network::kDevnet).mempool);
 };
 
 // One committed block, as validator 0 saw it.

@@ -18,7 +18,7 @@ namespace tc::node {
 namespace {
 
 TEST(IngressServiceDpdkNoPortTest, DpdkWithNoPortFailsNamingTheReason) {
-  NodeConfig config = default_config(NetworkProfile::kTestnet);
+  NodeConfig config = default_config(Network::kTestnet);
   config.net.ingress_listen_address = "10.0.0.2";
   config.ingress.backend = IngressBackend::kDpdk;
   config.ingress.mbufs = 1023;

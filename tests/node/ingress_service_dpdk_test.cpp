@@ -71,7 +71,7 @@ void write_capture(const std::string& path, std::uint64_t first_sequence,
 }
 
 NodeConfig dpdk_config(IngressBackend backend, const std::string& port) {
-  NodeConfig config = default_config(NetworkProfile::kTestnet);
+  NodeConfig config = default_config(Network::kTestnet);
   config.net.ingress_listen_address = "10.0.0.2";
   config.net.ingress_udp_port = kPort;
   config.ingress.backend = backend;

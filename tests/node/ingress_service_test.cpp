@@ -37,7 +37,7 @@ using dataplane::TxGeneratorConfig;
 using dataplane::UdpSender;
 
 NodeConfig socket_config(IngressBackend backend, std::uint32_t queues) {
-  NodeConfig config = default_config(NetworkProfile::kDevnet);
+  NodeConfig config = default_config(Network::kDevnet);
   config.net.ingress_listen_address = "127.0.0.1";
   config.net.ingress_udp_port = 0;
   config.ingress.backend = backend;
