@@ -67,7 +67,9 @@ class MachineTree {
     while (!prefix_.empty() && prefix_.back() == '/') prefix_.pop_back();
   }
 
-  std::string path(std::string_view machine_path) const { return prefix_ + std::string(machine_path); }
+  std::string path(std::string_view machine_path) const {
+    return prefix_ + std::string(machine_path);
+  }
 
   // The file's text without its trailing newline, or nullopt when it cannot be read.
   std::optional<std::string> read(std::string_view machine_path) const {
@@ -115,7 +117,8 @@ class Checker {
     auto cmdline = tree_.read("/proc/cmdline");
     if (!cmdline) return io_error("cannot read " + tree_.path("/proc/cmdline"));
     auto online_text = tree_.read("/sys/devices/system/cpu/online");
-    if (!online_text) return io_error("cannot read " + tree_.path("/sys/devices/system/cpu/online"));
+    if (!online_text)
+      return io_error("cannot read " + tree_.path("/sys/devices/system/cpu/online"));
     auto online = parse_cpu_list(*online_text);
     if (!online.is_ok()) {
       return io_error(tree_.path("/sys/devices/system/cpu/online") + ": " +
@@ -151,8 +154,11 @@ class Checker {
                              std::move(actual), std::move(fix)});
   }
   void not_applicable(std::string check, std::string expected, std::string reason) {
-    report_.items.push_back({std::move(check), CheckStatus::kNotApplicable, std::move(expected),
-                             std::move(reason), {}});
+    report_.items.push_back({std::move(check),
+                             CheckStatus::kNotApplicable,
+                             std::move(expected),
+                             std::move(reason),
+                             {}});
   }
 
   // Kernel parameters stop at "--"; what follows belongs to init. A repeated key keeps its last
@@ -194,8 +200,11 @@ class Checker {
   // core with interrupts and kernel threads.
   void check_housekeeping_siblings() {
     const char* check = "cpu.housekeeping_siblings";
-    std::string expected = "core 0 and its siblings within " +
-                           format_cpu_list(profile_.cpu.housekeeping_cores);
+    std::string expected =
+        "core 0 and its siblings within " + format_cpu_list(profile_.cpu.housekeeping_cores);
+    if (profile_.cpu.isolated_cores.empty()) {
+      return not_applicable(check, expected, "the profile isolates no cores");
+    }
     auto text = tree_.read("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list");
     if (!text) return not_applicable(check, expected, "no CPU topology in /sys");
     auto siblings = parse_cpu_list(*text);
@@ -215,7 +224,8 @@ class Checker {
 
   void check_smt() {
     const char* check = "bios.smt";
-    if (!profile_.bios) return not_applicable(check, "-", "the profile has no BIOS settings (a VM)");
+    if (!profile_.bios)
+      return not_applicable(check, "-", "the profile has no BIOS settings (a VM)");
     std::string expected = profile_.bios->smt ? "on" : "off";
     auto control = tree_.read("/sys/devices/system/cpu/smt/control");
     auto active = tree_.read("/sys/devices/system/cpu/smt/active");
@@ -265,9 +275,8 @@ class Checker {
     std::string check = "kernel.cmdline." + key;
     auto found = parameters_.find(key);
     if (found == parameters_.end()) return drift(check, parameter, "absent", fix);
-    std::string actual = found->second.empty() && equals == std::string::npos
-                             ? key
-                             : key + "=" + found->second;
+    std::string actual =
+        found->second.empty() && equals == std::string::npos ? key : key + "=" + found->second;
     if (equals == std::string::npos) return ok(check, parameter, actual);
     std::string wanted = parameter.substr(equals + 1);
     bool same = found->second == wanted;
@@ -303,7 +312,8 @@ class Checker {
     std::string actual = !text ? "absent (kernel without CONFIG_NO_HZ_FULL)" : *text;
     if (text) {
       auto cores = parse_cpu_list(*text);
-      if (cores.is_ok() && *cores == profile_.cpu.isolated_cores) return ok(check, expected, actual);
+      if (cores.is_ok() && *cores == profile_.cpu.isolated_cores)
+        return ok(check, expected, actual);
     }
     auto requested = parameters_.find("nohz_full");
     bool requested_right = requested != parameters_.end() &&
@@ -426,8 +436,8 @@ class Checker {
       auto vendor = tree_.read("/sys/bus/pci/devices/" + address + "/vendor");
       auto device = tree_.read("/sys/bus/pci/devices/" + address + "/device");
       if (!vendor || !device) continue;
-      std::string id = vendor->substr(vendor->rfind('x') + 1) + ":" +
-                       device->substr(device->rfind('x') + 1);
+      std::string id =
+          vendor->substr(vendor->rfind('x') + 1) + ":" + device->substr(device->rfind('x') + 1);
       for (PciId wanted : ids) {
         if (id == format_pci_id(wanted)) found.push_back(address);
       }
@@ -468,7 +478,8 @@ class Checker {
     }
     if (nic.bind_driver != "vfio-pci") return ok(check, expected, "group " + *group);
     std::vector<std::string> blockers;
-    for (const std::string& member : tree_.list("/sys/kernel/iommu_groups/" + *group + "/devices")) {
+    for (const std::string& member :
+         tree_.list("/sys/kernel/iommu_groups/" + *group + "/devices")) {
       if (member == address) continue;
       auto driver = tree_.link_name("/sys/bus/pci/devices/" + member + "/driver");
       if (driver && *driver != "vfio-pci" && *driver != "pcieport") {
@@ -494,11 +505,11 @@ class Checker {
     std::vector<std::string> functions = matching_functions(nic.pci_ids);
     std::string expected = std::to_string(nic.ports) + " " + nic.model + " port(s) (" + ids + ")";
     if (static_cast<int>(functions.size()) < nic.ports) {
-      drift("nic.present", expected, std::to_string(functions.size()) + " found",
+      drift("nic.present", expected, std::to_string(functions.size()) + " matching PCI functions",
             "none on this machine: install the " + nic.model +
                 " or choose the profile that matches this machine (firmware_configs/profiles/)");
     } else {
-      ok("nic.present", expected, std::to_string(functions.size()) + " found");
+      ok("nic.present", expected, std::to_string(functions.size()) + " matching PCI functions");
     }
     functions.resize(std::min<std::size_t>(functions.size(), nic.ports));
     for (const std::string& address : functions) {
@@ -585,11 +596,13 @@ class Checker {
   }
 
   void check_gpu() {
-    if (!profile_.gpu) return not_applicable("gpu", "-", "the profile has no GPU (CPU verification)");
+    if (!profile_.gpu)
+      return not_applicable("gpu", "-", "the profile has no GPU (CPU verification)");
     const GpuSettings& gpu = *profile_.gpu;
     auto program = find_program(options_.nvidia_smi);
     if (!program) {
-      return not_applicable("gpu", gpu.model, options_.nvidia_smi + " not found (no NVIDIA driver)");
+      return not_applicable("gpu", gpu.model,
+                            options_.nvidia_smi + " not found (no NVIDIA driver)");
     }
     auto output = run_program({*program,
                                "--query-gpu=index,persistence_mode,clocks.applications.memory,"
@@ -683,8 +696,8 @@ std::string_view check_status_name(CheckStatus status) {
 }
 
 int HwcheckReport::count(CheckStatus status) const {
-  return static_cast<int>(std::count_if(items.begin(), items.end(),
-                                        [&](const CheckItem& item) { return item.status == status; }));
+  return static_cast<int>(std::count_if(
+      items.begin(), items.end(), [&](const CheckItem& item) { return item.status == status; }));
 }
 
 Result<HwcheckReport> run_hwcheck(const HardwareProfile& profile, const HwcheckOptions& options) {

@@ -192,7 +192,8 @@ Result<BiosSettings> read_bios(const ObjectReader& reader) {
   BiosSettings bios;
   TC_ASSIGN_OR_RETURN(bios.power_profile,
                       reader.word_of("power_profile", {"maximum-performance", "os-controlled"}));
-  TC_ASSIGN_OR_RETURN(bios.c_states, reader.word_of("c_states", {"enabled", "c1-only", "disabled"}));
+  TC_ASSIGN_OR_RETURN(bios.c_states,
+                      reader.word_of("c_states", {"enabled", "c1-only", "disabled"}));
   TC_ASSIGN_OR_RETURN(bios.smt, reader.boolean("smt"));
   TC_ASSIGN_OR_RETURN(bios.iommu, reader.boolean("iommu"));
   TC_ASSIGN_OR_RETURN(bios.sr_iov, reader.boolean("sr_iov"));
@@ -294,10 +295,10 @@ Result<KernelSettings> read_kernel(const ObjectReader& reader, const MemorySetti
 
 Result<NicSettings> read_nic(const ObjectReader& reader) {
   static const std::regex kDdpPackage("[a-z0-9_.-]+(/[a-z0-9_.-]+)*\\.pkg");
-  TC_RETURN_IF_ERROR(reader.check_keys(
-      {"model", "pci_ids", "ports", "bind_driver", "dpdk_driver", "ddp_package",
-       "blacklist_modules", "packages", "rx_ring", "tx_ring", "rss_queues", "flow_control",
-       "adaptive_coalescing", "rx_usecs"}));
+  TC_RETURN_IF_ERROR(
+      reader.check_keys({"model", "pci_ids", "ports", "bind_driver", "dpdk_driver", "ddp_package",
+                         "blacklist_modules", "packages", "rx_ring", "tx_ring", "rss_queues",
+                         "flow_control", "adaptive_coalescing", "rx_usecs"}));
   NicSettings nic;
   TC_ASSIGN_OR_RETURN(nic.model, reader.string("model"));
   TC_ASSIGN_OR_RETURN(nic.pci_ids, reader.pci_ids("pci_ids"));
@@ -305,9 +306,9 @@ Result<NicSettings> read_nic(const ObjectReader& reader) {
   TC_ASSIGN_OR_RETURN(nic.bind_driver, reader.word_of("bind_driver", {"vfio-pci", "mlx5_core"}));
   TC_ASSIGN_OR_RETURN(nic.dpdk_driver, reader.word_of("dpdk_driver", {"net_ice", "net_mlx5"}));
   if (!reader.at("ddp_package").is_null()) {
-    TC_ASSIGN_OR_RETURN(nic.ddp_package,
-                        reader.matching("ddp_package", kDdpPackage,
-                                        "null or a .pkg path under /lib/firmware"));
+    TC_ASSIGN_OR_RETURN(
+        nic.ddp_package,
+        reader.matching("ddp_package", kDdpPackage, "null or a .pkg path under /lib/firmware"));
   }
   TC_ASSIGN_OR_RETURN(nic.blacklist_modules, reader.words("blacklist_modules"));
   TC_ASSIGN_OR_RETURN(nic.packages, reader.words("packages"));
@@ -318,9 +319,9 @@ Result<NicSettings> read_nic(const ObjectReader& reader) {
   TC_ASSIGN_OR_RETURN(nic.adaptive_coalescing, reader.boolean("adaptive_coalescing"));
   TC_ASSIGN_OR_RETURN(nic.rx_usecs, reader.integer("rx_usecs", 0, 1000));
   if (nic.dpdk_driver == "net_mlx5" && nic.bind_driver != "mlx5_core") {
-    return reader.error_at(reader.field("bind_driver"),
-                           "net_mlx5 is bifurcated: the port stays on mlx5_core, got " +
-                               nic.bind_driver);
+    return reader.error_at(
+        reader.field("bind_driver"),
+        "net_mlx5 is bifurcated: the port stays on mlx5_core, got " + nic.bind_driver);
   }
   if (nic.dpdk_driver == "net_ice" && nic.bind_driver != "vfio-pci") {
     return reader.error_at(reader.field("bind_driver"),
@@ -361,8 +362,9 @@ Result<CoreMap> read_cores(const ObjectReader& reader, const CpuSettings& cpu,
     std::vector<int>* list;
   };
   const Stage stages[] = {
-      {"ingress", &cores.ingress}, {"verify", &cores.verify}, {"mempool", &cores.mempool},
-      {"consensus", &cores.consensus}, {"commit", &cores.commit}, {"net", &cores.net},
+      {"ingress", &cores.ingress}, {"verify", &cores.verify},
+      {"mempool", &cores.mempool}, {"consensus", &cores.consensus},
+      {"commit", &cores.commit},   {"net", &cores.net},
       {"rpc", &cores.rpc},
   };
   // The daemon runs inside the isolated cpuset partition, so a pinned thread can only use
@@ -376,8 +378,7 @@ Result<CoreMap> read_cores(const ObjectReader& reader, const CpuSettings& cpu,
       }
     }
   }
-  if (nic && !cores.ingress.empty() &&
-      static_cast<int>(cores.ingress.size()) != nic->rss_queues) {
+  if (nic && !cores.ingress.empty() && static_cast<int>(cores.ingress.size()) != nic->rss_queues) {
     return reader.error_at(reader.field("ingress"),
                            "holds " + std::to_string(cores.ingress.size()) +
                                " cores but nic.rss_queues is " + std::to_string(nic->rss_queues) +
@@ -394,15 +395,15 @@ Result<CoreSet> parse_cpu_list(std::string_view text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t comma = text.find(',', start);
-    std::string_view range =
-        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view range = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     std::size_t dash = range.find('-');
     int first = 0;
     int last = 0;
-    bool parsed = dash == std::string_view::npos
-                      ? parse_int(range, &first) && parse_int(range, &last)
-                      : parse_int(range.substr(0, dash), &first) &&
-                            parse_int(range.substr(dash + 1), &last);
+    bool parsed =
+        dash == std::string_view::npos
+            ? parse_int(range, &first) && parse_int(range, &last)
+            : parse_int(range.substr(0, dash), &first) && parse_int(range.substr(dash + 1), &last);
     if (!parsed || first < 0) {
       return invalid_argument("CPU list \"" + std::string(text) + "\": bad range \"" +
                               std::string(range) + "\"");
@@ -473,9 +474,9 @@ Result<HardwareProfile> parse_profile(std::string_view text, std::string_view or
   TC_ASSIGN_OR_RETURN(profile.cpu, read_cpu(ObjectReader(top.at("cpu"), "cpu", origin_name)));
   TC_ASSIGN_OR_RETURN(profile.memory,
                       read_memory(ObjectReader(top.at("memory"), "memory", origin_name)));
-  TC_ASSIGN_OR_RETURN(profile.kernel, read_kernel(ObjectReader(top.at("kernel"), "kernel",
-                                                               origin_name),
-                                                  profile.memory));
+  TC_ASSIGN_OR_RETURN(
+      profile.kernel,
+      read_kernel(ObjectReader(top.at("kernel"), "kernel", origin_name), profile.memory));
   if (!top.at("nic").is_null()) {
     TC_ASSIGN_OR_RETURN(profile.nic, read_nic(ObjectReader(top.at("nic"), "nic", origin_name)));
   }
@@ -506,9 +507,9 @@ Result<HardwareProfile> load_profile_file(const std::string& path) {
 Result<std::string> resolve_profile_path(const std::string& profiles_dir,
                                          const std::string& name_or_path) {
   static const std::regex kName("[a-z0-9_-]+");
-  bool is_path = name_or_path.find('/') != std::string::npos ||
-                 (name_or_path.size() > 5 &&
-                  name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
+  bool is_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
   if (is_path) return name_or_path;
   std::string path = profiles_dir + "/" + name_or_path + ".json";
   std::error_code error;

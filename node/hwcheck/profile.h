@@ -1,6 +1,7 @@
 // HardwareProfile: one hardware class from firmware_configs/profiles/NAME.json, the single
 // description that the Ansible roles apply to a server and that hwcheck compares a running machine
-// with (BIOS, CPU partitioning, hugepages, kernel command line, NIC, GPU, and the daemon's [cores]).
+// with (BIOS, CPU partitioning, hugepages, kernel command line, NIC, GPU, and the daemon's
+// [cores]).
 //
 // Parsing is strict and follows firmware_configs/profile.schema.json: every key is required, an
 // unknown key, a wrong type, a value out of range or not one of the allowed words is a kConfig
@@ -82,10 +83,10 @@ struct NicSettings {
   std::string ddp_package;  // under /lib/firmware; empty when the NIC needs none
   std::vector<std::string> blacklist_modules;
   std::vector<std::string> packages;  // Debian packages the NIC needs
-  int rx_ring = 0;                    // descriptors per RX queue: the daemon's ingress.rx_descriptors
-  int tx_ring = 0;                    // ingress.tx_descriptors
-  int rss_queues = 0;                 // ingress.queues; equals the length of cores.ingress
-  bool flow_control = false;          // Ethernet pause frames
+  int rx_ring = 0;            // descriptors per RX queue: the daemon's ingress.rx_descriptors
+  int tx_ring = 0;            // ingress.tx_descriptors
+  int rss_queues = 0;         // ingress.queues; equals the length of cores.ingress
+  bool flow_control = false;  // Ethernet pause frames
   bool adaptive_coalescing = false;
   int rx_usecs = 0;  // interrupt coalescing of the kernel netdev (bifurcated NICs)
 };
@@ -126,9 +127,10 @@ struct HardwareProfile {
 
 // Parses a profile's JSON text. `origin_name` starts every error message. Errors, all kConfig:
 // JSON syntax (with line and column); any schema rule; and these cross-field rules: housekeeping
-// and isolated cores overlap; a core of the core map is not isolated; cores.ingress is non-empty and its length differs from nic.rss_queues; a
-// hugepages= or hugepagesz= parameter disagrees with memory; the nic's drivers do not pair
-// (net_ice with vfio-pci and a DDP package, net_mlx5 with mlx5_core). Only the first is reported.
+// and isolated cores overlap; a core of the core map is not isolated; cores.ingress is non-empty
+// and its length differs from nic.rss_queues; a hugepages= or hugepagesz= parameter disagrees with
+// memory; the nic's drivers do not pair (net_ice with vfio-pci and a DDP package, net_mlx5 with
+// mlx5_core). Only the first is reported.
 Result<HardwareProfile> parse_profile(std::string_view text, std::string_view origin_name);
 
 // Reads and parses the file at `path`; its "name" must equal the file name without ".json". A file

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   std::string profiles_dir = TC_PROFILES_DIR;
   tc::hwcheck::HwcheckOptions options;
   bool json = false;
-  app.add_option("--profile", profile_name, "Profile name (dev-cpu, h100-cx7, e810) or a .json file")
+  app.add_option("--profile", profile_name,
+                 "Profile name (dev-cpu, h100-cx7, e810) or a .json file")
       ->required();
   app.add_option("--profiles-dir", profiles_dir, "Folder of the named profiles")
       ->default_val(profiles_dir);
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
   }
   auto report = tc::hwcheck::run_hwcheck(*profile, options);
   if (!report.is_ok()) {
-    std::cerr << "timecoin-hwcheck: --root " << options.root << ": "
-              << report.status().message() << "\n";
+    std::cerr << "timecoin-hwcheck: --root " << options.root << ": " << report.status().message()
+              << "\n";
     return kExitCannotRead;
   }
   std::cout << (json ? tc::hwcheck::render_json(*report) : tc::hwcheck::render_text(*report));
