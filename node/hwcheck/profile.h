@@ -126,8 +126,9 @@ struct HardwareProfile {
 };
 
 // Parses a profile's JSON text. `origin_name` starts every error message. Errors, all kConfig:
-// JSON syntax (with line and column); any schema rule; and these cross-field rules: housekeeping
-// and isolated cores overlap; a core of the core map is not isolated; cores.ingress is non-empty
+// JSON syntax (with line and column); any schema rule; and what the schema cannot state: a CPU
+// list whose range ends below its start or names a CPU twice; housekeeping and isolated cores
+// overlap; a core of the core map is not isolated; cores.ingress is non-empty
 // and its length differs from nic.rss_queues; a hugepages= or hugepagesz= parameter disagrees with
 // memory; the nic's drivers do not pair (net_ice with vfio-pci and a DDP package, net_mlx5 with
 // mlx5_core). Only the first is reported.

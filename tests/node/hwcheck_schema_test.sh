@@ -12,13 +12,22 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-python3 - "$root" <<'PY'
+# The first Python that has jsonschema: the one in PATH, or Debian's (python3-jsonschema).
+python=
+for candidate in python3 /usr/bin/python3; do
+  if "$candidate" -c 'import jsonschema' 2>/dev/null; then
+    python=$candidate
+    break
+  fi
+done
+if [[ -z "$python" ]]; then
+  echo "hwcheck_schema_test: no Python with jsonschema; apt-get install python3-jsonschema" >&2
+  exit 1
+fi
+"$python" - "$root" <<'PY'
 import copy, json, pathlib, re, sys
 
-try:
-    import jsonschema
-except ImportError:
-    sys.exit("hwcheck_schema_test: Python's jsonschema is missing (apt-get install python3-jsonschema)")
+import jsonschema
 
 root = pathlib.Path(sys.argv[1])
 schema = json.loads((root / "firmware_configs/profile.schema.json").read_text())
