@@ -88,8 +88,10 @@ class MachineTree {
   std::vector<std::string> list(std::string_view machine_path) const {
     std::vector<std::string> names;
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(path(machine_path), error)) {
-      names.push_back(entry.path().filename().string());
+    // increment(error) rather than a range-for, whose ++ throws when the folder changes under it.
+    for (fs::directory_iterator entry(path(machine_path), error), end; !error && entry != end;
+         entry.increment(error)) {
+      names.push_back(entry->path().filename().string());
     }
     std::sort(names.begin(), names.end());
     return names;
@@ -349,7 +351,8 @@ class Checker {
   std::vector<std::string> numa_nodes() const {
     std::vector<std::string> nodes;
     for (const std::string& name : tree_.list("/sys/devices/system/node")) {
-      if (name.size() > 4 && name.compare(0, 4, "node") == 0 &&
+      // Up to 4 digits, so the std::stoi below cannot overflow on a strange name.
+      if (name.size() > 4 && name.size() <= 8 && name.compare(0, 4, "node") == 0 &&
           name.find_first_not_of("0123456789", 4) == std::string::npos) {
         nodes.push_back(name);
       }

@@ -517,8 +517,9 @@ Result<std::string> resolve_profile_path(const std::string& profiles_dir,
     return path;
   }
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(profiles_dir, error)) {
-    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  for (std::filesystem::directory_iterator entry(profiles_dir, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (entry->path().extension() == ".json") names.push_back(entry->path().stem().string());
   }
   std::sort(names.begin(), names.end());
   std::string known;
