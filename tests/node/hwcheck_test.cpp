@@ -10,7 +10,8 @@
 // nohz_full not taken by the kernel, hugepages on one node, governor on some cores, the cpuset
 // partition, SMT switched off, core 0's sibling isolated, the ConnectX port on vfio-pci, the
 // port missing, the IOMMU off, GPU persistence, clocks, ECC and MIG, nvidia-smi failing, and
-// nvidia-smi absent (not applicable). e810 matching; drifts of the port on ice, a shared IOMMU
+// nvidia-smi absent (not applicable), garbled nvidia-smi output, garbled kernel values, a missing
+// 1 GiB pool. e810 matching; drifts of the port on ice, a shared IOMMU
 // group, irdma loaded, the DDP package missing. An unreadable tree is kIoError; the JSON and text
 // renderings carry every item.
 #include "node/hwcheck/hwcheck.h"
@@ -355,6 +356,31 @@ TEST_F(H100Test, NvidiaSmiAbsentIsNotApplicable) {
   const CheckItem* gpu = find_item(report, "gpu");
   ASSERT_NE(gpu, nullptr);
   EXPECT_EQ(gpu->status, CheckStatus::kNotApplicable);
+}
+
+TEST_F(H100Test, GarbledNvidiaSmiOutputDrifts) {
+  HwcheckReport report = run("echo 'Enabled, 2619'");
+  EXPECT_EQ(drifts(report), "gpu.query gpu.present ");
+  EXPECT_EQ(find_item(report, "gpu.query")->actual, "nvidia-smi printed \"Enabled, 2619\"");
+}
+
+TEST_F(H100Test, GarbledKernelValuesDriftInsteadOfFailing) {
+  std::string cmdline = kH100Cmdline;
+  cmdline.replace(cmdline.find("nohz_full=2-15,66-79"), 20, "nohz_full=15-2,x");
+  machine_.write("/proc/cmdline", cmdline);
+  machine_.write("/sys/devices/system/cpu/nohz_full", "garbage");
+  machine_.write("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "0-");
+  machine_.mkdir("/sys/devices/system/node/node99999999999");
+  HwcheckReport report = run();
+  EXPECT_EQ(drifts(report),
+            "cpu.housekeeping_siblings kernel.cmdline.nohz_full kernel.nohz_full_effective ");
+  EXPECT_EQ(find_item(report, "kernel.nohz_full_effective")->fix, kTunedFix);
+}
+
+TEST_F(H100Test, MissingOneGigabytePoolDriftsWithGrubFix) {
+  machine_.remove("/sys/devices/system/node/node0/hugepages");
+  HwcheckReport report = run();
+  expect_single_drift(report, "memory.hugepages_1g.node0", kGrubFix);
 }
 
 class E810Test : public ::testing::Test {
