@@ -17,7 +17,7 @@ packages=(
   # node
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev jq python3-jsonschema
   # provisioning
   ansible
 )
