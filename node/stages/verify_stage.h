@@ -25,7 +25,8 @@
 // gets small batches that a deadline sends early, the GPU large ones with several in flight.
 //
 // Counters are the stage's own (VerifyStageCounters, owner thread only); housekeeping() flushes
-// them and the engine's into the registry:
+// them and the engine's into the registry (the batch histogram is observed once per batch, as the
+// batch is sent):
 //   timecoin_verify_transactions_total{source,outcome}  every item taken, by source and outcome
 //   timecoin_verify_rejected_total{reason}              rejections by the ledger's reason
 //   timecoin_verify_malformed_total{error}              kMalformed by DecodeError
@@ -40,6 +41,17 @@
 // One thread owns a VerifyStage (its stage loop: core/stage_loop.h runs step, housekeeping and
 // drained); the engine's worker threads are its own. Ledger::precheck and submit are thread-safe,
 // so several verify stages may share one ledger.
+//
+// Wiring it (what node/topology does; the rings are the topology's, each with its one producer):
+//   TxRing rpc, peer, proposal, forward;                  // init(capacity_bytes), >= 256 KiB each
+//   VerifyResultRing rpc_results, peer_results, proposal_results;  // init(depth), power of two
+//   VerifyStageRings rings{.ingress = {&ingress->ring(0)}, .rpc = &rpc, .rpc_results = ...};
+//   VerifyStage stage;
+//   TC_RETURN_IF_ERROR(stage.init(verify_stage_config(node_config), ledger, rings, &registry));
+//   std::thread([&] { run_stage_loop(stage, loop_options, verify_stop); });
+// Shutdown: set verify_stop after the ingress service and the RPC, peer and consensus producers
+// have stopped; the loop returns once every item taken or queued is answered (the consumers of the
+// result and forward rings must keep draining until then); then fini().
 #pragma once
 
 #include <array>
