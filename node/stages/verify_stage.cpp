@@ -278,6 +278,10 @@ void VerifyStage::flush_batch_at_deadline(std::uint64_t now_ns) {
   if (batch_fill_ == 0) return;
   if (now_ns - batch_started_ns_ < std::uint64_t{policy_.batch_deadline_us} * 1000) return;
   engine_.flush();
+  count_batch();
+}
+
+void VerifyStage::count_batch() {
   ++counters_.batches;
   counters_.batch_signatures += batch_fill_;
   if (series_ != nullptr) series_->batch_signatures->observe(batch_fill_);
@@ -298,12 +302,7 @@ void VerifyStage::submit_signatures(InFlight& item, std::uint64_t now_ns) {
       const std::size_t fill = std::min(left, policy_.batch_size_max - batch_fill_);
       batch_fill_ += fill;
       left -= fill;
-      if (batch_fill_ == policy_.batch_size_max) {
-        ++counters_.batches;
-        counters_.batch_signatures += batch_fill_;
-        if (series_ != nullptr) series_->batch_signatures->observe(batch_fill_);
-        batch_fill_ = 0;
-      }
+      if (batch_fill_ == policy_.batch_size_max) count_batch();
     }
   }
   ++submit_;

@@ -245,6 +245,8 @@ class VerifyStage {
   TxRing* input_for(VerifySource source) const;
 
   void flush_batch_at_deadline(std::uint64_t now_ns);
+  // Counts the batch being filled as sent (full, or flushed at its deadline).
+  void count_batch();
   void submit_signatures(InFlight& item, std::uint64_t now_ns);
   void collect_verdicts();
   std::uint32_t complete(std::uint32_t limit);

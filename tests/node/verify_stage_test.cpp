@@ -10,10 +10,10 @@
 //   - a valid transaction from each source: ingress, RPC and peer ones admitted and forwarded (with
 //     source, origin and txid), the proposal's verified without admission; each result carries its
 //     tag, origin and txid;
-//   - bad signature, bad possession proof, malformed bytes, double spend (pending and finalized
-//     input), duplicate and fee too low, each rejected with the ledger's reason and counted by
-//     reason, answered to RPC, to the peer (with its origin) or only counted (ingress); the
-//     registry shows the counts;
+//   - bad signature, bad possession proof, malformed bytes (truncated, empty, garbage), double
+//     spend (pending and finalized input), duplicate and fee too low, each rejected with the
+//     ledger's reason and counted by reason, answered to RPC, to the peer (with its origin) or only
+//     counted (ingress); the registry shows the counts;
 //   - a full RPC result ring stops completion without loss, and the rest completes once drained;
 //     a full forward ring stops admission before Ledger::submit (nothing admitted unforwarded);
 //   - stop while items are queued and in flight: the loop returns only once every item is
@@ -278,6 +278,8 @@ TEST_F(VerifyStageTest, EachRejectionIsCountedByReasonAndAnsweredToItsSource) {
       {spend_bad_signature(14), VerifyOutcome::kBadSignature, RejectReason::kBadSignature},
       {bad_possession, VerifyOutcome::kBadSignature, RejectReason::kBadPossessionProof},
       {malformed, VerifyOutcome::kMalformed, RejectReason::kOk},
+      {Bytes{}, VerifyOutcome::kMalformed, RejectReason::kOk},
+      {Bytes(300, 0xff), VerifyOutcome::kMalformed, RejectReason::kOk},
       {first, VerifyOutcome::kPrecheckRejected, RejectReason::kDuplicate},
       {spend(10, kFee, 8), VerifyOutcome::kPrecheckRejected, RejectReason::kConflict},
       {finalized, VerifyOutcome::kPrecheckRejected, RejectReason::kMissingInput},
@@ -322,7 +324,7 @@ TEST_F(VerifyStageTest, EachRejectionIsCountedByReasonAndAnsweredToItsSource) {
   EXPECT_EQ(counters.reason(RejectReason::kMissingInput), 1u);
   EXPECT_EQ(count(VerifySource::kIngress, VerifyOutcome::kBadSignature), 1u);
   EXPECT_EQ(count(VerifySource::kIngress, VerifyOutcome::kMalformed), 1u);
-  EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kMalformed), 1u);
+  EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kMalformed), 3u);
   EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kPrecheckRejected), 4u);
   EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kAdmitted), 2u);
 
@@ -333,7 +335,7 @@ TEST_F(VerifyStageTest, EachRejectionIsCountedByReasonAndAnsweredToItsSource) {
       << text;
   EXPECT_NE(text.find("timecoin_verify_rejected_total{reason=\"fee_too_low\"} 2"),
             std::string::npos);
-  EXPECT_NE(text.find("timecoin_verify_transactions_total{source=\"rpc\",outcome=\"malformed\"} 1"),
+  EXPECT_NE(text.find("timecoin_verify_transactions_total{source=\"rpc\",outcome=\"malformed\"} 3"),
             std::string::npos);
   EXPECT_NE(text.find("timecoin_verify_backend_info{backend=\"cpu\"} 1"), std::string::npos);
   EXPECT_NE(text.find("timecoin_verify_batch_signatures_count"), std::string::npos);
