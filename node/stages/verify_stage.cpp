@@ -107,8 +107,8 @@ std::size_t VerifyStage::footprint(const VerifyStageConfig& config) {
          policy.batch_size_max * sizeof(gpu::Verdict);
 }
 
-Status VerifyStage::init(const VerifyStageConfig& config, ledger::Ledger* ledger,
-                         const VerifyStageRings& rings, MetricsRegistry* metrics) {
+Status VerifyStage::check_setup(const VerifyStageConfig& config,
+                                const VerifyStageRings& rings) const {
   if (started_) return internal_error("verify stage: init called twice");
   if (config.batch_size_max == 0 || config.batch_deadline_us == 0 ||
       config.transactions_in_flight_max == 0) {
@@ -121,11 +121,12 @@ Status VerifyStage::init(const VerifyStageConfig& config, ledger::Ledger* ledger
       (rings.proposal != nullptr && rings.proposal_results == nullptr)) {
     return config_error("verify stage: an input ring without its result ring");
   }
-  config_ = config;
-  ledger_ = ledger;
-  chain_id_ = ledger->params().chain_id;
-  rings_ = rings;
+  return Status::ok();
+}
 
+Status VerifyStage::init(const VerifyStageConfig& config, ledger::Ledger* ledger,
+                         const VerifyStageRings& rings, MetricsRegistry* metrics) {
+  TC_RETURN_IF_ERROR(check_setup(config, rings));
   std::unique_ptr<gpu::GpuBatchBackend> device;
   std::string reason = "verify.backend = \"cpu\"";
   if (config.backend != VerifyBackend::kCpu) {
@@ -144,6 +145,26 @@ Status VerifyStage::init(const VerifyStageConfig& config, ledger::Ledger* ledger
       reason = "GPU device " + std::to_string(config.gpu_device);
     }
   }
+  return start(config, ledger, rings, metrics, std::move(device), reason);
+}
+
+Status VerifyStage::init_with_device(const VerifyStageConfig& config, ledger::Ledger* ledger,
+                                     const VerifyStageRings& rings,
+                                     std::unique_ptr<gpu::GpuBatchBackend> device,
+                                     MetricsRegistry* metrics) {
+  TC_RETURN_IF_ERROR(check_setup(config, rings));
+  const bool gpu = device != nullptr;
+  return start(config, ledger, rings, metrics, std::move(device),
+               gpu ? "device given by the caller" : "no device given by the caller");
+}
+
+Status VerifyStage::start(const VerifyStageConfig& config, ledger::Ledger* ledger,
+                          const VerifyStageRings& rings, MetricsRegistry* metrics,
+                          std::unique_ptr<gpu::GpuBatchBackend> device, const std::string& reason) {
+  config_ = config;
+  ledger_ = ledger;
+  chain_id_ = ledger->params().chain_id;
+  rings_ = rings;
   policy_ = verify_batch_policy(config, device != nullptr);
   gpu::VerifyEngineConfig engine;
   engine.batch_size_max = policy_.batch_size_max;

@@ -59,6 +59,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/codec.h"
@@ -194,6 +195,14 @@ class VerifyStage {
   Status init(const VerifyStageConfig& config, ledger::Ledger* ledger,
               const VerifyStageRings& rings, MetricsRegistry* metrics = nullptr);
 
+  // init() with `device` as the GPU backend instead of the one config.backend would choose (null:
+  // the CPU alone): for a caller that built its own device, and for tests that inject a failing
+  // or fake one. The same errors but for the GPU's.
+  Status init_with_device(const VerifyStageConfig& config, ledger::Ledger* ledger,
+                          const VerifyStageRings& rings,
+                          std::unique_ptr<gpu::GpuBatchBackend> device,
+                          MetricsRegistry* metrics = nullptr);
+
   // One step of the stage loop: sends a partial batch whose deadline passed, collects verdicts,
   // completes up to burst_max items in order (admission, result, forward, release of the input)
   // and takes up to burst_max new ones (decode, pre-check, signatures into the engine), the
@@ -241,6 +250,10 @@ class VerifyStage {
 
   InFlight& entry(std::uint64_t index) { return in_flight_[index % in_flight_.size()]; }
   const InFlight& entry(std::uint64_t index) const { return in_flight_[index % in_flight_.size()]; }
+  Status check_setup(const VerifyStageConfig& config, const VerifyStageRings& rings) const;
+  Status start(const VerifyStageConfig& config, ledger::Ledger* ledger,
+               const VerifyStageRings& rings, MetricsRegistry* metrics,
+               std::unique_ptr<gpu::GpuBatchBackend> device, const std::string& reason);
   VerifyResultRing* results_for(VerifySource source) const;
   TxRing* input_for(VerifySource source) const;
 

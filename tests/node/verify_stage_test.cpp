@@ -22,6 +22,9 @@
 //     valid ones are admitted before the flood is through (sources take turns), every invalid one
 //     is rejected, all within a deadline;
 //   - proposal evidence failing check_evidence and a coinbase (no signatures) in a proposal;
+//   - a GPU backend (a device injected through init_with_device that verifies on the host, since
+//     the CUDA one cannot run on CI): the GPU batch policy, batches counted as GPU; a device that
+//     always fails: every batch falls back to the CPU, counted by cause, and nothing is lost;
 //   - init: backend "gpu" without a GPU and an input without a result ring are kConfig errors;
 //     the batch policy for CPU and GPU.
 #include "node/stages/verify_stage.h"
@@ -506,6 +509,65 @@ TEST_F(VerifyStageTest, InitRefusesBadSetup) {
   status = gpu_stage.init(gpu_only, &chain_->ledger(), rings_);
   EXPECT_EQ(status.code(), StatusCode::kConfig);
   EXPECT_NE(status.message().find("verify.backend"), std::string::npos) << status.to_string();
+}
+
+// A device that verifies on the host (verify_single), or one that always fails with `failure`.
+class HostDevice final : public gpu::GpuBatchBackend {
+ public:
+  explicit HostDevice(gpu::Status failure = gpu::Status::kOk) : failure_(failure) {}
+  gpu::Status verify(std::span<const gpu::SignatureRef> sigs,
+                     std::span<gpu::Verdict> verdicts) override {
+    if (failure_ != gpu::Status::kOk) return failure_;
+    for (std::size_t i = 0; i < sigs.size(); ++i) verdicts[i] = gpu::verify_single(sigs[i]);
+    return gpu::Status::kOk;
+  }
+
+ private:
+  gpu::Status failure_;
+};
+
+TEST_F(VerifyStageTest, GpuBackendGetsLargeBatchesAndAFailingDeviceFallsBackCounted) {
+  for (const gpu::Status failure : {gpu::Status::kOk, gpu::Status::kInternal}) {
+    SCOPED_TRACE(gpu::status_name(failure));
+    MetricsRegistry registry;
+    stage_ = std::make_unique<VerifyStage>();
+    config_.batch_size_max = 256;
+    ASSERT_TRUE(stage_
+                    ->init_with_device(config_, &chain_->ledger(), rings_,
+                                       std::make_unique<HostDevice>(failure), &registry)
+                    .is_ok());
+    EXPECT_TRUE(stage_->policy().gpu);
+    EXPECT_EQ(stage_->policy().batch_size_max, 256u) << "the GPU takes the configured size";
+    EXPECT_EQ(stage_->policy().batches_in_flight_max, kGpuBatchesInFlight);
+    const std::uint32_t first = failure == gpu::Status::kOk ? 200 : 260;
+    std::vector<Bytes> txs;
+    for (std::uint32_t i = 0; i < 50; ++i) {
+      txs.push_back(i % 10 == 9 ? spend_bad_signature(first + i) : spend(first + i));
+      push(rpc_, txs.back(), i);
+    }
+    ASSERT_TRUE(step_until_idle());
+    EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kAdmitted), 45u);
+    EXPECT_EQ(count(VerifySource::kRpc, VerifyOutcome::kBadSignature), 5u);
+    EXPECT_EQ(drain(rpc_results_).size(), 50u);
+    forwarded();
+    const gpu::VerifyEngineMetrics engine = stage_->engine_metrics();
+    stage_->housekeeping(steady_now_ns());
+    const std::string text = registry.render_prometheus();
+    EXPECT_NE(text.find("timecoin_verify_backend_info{backend=\"gpu\"} 1"), std::string::npos);
+    if (failure == gpu::Status::kOk) {
+      EXPECT_GE(engine.get(gpu::EngineCounter::kBatchesGpu), 1u);
+      EXPECT_EQ(engine.get(gpu::EngineCounter::kBatchesCpu), 0u);
+    } else {
+      const std::uint64_t fallbacks = engine.get(gpu::EngineCounter::kGpuFallbackError);
+      EXPECT_GE(fallbacks, 1u);
+      EXPECT_EQ(engine.get(gpu::EngineCounter::kBatchesCpu), fallbacks);
+      EXPECT_NE(text.find("timecoin_verify_gpu_fallbacks_total{cause=\"error\"} " +
+                          std::to_string(fallbacks)),
+                std::string::npos)
+          << text;
+    }
+    stage_.reset();
+  }
 }
 
 TEST(VerifyBatchPolicyTest, CpuGetsSmallBatchesAndTheGpuLargeOnes) {
