@@ -209,11 +209,11 @@ Status VerifyStage::start(const VerifyStageConfig& config, ledger::Ledger* ledge
     series_->forwarded = &metrics->counter("timecoin_verify_forwarded_total",
                                            "Admitted transactions sent to the net stage.");
     series_->result_ring_full = &metrics->counter(
-        "timecoin_verify_output_full_total", "Steps that waited for room in a full output ring.",
-        {{"ring", "result"}});
+        "timecoin_verify_output_full_total",
+        "Times completion stopped at a full output ring until it had room.", {{"ring", "result"}});
     series_->forward_ring_full = &metrics->counter(
-        "timecoin_verify_output_full_total", "Steps that waited for room in a full output ring.",
-        {{"ring", "forward"}});
+        "timecoin_verify_output_full_total",
+        "Times completion stopped at a full output ring until it had room.", {{"ring", "forward"}});
     series_->batch_signatures = &metrics->histogram(
         "timecoin_verify_batch_signatures",
         "Signatures per batch the verify stage sent to the engine.", kBatchSignatureBuckets);
@@ -366,7 +366,8 @@ std::uint32_t VerifyStage::complete(std::uint32_t limit) {
 bool VerifyStage::complete_one(InFlight& item) {
   VerifyResultRing* results = results_for(item.source);
   if (results != nullptr && results->free_count() == 0) {
-    ++counters_.result_ring_full;
+    if (!waiting_for_output_) ++counters_.result_ring_full;
+    waiting_for_output_ = true;
     return false;
   }
   Hash256 id;
@@ -382,7 +383,8 @@ bool VerifyStage::complete_one(InFlight& item) {
       if (rings_.forward != nullptr) {
         forward = rings_.forward->reserve(item.view.encoded_bytes());
         if (forward == nullptr) {
-          ++counters_.forward_ring_full;
+          if (!waiting_for_output_) ++counters_.forward_ring_full;
+          waiting_for_output_ = true;
           return false;
         }
       }
@@ -400,6 +402,7 @@ bool VerifyStage::complete_one(InFlight& item) {
       }
     }
   }
+  waiting_for_output_ = false;
   count_result(item);
   if (results == nullptr) return true;
   VerifyResult result;

@@ -31,7 +31,7 @@
 //   timecoin_verify_rejected_total{reason}              rejections by the ledger's reason
 //   timecoin_verify_malformed_total{error}              kMalformed by DecodeError
 //   timecoin_verify_forwarded_total                     admitted transactions sent to the net stage
-//   timecoin_verify_output_full_total{ring}             steps that waited for a full output ring
+//   timecoin_verify_output_full_total{ring}             waits for room in a full output ring
 //   timecoin_verify_batch_signatures                    histogram: signatures per engine batch
 //   timecoin_verify_batches_total{backend}              batches verified by the GPU or the CPU
 //   timecoin_verify_gpu_fallbacks_total{cause}          GPU batches re-run on the CPU
@@ -161,8 +161,10 @@ struct VerifyStageCounters {
   std::array<std::uint64_t, ledger::kRejectReasonCount> rejected{};    // by reason
   std::array<std::uint64_t, kDecodeErrorCount> malformed{};            // by DecodeError
   std::uint64_t forwarded = 0;
-  std::uint64_t result_ring_full = 0;   // steps that stopped at a full result ring
-  std::uint64_t forward_ring_full = 0;  // steps that stopped at a full forward ring
+  // Times completion stopped at a full result or forward ring (once per wait, however many steps
+  // it lasts).
+  std::uint64_t result_ring_full = 0;
+  std::uint64_t forward_ring_full = 0;
   std::uint64_t batches = 0;           // engine batches the stage filled (sent full or by deadline)
   std::uint64_t batch_signatures = 0;  // their signatures
 
@@ -287,6 +289,7 @@ class VerifyStage {
   std::uint64_t verdict_ = 0;
   std::vector<std::uint32_t> ingress_taken_;  // per queue: slots taken and not yet released
   std::size_t next_source_ = 0;               // intake starts here, rotating per step
+  bool waiting_for_output_ = false;           // the head item waits for room in an output ring
 
   // The signatures of the last item gathered (kMaxTransactionSignatures); the engine copies refs
   // at submit, so only the last item's may still be waiting for batch slots.
