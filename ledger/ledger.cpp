@@ -9,6 +9,7 @@
 #include "core/hashing.h"
 #include "core/log.h"
 #include "core/masternode_tier.h"
+#include "ledger/tx_signatures.h"
 
 namespace tc::ledger {
 
@@ -198,37 +199,17 @@ Result<Block> Ledger::build_block(const BlockTemplate& tmpl, std::size_t block_b
 
 Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint64_t height,
                                  ExecuteStats* stats) {
-  std::vector<Hash256> sighashes(txs.size());
-  std::vector<Hash256> possession_hashes(txs.size());
-  std::vector<std::array<Hash256, 2>> evidence_hashes(txs.size());
-  signature_refs_.clear();
+  // The coinbase (slot 0) carries no signature. Evidence passed check_evidence before this call.
+  std::size_t total = 0;
+  for (std::size_t t = 1; t < txs.size(); ++t) total += signature_count(txs[t]);
+  std::vector<TxSignedMessages> messages(txs.size());
+  signature_refs_.resize(total);
+  std::size_t k = 0;
   for (std::size_t t = 1; t < txs.size(); ++t) {
-    if (txs[t].kind() == TxKind::kEquivocationEvidence) {
-      evidence_hashes[t] = evidence_digests(txs[t].evidence(), config_.params.chain_id);
-      const std::uint8_t* payload = txs[t].payload().data();
-      for (std::size_t k = 0; k < 2; ++k) {
-        signature_refs_.push_back(
-            gpu::SignatureRef{payload + kEvidenceValidatorOffset, 32,
-                              payload + (k == 0 ? kEvidenceSigAOffset : kEvidenceSigBOffset), 64,
-                              evidence_hashes[t][k].data(), 32});
-      }
-      continue;
-    }
-    sighashes[t] = sighash(txs[t], config_.params.chain_id);
-    for (std::size_t i = 0; i < txs[t].input_count(); ++i) {
-      const InputView input = txs[t].input(i);
-      signature_refs_.push_back(gpu::SignatureRef{input.pubkey_data(), 32, input.sig_data(), 64,
-                                                  sighashes[t].data(), 32});
-    }
-    if (txs[t].kind() == TxKind::kMasternodeRegistration) {
-      possession_hashes[t] = possession_hash(txs[t], config_.params.chain_id);
-      const std::uint8_t* payload = txs[t].payload().data();
-      signature_refs_.push_back(gpu::SignatureRef{payload + kRegistrationConsensusPubkeyOffset, 32,
-                                                  payload + kRegistrationPossessionSigOffset, 64,
-                                                  possession_hashes[t].data(), 32});
-    }
+    k += gather_signatures(txs[t], config_.params.chain_id, &messages[t],
+                           std::span(signature_refs_).subspan(k));
   }
-  verdicts_.assign(signature_refs_.size(), gpu::Verdict::kReject);
+  verdicts_.assign(total, gpu::Verdict::kReject);
   if (config_.signature_check == SignatureCheck::kBatch) {
     gpu::BatchVerifyStats* verify_stats = stats != nullptr ? &stats->verify : nullptr;
     const gpu::Status status = verifier_.verify(signature_refs_, verdicts_, verify_stats);
@@ -237,36 +218,25 @@ Status Ledger::verify_signatures(std::span<const TransactionView> txs, std::uint
                             ": batch verifier: " + gpu::status_name(status));
     }
   } else {
-    for (std::size_t k = 0; k < signature_refs_.size(); ++k) {
-      verdicts_[k] = gpu::verify_single(signature_refs_[k]);
-    }
+    for (std::size_t i = 0; i < total; ++i) verdicts_[i] = gpu::verify_single(signature_refs_[i]);
   }
-  if (stats != nullptr) stats->signatures += signature_refs_.size();
-  std::size_t k = 0;
+  if (stats != nullptr) stats->signatures += total;
+  k = 0;
   for (std::size_t t = 1; t < txs.size(); ++t) {
+    const std::size_t count = signature_count(txs[t]);
+    TxFailure failure;
+    const RejectReason reason =
+        judge_signatures(txs[t], std::span(verdicts_).subspan(k, count), &failure);
+    k += count;
+    if (reason == RejectReason::kOk) continue;
+    std::string what;
     if (txs[t].kind() == TxKind::kEquivocationEvidence) {
-      for (const char* which : {"a", "b"}) {
-        if (verdicts_[k++] != gpu::Verdict::kAccept) {
-          return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
-                                  ": evidence signature " + which + ": " +
-                                  std::string(reject_reason_name(RejectReason::kBadSignature)));
-        }
-      }
-      continue;
+      what = std::string("evidence signature ") + (failure.value == 0 ? "a" : "b") + ": ";
+    } else if (failure.input_index != TxFailure::kNoIndex) {
+      what = "input " + std::to_string(failure.input_index) + ": ";
     }
-    for (std::size_t i = 0; i < txs[t].input_count(); ++i, ++k) {
-      if (verdicts_[k] != gpu::Verdict::kAccept) {
-        return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
-                                ": input " + std::to_string(i) + ": " +
-                                std::string(reject_reason_name(RejectReason::kBadSignature)));
-      }
-    }
-    if (txs[t].kind() == TxKind::kMasternodeRegistration &&
-        verdicts_[k++] != gpu::Verdict::kAccept) {
-      return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) +
-                              ": " +
-                              std::string(reject_reason_name(RejectReason::kBadPossessionProof)));
-    }
+    return invalid_argument("block " + std::to_string(height) + ": tx " + std::to_string(t) + ": " +
+                            what + std::string(reject_reason_name(reason)));
   }
   return Status::ok();
 }

@@ -83,6 +83,8 @@ struct BenchChain {
     BlockTemplate tmpl;
     tmpl.height = 1;
     tmpl.prev_hash = ledger->tip()->hash;
+    // Above the genesis header's 0: block execution refuses a timestamp not above the tip's.
+    tmpl.timestamp_ms = 1;
     tmpl.proposer = proposer;
     return tmpl;
   }

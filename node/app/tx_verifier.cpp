@@ -2,7 +2,7 @@
 
 #include <cassert>
 
-#include "core/hashing.h"
+#include "ledger/tx_signatures.h"
 #include "node/app/consensus_crypto.h"
 
 namespace tc::node {
@@ -15,31 +15,30 @@ Status TxBatchVerifier::init(std::uint32_t chain_id, const gpu::BatchVerifierCpu
 std::uint64_t TxBatchVerifier::verify(std::span<const TransactionView> txs,
                                       std::span<std::uint8_t> valid) {
   assert(valid.size() == txs.size());
-  sighashes_.resize(txs.size());
-  refs_.clear();
+  std::size_t total = 0;
+  for (const TransactionView& tx : txs) total += ledger::signature_count(tx);
+  messages_.resize(txs.size());
+  refs_.resize(total);
+  std::size_t k = 0;
   for (std::size_t t = 0; t < txs.size(); ++t) {
-    sighashes_[t] = sighash(txs[t], chain_id_);
-    for (std::size_t i = 0; i < txs[t].input_count(); ++i) {
-      const InputView input = txs[t].input(i);
-      refs_.push_back(gpu::SignatureRef{input.pubkey_data(), Pubkey::size(), input.sig_data(),
-                                        Signature::size(), sighashes_[t].data(), Hash256::size()});
-    }
+    k += ledger::gather_signatures(txs[t], chain_id_, &messages_[t], std::span(refs_).subspan(k));
   }
-  verdicts_.assign(refs_.size(), gpu::Verdict::kReject);
+  verdicts_.assign(total, gpu::Verdict::kReject);
   const gpu::Status status = verifier_.verify(refs_, verdicts_, nullptr);
   // The spans match and init() succeeded (REQUIRES): verify cannot fail, and a failure would leave
   // every verdict kReject, never an acceptance.
   assert(status == gpu::Status::kOk);
   (void)status;
-  std::size_t k = 0;
+  k = 0;
   for (std::size_t t = 0; t < txs.size(); ++t) {
-    std::uint8_t all = 1;
-    for (std::size_t i = 0; i < txs[t].input_count(); ++i, ++k) {
-      if (verdicts_[k] != gpu::Verdict::kAccept) all = 0;
-    }
-    valid[t] = all;
+    const std::size_t count = ledger::signature_count(txs[t]);
+    valid[t] = ledger::judge_signatures(txs[t], std::span(verdicts_).subspan(k, count), nullptr) ==
+                       ledger::RejectReason::kOk
+                   ? 1
+                   : 0;
+    k += count;
   }
-  return refs_.size();
+  return total;
 }
 
 }  // namespace tc::node

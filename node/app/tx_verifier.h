@@ -1,11 +1,11 @@
-// TxBatchVerifier: the verify stage's work on one burst of decoded transactions — every input
-// signature of every transaction checked in one batch of the CPU batch verifier (gpu/verifier.h,
-// ZIP-215), against the sighash for the node's chain.
+// TxBatchVerifier: every signature of a burst of decoded transactions (ledger/tx_signatures.h:
+// inputs over the sighash, a registration's possession proof) checked in one batch of the CPU
+// batch verifier (gpu/verifier.h, ZIP-215), synchronously on the calling thread.
 //
-// Verification is stateless (DESIGN §2): key, signature and 32-byte sighash are inside the
-// transaction, so this runs before any UTXO lookup, on transactions from the wire, from peers and
-// (through the ledger's own verifier) inside blocks. One object belongs to one thread; its scratch
-// grows to the largest burst seen and is reused.
+// The node's verify path is node/stages/verify_stage.h (the verify engine, GPU or CPU, behind the
+// ledger's pre-check and admission); this is the same gathering without the stage, for the
+// in-process devnet and as the benchmark baseline of the stage. One object belongs to one thread;
+// its scratch grows to the largest burst seen and is reused.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "core/codec.h"
 #include "core/status.h"
 #include "gpu/verifier.h"
+#include "ledger/tx_signatures.h"
 
 namespace tc::node {
 
@@ -25,17 +26,17 @@ class TxBatchVerifier {
   // OS gives no randomness for the batch coefficients.
   Status init(std::uint32_t chain_id, const gpu::BatchVerifierCpuConfig& config);
 
-  // Sets valid[i] to 1 when every input signature of txs[i] verifies for sighash(txs[i], chain_id)
-  // and to 0 otherwise (a transaction without inputs has nothing to verify and gets 1; the ledger
-  // refuses a coinbase outside a block). Returns how many signatures it checked.
-  // REQUIRES: init() succeeded; valid.size() == txs.size().
+  // Sets valid[i] to 1 when every signature of txs[i] (ledger::gather_signatures) verifies and to
+  // 0 otherwise (a coinbase has none and gets 1; the ledger refuses a coinbase outside a block).
+  // Returns how many signatures it checked. REQUIRES: init() succeeded; valid.size() ==
+  // txs.size(); evidence passed ledger::check_evidence.
   std::uint64_t verify(std::span<const TransactionView> txs, std::span<std::uint8_t> valid);
 
  private:
   std::uint32_t chain_id_ = 0;
   gpu::BatchVerifierCpu verifier_;
-  std::vector<Hash256> sighashes_;       // one per transaction
-  std::vector<gpu::SignatureRef> refs_;  // one per input, transactions in order
+  std::vector<ledger::TxSignedMessages> messages_;  // one per transaction
+  std::vector<gpu::SignatureRef> refs_;             // gather order, transactions in order
   std::vector<gpu::Verdict> verdicts_;
 };
 
