@@ -376,8 +376,11 @@ void PeerManager::on_established(Connection& connection) {
       return;
     }
   }
-  // A second connection with a connected key does not add a peer: the duplicate rule closes one.
-  if (peer.inbound && !by_key_.contains(key) && !admit_inbound(peer, key)) return;
+  // A second connection with a key that is connected, and not on its way out, does not add a peer:
+  // the duplicate rule closes one of the two.
+  const auto existing = by_key_.find(key);
+  const bool duplicate = existing != by_key_.end() && peers_.at(existing->second).established;
+  if (peer.inbound && !duplicate && !admit_inbound(peer, key)) return;
   if (!resolve_duplicate(peer, key)) return;
   peer.established = true;
   peer.admitted = true;
