@@ -55,6 +55,7 @@ SendPriority send_priority_of(MessageType type) {
     case MessageType::kSnapshotChunkRequest:
     case MessageType::kSnapshotChunkResponse:
     case MessageType::kPeerExchange:
+    case MessageType::kTipStatus:
       return SendPriority::kBlockSync;
     case MessageType::kTransactionBatch:
       return SendPriority::kTransactions;

@@ -59,7 +59,7 @@ enum class SendPriority : std::uint8_t { kConsensus, kBlockSync, kTransactions, 
 inline constexpr std::size_t kSendPriorityCount = static_cast<std::size_t>(SendPriority::kCount);
 
 // Consensus and control messages (handshake, proposals, votes, certificates, ping, disconnect),
-// block sync (block and snapshot ranges, peer exchange), transactions (batches).
+// block sync (block and snapshot ranges, peer exchange, tip status), transactions (batches).
 SendPriority send_priority_of(MessageType type);
 // "consensus", "block_sync", "transactions".
 std::string_view send_priority_name(SendPriority priority);

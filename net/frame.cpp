@@ -97,6 +97,8 @@ std::string_view message_type_name(MessageType type) {
       return "pong";
     case MessageType::kDisconnect:
       return "disconnect";
+    case MessageType::kTipStatus:
+      return "tip_status";
   }
   return "unknown";
 }
@@ -429,6 +431,8 @@ google::protobuf::MessageLite& InboundMessages::of(MessageType type) {
       return pong;
     case MessageType::kDisconnect:
       return disconnect;
+    case MessageType::kTipStatus:
+      return tip_status;
   }
   TC_CHECK(false, "InboundMessages::of called with an unchecked type");
   return hello;
@@ -530,6 +534,8 @@ std::string FrameDecoder::check_canonical(MessageType type) {
                " bytes, at most " + std::to_string(kMaxDisconnectDetailBytes);
       }
       return {};
+    case MessageType::kTipStatus:
+      return check_size<32>(messages_.tip_status.block_hash(), "block_hash");
     case MessageType::kBlockRangeRequest:
     case MessageType::kPing:
     case MessageType::kPong:

@@ -73,9 +73,10 @@ enum class MessageType : std::uint8_t {
   kPing = 12,
   kPong = 13,
   kDisconnect = 14,
+  kTipStatus = 15,
 };
 inline constexpr std::uint8_t kMinMessageType = 1;
-inline constexpr std::uint8_t kMaxMessageType = 14;
+inline constexpr std::uint8_t kMaxMessageType = 15;
 
 // "hello", "hello_auth", "proposal", ... ; stable, used in metrics. "unknown" outside the range.
 std::string_view message_type_name(MessageType type);
@@ -98,6 +99,7 @@ template <> inline constexpr MessageType kMessageTypeOf<proto::PeerExchange> = M
 template <> inline constexpr MessageType kMessageTypeOf<proto::Ping> = MessageType::kPing;
 template <> inline constexpr MessageType kMessageTypeOf<proto::Pong> = MessageType::kPong;
 template <> inline constexpr MessageType kMessageTypeOf<proto::Disconnect> = MessageType::kDisconnect;
+template <> inline constexpr MessageType kMessageTypeOf<proto::TipStatus> = MessageType::kTipStatus;
 // clang-format on
 
 // The header's fields, as read or to be written. `type` is the raw byte so that a decoded header
@@ -228,6 +230,7 @@ struct InboundMessages {
   proto::Ping ping;
   proto::Pong pong;
   proto::Disconnect disconnect;
+  proto::TipStatus tip_status;
 
   // The member that holds messages of `type`: the one switch from type to message, for the decoder
   // and for whoever reads what it decoded. REQUIRES: type is one of MessageType's values.

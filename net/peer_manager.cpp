@@ -60,6 +60,31 @@ std::uint64_t violations(const FrameDecoderCounters& counters) {
   return total;
 }
 
+Hash256 hash_of(const std::string& bytes) {
+  // The decoder checked the size.
+  return Hash256::from_span(ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes.data()), 32));
+}
+
+template <typename Counts>
+std::uint64_t sum(const Counts& counts) {
+  std::uint64_t total = 0;
+  for (const std::uint64_t count : counts) total += count;
+  return total;
+}
+
+// How readily an inbound peer of `role` is evicted for room: relays first, validators never.
+int eviction_rank(PeerRole role) {
+  switch (role) {
+    case PeerRole::kRelay:
+      return 2;
+    case PeerRole::kMasternode:
+      return 1;
+    case PeerRole::kValidator:
+      break;
+  }
+  return 0;
+}
+
 std::uint64_t seed_or_random(std::uint64_t seed) {
   if (seed != 0) return seed;
   std::random_device device;
@@ -82,9 +107,12 @@ PeerManager::PeerManager(asio::io_context& io, const KeyPair& key, const PeerMan
       handler_(handler),
       acceptor_(io),
       dial_timer_(io),
+      accept_timer_(io),
+      tip_timer_(io),
       book_(config.book, seed_or_random(config.rng_seed)),
       bans_(store),
-      recent_(config.recent_hashes_max) {
+      recent_(config.recent_hashes_max),
+      scores_(config.score_memory_max, config.score_decay_per_second) {
   TC_CHECK(handler != nullptr, "PeerManager needs a handler");
   TC_CHECK(config.connection.verify_digest != nullptr, "ConnectionConfig.verify_digest not set");
 }
@@ -117,6 +145,8 @@ void PeerManager::shutdown() {
   asio::error_code ignored;
   acceptor_.close(ignored);
   dial_timer_.cancel();
+  accept_timer_.cancel();
+  tip_timer_.cancel();
   for (auto& [raw, peer] : peers_) {
     peer.connection->close(proto::DISCONNECT_SHUTTING_DOWN, "node shutting down");
   }
@@ -127,6 +157,8 @@ void PeerManager::add_seed(const PeerEndpoint& endpoint) {
 }
 
 void PeerManager::set_registrations(std::span<const PeerAddressRecord> records) {
+  registration_keys_.clear();
+  for (const PeerAddressRecord& record : records) registration_keys_.insert(record.key);
   book_.set_registrations(records);
 }
 
@@ -140,6 +172,52 @@ std::vector<Pubkey> PeerManager::connected_keys() const {
   std::vector<Pubkey> keys;
   for (const auto& [key, connection] : by_key_) keys.push_back(key);
   return keys;
+}
+
+std::string_view peer_role_name(PeerRole role) {
+  switch (role) {
+    case PeerRole::kValidator:
+      return "validator";
+    case PeerRole::kMasternode:
+      return "masternode";
+    case PeerRole::kRelay:
+      return "relay";
+  }
+  return "unknown";
+}
+
+PeerRole PeerManager::role_of(const Pubkey& peer) const {
+  if (validator_keys_.contains(peer)) return PeerRole::kValidator;
+  if (registration_keys_.contains(peer)) return PeerRole::kMasternode;
+  return PeerRole::kRelay;
+}
+
+double PeerManager::score_now(const Peer& peer, Clock::time_point now) const {
+  return decayed_score(peer.score, std::chrono::duration<double>(now - peer.scored_at).count(),
+                       config_.score_decay_per_second);
+}
+
+std::vector<PeerInfo> PeerManager::peer_infos() const {
+  const Clock::time_point now = Clock::now();
+  std::vector<PeerInfo> infos;
+  infos.reserve(by_key_.size());
+  for (const auto& [key, connection] : by_key_) {
+    const Peer& peer = peers_.at(connection);
+    PeerInfo info;
+    info.key = key;
+    info.remote = peer.remote;
+    info.inbound = peer.inbound;
+    info.role = role_of(key);
+    info.connected_since_ms = peer.established_at_ms;
+    info.score = score_now(peer, now);
+    info.tip = peer.tip;
+    info.messages_in = sum(connection->decoder_counters().messages_by_type);
+    info.bytes_in = connection->decoder_counters().bytes;
+    info.messages_out = sum(connection->counters().frames_sent);
+    info.bytes_out = connection->counters().bytes_sent;
+    infos.push_back(info);
+  }
+  return infos;
 }
 
 std::size_t PeerManager::outbound_count() const {
@@ -157,30 +235,45 @@ std::size_t PeerManager::outbound_count() const {
 void PeerManager::accept_next() {
   acceptor_.async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
     if (stopped_ || error == asio::error::operation_aborted) return;
-    if (!error) {
-      asio::error_code remote_error;
-      const asio::ip::tcp::endpoint remote = socket.remote_endpoint(remote_error);
-      std::size_t pending = 0;
-      for (const auto& [raw, peer] : peers_) pending += peer.inbound && !peer.established;
-      if (remote_error || pending >= config_.max_pending_inbound) {
-        ++counters_.refused_pending;
-        socket.close(remote_error);
-      } else {
-        const PeerEndpoint endpoint = endpoint_of(remote.address(), remote.port());
-        Result<std::shared_ptr<Connection>> connection =
-            Connection::start(std::move(socket), key_, config_.connection, this);
-        if (connection.is_ok()) {
-          Peer& peer = add_connection(std::move(connection).value(), true, endpoint, std::nullopt);
-          if (const auto ban = bans_.address_ban(endpoint.address, config_.now_ms())) {
-            ++counters_.refused_banned;
-            peer.connection->close(proto::DISCONNECT_BANNED,
-                                   "address banned for " + std::string(ban_cause_name(ban->cause)));
-          }
-        }
-      }
+    if (error) {
+      // The listening socket stays readable while the pending connection cannot be taken (no file
+      // descriptor left), so accepting again at once would fail again at once, in a loop.
+      ++counters_.accept_errors;
+      accept_delay_ = accept_delay_.count() == 0 ? config_.accept_retry_initial
+                                                 : std::min<std::chrono::milliseconds>(
+                                                       accept_delay_ * 2, config_.accept_retry_max);
+      accept_timer_.expires_after(accept_delay_);
+      accept_timer_.async_wait([this](const asio::error_code& wait_error) {
+        if (!wait_error && !stopped_) accept_next();
+      });
+      return;
     }
+    accept_delay_ = std::chrono::milliseconds(0);
+    accepted(std::move(socket));
     accept_next();
   });
+}
+
+void PeerManager::accepted(asio::ip::tcp::socket socket) {
+  asio::error_code remote_error;
+  const asio::ip::tcp::endpoint remote = socket.remote_endpoint(remote_error);
+  std::size_t pending = 0;
+  for (const auto& [raw, peer] : peers_) pending += peer.inbound && !peer.established;
+  if (remote_error || pending >= config_.max_pending_inbound) {
+    ++counters_.refused_pending;
+    socket.close(remote_error);
+    return;
+  }
+  const PeerEndpoint endpoint = endpoint_of(remote.address(), remote.port());
+  Result<std::shared_ptr<Connection>> connection =
+      Connection::start(std::move(socket), key_, config_.connection, this);
+  if (!connection.is_ok()) return;
+  Peer& peer = add_connection(std::move(connection).value(), true, endpoint, std::nullopt);
+  if (const auto ban = bans_.address_ban(endpoint.address, config_.now_ms())) {
+    ++counters_.refused_banned;
+    peer.connection->close(proto::DISCONNECT_BANNED,
+                           "address banned for " + std::string(ban_cause_name(ban->cause)));
+  }
 }
 
 void PeerManager::dial_tick() {
@@ -244,11 +337,14 @@ PeerManager::Peer& PeerManager::add_connection(std::shared_ptr<Connection> conne
             remote,
             dialled,
             false,
+            false,
             now,
+            0,
             TokenBucket(config_.rate_limits.per_peer, now),
             {},
             0,
-            now};
+            now,
+            std::nullopt};
   peer.by_type.reserve(config_.rate_limits.per_type.size());
   for (const TokenBucketConfig& limit : config_.rate_limits.per_type) {
     peer.by_type.emplace_back(limit, now);
@@ -280,20 +376,20 @@ void PeerManager::on_established(Connection& connection) {
       return;
     }
   }
-  if (peer.inbound && !is_validator(key)) {
-    std::size_t inbound = 0;
-    for (const auto& [raw, other] : peers_) inbound += other.inbound && other.established;
-    if (inbound >= config_.max_inbound) {
-      ++counters_.refused_too_many;
-      connection.close(proto::DISCONNECT_TOO_MANY_PEERS,
-                       "at most " + std::to_string(config_.max_inbound) + " inbound peers");
-      return;
-    }
-  }
+  // A second connection with a key that is connected, and not on its way out, does not add a peer:
+  // the duplicate rule closes one of the two.
+  const auto existing = by_key_.find(key);
+  const bool duplicate = existing != by_key_.end() && peers_.at(existing->second).established;
+  if (peer.inbound && !duplicate && !admit_inbound(peer, key)) return;
   if (!resolve_duplicate(peer, key)) return;
   peer.established = true;
+  peer.admitted = true;
   by_key_[key] = &connection;
   peer.established_at = Clock::now();
+  peer.established_at_ms = config_.now_ms();
+  // What this key earned before it reconnected (the duplicate rule may have handed over some).
+  peer.score = score_now(peer, peer.established_at) + scores_.take(key, peer.established_at);
+  peer.scored_at = peer.established_at;
   if (peer.dialled) book_.dial_succeeded(*peer.dialled, key);
   if (peer.inbound && connection.peer_listen_port() != 0) {
     // What the peer says it listens on, at the address it came from: worth passing on.
@@ -305,7 +401,57 @@ void PeerManager::on_established(Connection& connection) {
   proto::PeerExchange request;
   request.set_request(true);
   connection.send(request);
+  if (own_tip_) send_tip(connection);
   handler_->on_peer_established(key);
+}
+
+bool PeerManager::admit_inbound(Peer& peer, const Pubkey& key) {
+  const PeerRole role = role_of(key);
+  std::size_t inbound = 0;
+  std::size_t relays = 0;
+  for (const auto& [raw, other] : peers_) {
+    if (!other.inbound || !other.established) continue;
+    ++inbound;
+    relays += role_of(other.connection->peer_key()) == PeerRole::kRelay;
+  }
+  if (role == PeerRole::kRelay && relays >= config_.max_inbound_relays) {
+    ++counters_.refused_relays;
+    peer.connection->close(
+        proto::DISCONNECT_TOO_MANY_PEERS,
+        "at most " + std::to_string(config_.max_inbound_relays) + " inbound relays");
+    return false;
+  }
+  if (inbound < config_.max_inbound) return true;
+  // Full: the inbound peer of the lowest role below the arriving one, with the highest score,
+  // connected most recently, makes room.
+  const Clock::time_point now = Clock::now();
+  Peer* victim = nullptr;
+  auto worse = [&](const Peer& a, const Peer& b) {
+    const int rank_a = eviction_rank(role_of(a.connection->peer_key()));
+    const int rank_b = eviction_rank(role_of(b.connection->peer_key()));
+    if (rank_a != rank_b) return rank_a > rank_b;
+    const double score_a = score_now(a, now);
+    const double score_b = score_now(b, now);
+    if (score_a != score_b) return score_a > score_b;
+    return a.established_at > b.established_at;
+  };
+  for (auto& [raw, other] : peers_) {
+    if (!other.inbound || !other.established) continue;
+    if (eviction_rank(role_of(other.connection->peer_key())) <= eviction_rank(role)) continue;
+    if (victim == nullptr || worse(other, *victim)) victim = &other;
+  }
+  if (victim != nullptr) {
+    ++counters_.evictions;
+    victim->established = false;  // no longer counted, no longer heard; on_closed reports it
+    victim->connection->close(proto::DISCONNECT_TOO_MANY_PEERS,
+                              "evicted for an arriving " + std::string(peer_role_name(role)));
+    return true;
+  }
+  if (role == PeerRole::kValidator) return true;  // never refused for room
+  ++counters_.refused_too_many;
+  peer.connection->close(proto::DISCONNECT_TOO_MANY_PEERS,
+                         "at most " + std::to_string(config_.max_inbound) + " inbound peers");
+  return false;
 }
 
 bool PeerManager::resolve_duplicate(Peer& fresh, const Pubkey& key) {
@@ -322,8 +468,13 @@ bool PeerManager::resolve_duplicate(Peer& fresh, const Pubkey& key) {
                             "already connected to key " + to_hex(key));
     return false;
   }
-  // The old one leaves by_key_ now, so its on_closed does not report the key as gone.
+  // The old one leaves by_key_ now, so its on_closed neither reports the key as gone nor keeps
+  // its score: the fresh one carries both on.
   by_key_.erase(existing);
+  const Clock::time_point now = Clock::now();
+  fresh.score = score_now(old, now);
+  fresh.scored_at = now;
+  fresh.tip = old.tip;
   old.established = false;
   old.connection->close(proto::DISCONNECT_DUPLICATE_CONNECTION,
                         "replaced by another connection to key " + to_hex(key));
@@ -351,6 +502,11 @@ void PeerManager::on_message(Connection& connection, MessageType type,
       return;
     case MessageType::kPeerExchange:
       handle_exchange(peer, messages.peer_exchange);
+      return;
+    case MessageType::kTipStatus:
+      peer.tip = PeerTip{messages.tip_status.height(), hash_of(messages.tip_status.block_hash())};
+      ++counters_.delivered[index];
+      handler_->on_peer_tip(key, *peer.tip);
       return;
     default:
       break;
@@ -394,8 +550,7 @@ void PeerManager::handle_exchange(Peer& peer, const proto::PeerExchange& exchang
 
 void PeerManager::score(Peer& peer, double points, BanCause cause, const std::string& detail) {
   const Clock::time_point now = Clock::now();
-  const double elapsed = std::chrono::duration<double>(now - peer.scored_at).count();
-  peer.score = std::max(0.0, peer.score - elapsed * config_.score_decay_per_second) + points;
+  peer.score = score_now(peer, now) + points;
   peer.scored_at = now;
   if (peer.score < config_.ban_score || !peer.connection->established()) return;
   const Pubkey key = peer.connection->peer_key();
@@ -448,6 +603,9 @@ void PeerManager::on_closed(Connection& connection, const Status& why) {
       by_key_.erase(by_key);
     }
   }
+  // A peer this manager took keeps its score by key while it is away (a duplicate that lost its
+  // key to another connection handed it over instead; one never taken holds none).
+  if (gone && peer.admitted) scores_.keep(*gone, score_now(peer, Clock::now()), Clock::now());
   peers_.erase(it);
   if (gone) handler_->on_peer_closed(*gone, why);
 }
@@ -486,6 +644,34 @@ std::size_t PeerManager::broadcast(MessageType type, const google::protobuf::Mes
 std::size_t PeerManager::forward_transactions(const proto::TransactionBatch& batch,
                                               std::span<const Pubkey> next_proposers) {
   return broadcast(MessageType::kTransactionBatch, batch, next_proposers);
+}
+
+void PeerManager::announce_tip(std::uint64_t height, const Hash256& block_hash) {
+  own_tip_ = PeerTip{height, block_hash};
+  if (tip_timer_armed_) return;  // it sends the latest tip when it fires
+  const Clock::time_point now = Clock::now();
+  if (tip_sent_at_ && now - *tip_sent_at_ < config_.tip_announce_interval) {
+    tip_timer_armed_ = true;
+    tip_timer_.expires_at(*tip_sent_at_ + config_.tip_announce_interval);
+    tip_timer_.async_wait([this](const asio::error_code& error) {
+      tip_timer_armed_ = false;
+      if (!error && !stopped_) send_tip_to_all();
+    });
+    return;
+  }
+  send_tip_to_all();
+}
+
+void PeerManager::send_tip_to_all() {
+  tip_sent_at_ = Clock::now();
+  for (const auto& [key, connection] : by_key_) send_tip(*connection);
+}
+
+void PeerManager::send_tip(Connection& connection) {
+  proto::TipStatus status;
+  status.set_height(own_tip_->height);
+  status.set_block_hash(own_tip_->block_hash.data(), own_tip_->block_hash.size());
+  if (connection.send(status)) ++counters_.tip_announcements;
 }
 
 bool PeerManager::send_message_to(const Pubkey& peer, MessageType type,

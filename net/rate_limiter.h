@@ -60,7 +60,9 @@ struct RateLimits {
 
 // Defaults sized for a set of up to a few hundred validators at one block a second: a validator
 // sends two votes per round plus re-gossip of others' (hence the vote allowance), one proposal and
-// one certificate per height; sync and peer exchange are request/response and need far less.
+// one certificate per height; sync and peer exchange are request/response and need far less. A peer
+// announces its tip at most every PeerManagerConfig::tip_announce_interval (100 ms by default), so
+// TipStatus allows twice that rate.
 inline RateLimits default_rate_limits() {
   RateLimits limits;
   limits.per_peer = {10'000, 20'000};
@@ -75,6 +77,7 @@ inline RateLimits default_rate_limits() {
   limits.type(MessageType::kPeerExchange) = {1, 4};
   limits.type(MessageType::kPing) = {5, 10};
   limits.type(MessageType::kPong) = {5, 10};
+  limits.type(MessageType::kTipStatus) = {20, 40};
   return limits;
 }
 

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "gpu/verifier.h"
+#include "tests/net/io_thread.h"
 #include "tests/net/p2p_samples.h"
 
 namespace tc::net {
@@ -119,29 +120,19 @@ class RecordingHandler : public ConnectionHandler {
 
 class ConnectionTest : public ::testing::Test {
  protected:
-  ConnectionTest()
-      : work_(asio::make_work_guard(io_)), acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
-    io_thread_ = std::thread([this] { io_.run(); });
-  }
+  // Handlers outlive every connection: the io thread stops before members go.
   ~ConnectionTest() override {
-    on_io([this] {
+    io_thread_.stop([this] {
       for (auto& connection : connections_) {
         if (!connection->closed()) connection->close(proto::DISCONNECT_SHUTTING_DOWN, "test ends");
       }
       acceptor_.close();
-      return 0;
     });
-    work_.reset();
-    io_thread_.join();
   }
 
-  // Runs `f` on the io thread and returns its result.
   template <typename F>
   auto on_io(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(io_, [&task] { task(); });
-    return result.get();
+    return io_thread_.on_io(std::move(f));
   }
 
   std::shared_ptr<Connection> start(tcp::socket socket, const KeyPair& node_key,
@@ -197,15 +188,12 @@ class ConnectionTest : public ::testing::Test {
     return {a, b};
   }
 
-  // Handlers outlive every connection: the destructor closes the connections and joins the io
-  // thread before members go.
   RecordingHandler& handler() { return handlers_.emplace_back(); }
 
   std::deque<RecordingHandler> handlers_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  tcp::acceptor acceptor_;
-  std::thread io_thread_;
+  testing::IoThread io_thread_;
+  asio::io_context& io_ = io_thread_.io();
+  tcp::acceptor acceptor_{io_, {asio::ip::address_v4::loopback(), 0}};
   std::vector<std::shared_ptr<Connection>> connections_;  // touched on the io thread only
 };
 

@@ -546,6 +546,12 @@ TEST(FrameDecoder, CanonicalBytesThatDoNotDecodeAreRefusedNamingTheField) {
   proto::Disconnect disconnect;
   disconnect.set_detail(std::string(kMaxDisconnectDetailBytes + 1, 'x'));
   expect_canonical_violation(disconnect, MessageType::kDisconnect, "disconnect.detail: 257 bytes");
+
+  proto::TipStatus tip;
+  tip.set_height(812);
+  tip.set_block_hash(std::string(31, '\x66'));
+  expect_canonical_violation(tip, MessageType::kTipStatus,
+                             "tip_status.block_hash: 31 bytes, expected 32");
 }
 
 TEST(FrameDecoder, CountsEachViolationKindOnItsOwnCounter) {

@@ -190,6 +190,10 @@ every_message() {
   disconnect.set_reason(proto::DISCONNECT_WRONG_CHAIN);
   disconnect.set_detail("chain 2, expected 1");
   add(disconnect);
+  proto::TipStatus tip;
+  tip.set_height(812);
+  tip.set_block_hash(std::string(32, '\x66'));
+  add(tip);
   return all;
 }
 

@@ -3,7 +3,8 @@
 // connection; peer exchange takes at most the bound per answer and in all; the sources keep their
 // entries; a ban record round-trips and every malformed one is refused; BanList keeps the longer
 // ban and forgets expired ones; a token bucket allows its burst, then its rate; RecentHashes
-// forgets the oldest past capacity.
+// forgets the oldest past capacity; PeerScores keeps decaying scores by key and, when full, forgets
+// the lowest.
 //
 // Method: the classes alone, with explicit times; no sockets.
 #include "net/peer_book.h"
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "net/ban_list.h"
+#include "net/peer_scores.h"
 #include "net/rate_limiter.h"
 #include "net/recent_hashes.h"
 #include "tests/net/peer_test_support.h"
@@ -151,6 +153,30 @@ TEST(RecentHashesTest, ForgetsTheOldestPastCapacity) {
   EXPECT_NE(recent.find(b), nullptr);
   EXPECT_NE(recent.find(c), nullptr);
   EXPECT_EQ(recent.size(), 2u);
+}
+
+TEST(PeerScoresTest, KeepsDecayingScoresByKeyAndForgetsTheLowestWhenFull) {
+  PeerScores scores(/*capacity=*/2, /*decay_per_second=*/1.0);
+  const PeerScores::Clock::time_point t0{std::chrono::hours(1)};
+  const Pubkey a = samples::key(1).pubkey();
+  const Pubkey b = samples::key(2).pubkey();
+  const Pubkey c = samples::key(3).pubkey();
+  scores.keep(a, 50, t0);
+  scores.keep(b, 10, t0);
+  scores.keep(c, 0, t0);  // nothing against it: not kept
+  EXPECT_EQ(scores.size(), 2u);
+  // Full, and c is lower than both: fresh keys with little against them cannot push the worst out.
+  scores.keep(c, 5, t0);
+  EXPECT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores.take(c, t0), 0.0);
+  // Two seconds on, b has decayed to 8, below c's 30: b goes.
+  scores.keep(c, 30, t0 + 2s);
+  EXPECT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores.take(b, t0 + 2s), 0.0);
+  EXPECT_DOUBLE_EQ(scores.take(a, t0 + 10s), 40.0);
+  EXPECT_EQ(scores.take(a, t0 + 10s), 0.0);   // taken out
+  EXPECT_EQ(scores.take(c, t0 + 100s), 0.0);  // decayed away
+  EXPECT_EQ(scores.size(), 0u);
 }
 
 }  // namespace

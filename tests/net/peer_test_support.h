@@ -19,6 +19,7 @@
 
 #include "gpu/verifier.h"
 #include "net/peer_manager.h"
+#include "tests/net/io_thread.h"
 #include "tests/net/p2p_samples.h"
 
 namespace tc::net::testing {
@@ -101,10 +102,18 @@ class RecordingPeerHandler : public PeerHandler {
     closed_.emplace_back(key, why.to_string());
     changed_.notify_all();
   }
-  void on_message(const Pubkey& peer, MessageType type, const InboundMessages& messages) override {
+  void on_peer_tip(const Pubkey& key, const PeerTip& tip) override {
     std::lock_guard lock(mutex_);
-    received_.push_back(Received{peer, type, messages.of(type).SerializeAsString()});
+    tips_.emplace_back(key, tip);
     changed_.notify_all();
+  }
+  void on_message(const Pubkey& peer, MessageType type, const InboundMessages& messages) override {
+    {
+      std::lock_guard lock(mutex_);
+      received_.push_back(Received{peer, type, messages.of(type).SerializeAsString()});
+      changed_.notify_all();
+    }
+    if (delivered) delivered(peer, type, messages);
   }
 
   // Waits up to `timeout` for `done`, called under the lock.
@@ -127,11 +136,21 @@ class RecordingPeerHandler : public PeerHandler {
     return closed_;
   }
 
+  std::vector<std::pair<Pubkey, PeerTip>> tips() {
+    std::lock_guard lock(mutex_);
+    return tips_;
+  }
+
+  // Called on the io thread after each message is recorded (a node's reaction, such as relaying a
+  // vote); set it before the node connects.
+  std::function<void(const Pubkey&, MessageType, const InboundMessages&)> delivered;
+
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Pubkey> established_;
   std::vector<std::pair<Pubkey, std::string>> closed_;
   std::vector<Received> received_;
+  std::vector<std::pair<Pubkey, PeerTip>> tips_;
 };
 
 // One node: a PeerManager started on 127.0.0.1 (port 0 picks one, or the port of an earlier run),
@@ -140,34 +159,24 @@ class Node {
  public:
   Node(std::uint8_t key_seed, PeerManagerConfig config, PeerStore* store = nullptr,
        std::uint16_t port = 0)
-      : key_(samples::key(key_seed)), work_(asio::make_work_guard(io_)) {
+      : key_(samples::key(key_seed)) {
     config.listen_endpoint = asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port);
     manager_ = std::make_unique<PeerManager>(io_, key_, config, &handler_, store);
-    const Status started = manager_->start();
+    const Status started = on_io([this] { return manager_->start(); });
     EXPECT_TRUE(started.is_ok()) << started.to_string();
-    thread_ = std::thread([this] { io_.run(); });
   }
   ~Node() { stop(); }
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   template <typename F>
-  auto on_io(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(io_, [&task] { task(); });
-    return result.get();
+  auto on_io(F f) -> decltype(f()) {
+    return io_thread_.on_io(std::move(f));
   }
 
   // Shuts the manager down and waits until every connection has closed.
   void stop() {
-    if (!thread_.joinable()) return;
-    on_io([this] {
-      manager_->shutdown();
-      return 0;
-    });
-    work_.reset();
-    thread_.join();
+    io_thread_.stop([this] { manager_->shutdown(); });
   }
 
   // Polls `done` on the io thread every 5 ms for up to `timeout`.
@@ -193,11 +202,10 @@ class Node {
   }
 
   KeyPair key_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  IoThread io_thread_;
+  asio::io_context& io_ = io_thread_.io();
   RecordingPeerHandler handler_;
   std::unique_ptr<PeerManager> manager_;
-  std::thread thread_;
 };
 
 }  // namespace tc::net::testing

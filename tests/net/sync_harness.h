@@ -20,6 +20,7 @@
 #include "net/block_sync.h"
 #include "net/connection.h"
 #include "net/snapshot_sync.h"
+#include "tests/net/io_thread.h"
 #include "tests/net/p2p_samples.h"
 
 namespace tc::net::sync_testing {
@@ -179,30 +180,20 @@ struct BadPeerReport {
 // through on_io (post and wait).
 class LoopbackSyncTest : public ::testing::Test {
  protected:
-  LoopbackSyncTest() : work_(asio::make_work_guard(io_)) {
-    io_thread_ = std::thread([this] { io_.run(); });
-  }
   ~LoopbackSyncTest() override { shut_down(); }
 
   // Closes every connection and joins the io thread, after which no callback runs. A derived
   // fixture calls it first, so that nothing reaches its members once they are destroyed.
   void shut_down() {
-    if (!io_thread_.joinable()) return;
-    on_io([this] {
+    io_thread_.stop([this] {
       for (auto& node : servers_) node->stop();
       if (syncing_) syncing_->stop();
-      return 0;
     });
-    work_.reset();
-    io_thread_.join();
   }
 
   template <typename F>
   auto on_io(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    asio::post(io_, [&task] { task(); });
-    return result.get();
+    return io_thread_.on_io(std::move(f));
   }
 
   ServingNode* add_server(std::uint8_t key_seed, const BlockSource* blocks,
@@ -214,9 +205,8 @@ class LoopbackSyncTest : public ::testing::Test {
     });
   }
 
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread io_thread_;
+  testing::IoThread io_thread_;
+  asio::io_context& io_ = io_thread_.io();
   std::vector<std::unique_ptr<ServingNode>> servers_;
   std::unique_ptr<SyncingNode> syncing_;
 };
