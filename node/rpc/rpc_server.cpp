@@ -131,9 +131,14 @@ Result<std::unique_ptr<RpcServer>> RpcServer::start(const RpcServerConfig& confi
   }
   server->port_ = static_cast<std::uint16_t>(port);
   server->http_ = std::move(http);
-  server->listener_ = std::thread([self] { self->http_->listen_after_bind(); });
+  server->listener_ = std::thread([self] {
+    self->http_->listen_after_bind();
+    self->listener_returned_.store(true);
+  });
   // httplib's stop() does nothing until the accept loop runs, so stop() could otherwise miss it.
-  while (!server->http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!server->http_->is_running() && !server->listener_returned_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   TC_LOG_INFO("rpc listening", {{"address", config.listen_address},
                                 {"port", static_cast<std::uint64_t>(port)},
                                 {"auth", config.token.empty() ? "cookie" : "token"}});

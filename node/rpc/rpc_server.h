@@ -15,6 +15,7 @@
 // daemon's control thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +74,7 @@ class RpcServer {
   bool cookie_written_ = false;
   std::unique_ptr<httplib::Server> http_;
   std::thread listener_;
+  std::atomic<bool> listener_returned_{false};
   std::uint16_t port_ = 0;
   Gauge* resident_memory_ = nullptr;
   Gauge* virtual_memory_ = nullptr;
