@@ -105,12 +105,6 @@ void Dispatcher::add(MethodSpec spec) {
   TC_CHECK(inserted, "method declared twice");
 }
 
-std::vector<std::string_view> Dispatcher::method_names() const {
-  std::vector<std::string_view> names;
-  for (const auto& [name, method] : methods_) names.push_back(method.spec.name);
-  return names;
-}
-
 void Dispatcher::set_warming_up(std::string status) {
   {
     std::lock_guard lock(warmup_mutex_);

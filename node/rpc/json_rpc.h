@@ -114,7 +114,6 @@ class Dispatcher {
   // Declares a method. REQUIRES: a new name, required parameters before optional ones; before the
   // first handle().
   void add(MethodSpec spec);
-  std::vector<std::string_view> method_names() const;
 
   // Answers one HTTP body: a response object for a request, an array for a batch (one response per
   // request that has an id, in order), or nothing when every call was a notification. Parse errors

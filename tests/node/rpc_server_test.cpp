@@ -20,8 +20,10 @@
 //                 after publishing), getpeerinfo, getnetworkinfo, getverifyinfo, uptime, stop.
 //   protocol:     malformed JSON, deep nesting, invalid requests, unknown method, wrong parameter
 //                 count/type/sign/name, named parameters, string and numeric ids, notifications,
-//                 batches (mixed, empty, over the limit), warm-up.
-//   HTTP:         missing, wrong and right credentials (cookie and token), the cookie file's mode
+//                 batches (mixed, empty, over the limit), seeded mutations of a valid batch,
+//                 warm-up.
+//   HTTP:         missing, wrong and right credentials (cookie and token; checked before the
+//                 body is read), the cookie file's mode
 //                 and removal at stop, oversized bodies, unknown paths, a port in use.
 //   metrics:      /metrics without credentials, the RPC counters in it, promtool check metrics.
 //   time-cli:     results, an RPC error, usage errors naming the option, wrong credentials.
@@ -621,6 +623,50 @@ TEST_F(RpcServerTest, IdsNotificationsAndBatches) {
   EXPECT_EQ(Json::parse(response->body).size(), kBatchSizeMax);
 }
 
+// Seeded byte mutations of a valid batch: every body gets a JSON answer (or none, for
+// notifications), and the server answers correctly afterwards.
+TEST_F(RpcServerTest, MutatedBodiesAlwaysGetAnAnswer) {
+  const std::string valid =
+      R"([{"jsonrpc":"2.0","id":1,"method":"getblockhash","params":[2]},)"
+      R"({"jsonrpc":"2.0","id":"b","method":"getblock","params":{"blockhash":")" +
+      hash_at(1) + R"(","verbosity":2}},{"jsonrpc":"2.0","method":"gettxout","params":[")" +
+      hash_at(0) + R"(",0,true]}])";
+  std::uint64_t state = 14;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  const char interesting[] = "[]{}\",:0-9e.tfn \\\x00\xff";
+  int answered = 0;
+  for (int i = 0; i < 2'000; ++i) {
+    std::string body = valid;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = next() % body.size();
+      switch (next() % 3) {
+        case 0:
+          body[at] = interesting[next() % (sizeof(interesting) - 1)];
+          break;
+        case 1:
+          body.erase(at, 1 + next() % 8);
+          break;
+        default:
+          body.insert(at, 1, interesting[next() % (sizeof(interesting) - 1)]);
+          break;
+      }
+      if (body.empty()) body = "[";
+    }
+    const std::optional<std::string> response = dispatcher_->handle(body);
+    if (!response) continue;
+    const Json parsed = Json::parse(*response, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << "body: " << body << "\nanswer: " << *response;
+    ASSERT_TRUE(parsed.is_array() || parsed.contains("result") || parsed.contains("error")) << body;
+    ++answered;
+  }
+  EXPECT_GT(answered, 1'000);
+  expect_serving();
+}
+
 TEST_F(RpcServerTest, WarmupAnswersMinus28ExceptUptimeAndStop) {
   dispatcher_->set_warming_up("loading block index");
   EXPECT_EQ(error_code("getblockcount"), -28);
@@ -646,6 +692,10 @@ TEST_F(RpcServerTest, CredentialsAreRequired) {
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 401) << wrong;
   }
+  // Credentials are checked before the body is read: an oversized body without them is 401.
+  response = client().Post("/", std::string(kBodyBytesMax * 2, ' '), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
   response = post(body);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
