@@ -61,6 +61,9 @@ Result<std::unique_ptr<RpcServer>> RpcServer::start(const RpcServerConfig& confi
   if (!is_ip_literal(config.listen_address)) {
     return config_error("rpc: cannot listen on " + where + ": not an IPv4 or IPv6 literal");
   }
+  if (config.worker_threads == 0 || config.body_bytes_max == 0) {
+    return config_error("rpc: worker_threads and body_bytes_max must be at least 1");
+  }
   std::unique_ptr<RpcServer> server(new RpcServer(config, dispatcher, metrics));
   if (config.token.empty()) {
     TC_ASSIGN_OR_RETURN(std::string credentials, write_cookie(config.data_dir));

@@ -46,10 +46,11 @@ struct RpcServerConfig {
 class RpcServer {
  public:
   // Writes the cookie (unless a token is set), binds and starts serving. `dispatcher` and `metrics`
-  // must outlive the server; /metrics renders `metrics`, and the server adds its own series to it
-  // (HTTP responses by status, process memory). Errors: kConfig "rpc: cannot listen on
-  // 127.0.0.1:24101" when the address is not a literal or the port is taken; kIoError when the
-  // cookie cannot be written. Nothing is left behind on error.
+  // are required and must outlive the server; /metrics renders `metrics`, and the server adds its
+  // own series to it (HTTP responses by status, process memory). Errors: kConfig "rpc: cannot
+  // listen on 127.0.0.1:24101" when the address is not a literal or the port is taken, or for zero
+  // worker_threads or body_bytes_max; kIoError when the cookie cannot be written. Nothing is left
+  // behind on error.
   static Result<std::unique_ptr<RpcServer>> start(const RpcServerConfig& config,
                                                   Dispatcher* dispatcher, MetricsRegistry* metrics);
   ~RpcServer();

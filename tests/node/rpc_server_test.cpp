@@ -780,6 +780,11 @@ TEST_F(RpcServerTest, UnknownPathsAndAPortInUse) {
   config.listen_address = "localhost";
   EXPECT_EQ(RpcServer::start(config, dispatcher_.get(), &metrics_).status().code(),
             StatusCode::kConfig);
+  config.listen_address = "127.0.0.1";
+  config.port = 0;
+  config.worker_threads = 0;
+  EXPECT_EQ(RpcServer::start(config, dispatcher_.get(), &metrics_).status().code(),
+            StatusCode::kConfig);
   expect_serving();
 }
 
