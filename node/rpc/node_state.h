@@ -5,8 +5,10 @@
 // lives inside a stage (the consensus round, the connected peers, the verify engine's backend and
 // counters) reaches RPC as snapshots: the owning stage builds a value during its housekeeping and
 // publishes it into a Published<T> slot, and RPC threads read the latest one. Publishing is one
-// allocation and one atomic pointer exchange; it never waits for a reader, so no stage blocks on
-// RPC however many requests are in flight. A stage that has not published yet reads as absent.
+// allocation and one std::atomic<std::shared_ptr> store; readers and writer contend only for the
+// spin bit libstdc++ holds around a reference-count update, never for the time a reader keeps or
+// serialises the value, so no stage waits on RPC however many requests are in flight. A stage that
+// has not published yet reads as absent.
 // Submitting a transaction and stopping the node go through NodeControl, which the daemon
 // implements over its rings and signal path.
 #pragma once
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
