@@ -14,8 +14,8 @@ packages=(
   librocksdb-dev
   # net
   libisal-dev libprotobuf-dev protobuf-compiler libasio-dev zlib1g-dev
-  # node
-  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
+  # node (prometheus: promtool checks the /metrics text in the RPC test)
+  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev jq python3-jsonschema
   # provisioning

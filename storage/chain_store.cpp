@@ -552,6 +552,59 @@ Result<UtxoSetScan> ChainStore::utxo_set_digest() const {
   return digest;
 }
 
+Result<PubkeyHashUtxos> ChainStore::utxos_locked_to(const PubkeyHash& pubkey_hash,
+                                                    std::size_t utxo_count_max) const {
+  const rocksdb::Snapshot* snapshot = impl_->db->GetSnapshot();
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  PubkeyHashUtxos found;
+  Status status;
+  {
+    rocksdb::PinnableSlice tip;
+    rocksdb::Status s = impl_->db->Get(read_options, impl_->family(kMeta), slice(kMetaTip), &tip);
+    if (s.ok() && tip.size() == kMetaTipBytes) {
+      const ByteSpan bytes = bytes_of(tip);
+      found.tip = ChainTip{load_u64_le(bytes.data()), Hash256::from_span(bytes.subspan(8, 32))};
+    } else if (s.ok()) {
+      status = corruption("meta tip has " + std::to_string(tip.size()) + " bytes");
+    } else if (!s.IsNotFound()) {
+      status = from_rocksdb(s, "reading meta tip");
+    }
+  }
+  if (status.is_ok()) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(read_options, impl_->family(kUtxo)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const ByteSpan key = bytes_of(it->key());
+      if (key.size() != kUtxoKeyBytes) {
+        status = corruption("utxo key of " + std::to_string(key.size()) + " bytes");
+        break;
+      }
+      auto entry = decode_utxo_value(bytes_of(it->value()));
+      if (!entry.is_ok()) {
+        status = entry.status().with_context("utxo " + outpoint_text(decode_utxo_key(key)));
+        break;
+      }
+      if (entry->output.pubkey_hash != pubkey_hash) continue;
+      const std::optional<Amount> total = found.total.checked_add(entry->output.value);
+      if (!total) {
+        status = out_of_range("outputs locked to " + to_hex(pubkey_hash) +
+                              " sum to more than 2^64 - 1 satoshis");
+        break;
+      }
+      found.total = *total;
+      ++found.count;
+      if (found.utxos.size() < utxo_count_max) {
+        found.utxos.push_back(CreatedUtxo{decode_utxo_key(key), *entry});
+      }
+    }
+    if (status.is_ok() && !it->status().ok()) status = from_rocksdb(it->status(), "utxo scan");
+  }
+  impl_->db->ReleaseSnapshot(snapshot);
+  if (!status.is_ok()) return status;
+  return found;
+}
+
 Result<std::optional<UtxoSetDigest>> ChainStore::utxo_digest_state() const {
   auto bytes = impl_->get(kMeta, slice(kMetaUtxoDigestState), "reading meta utxo_digest_state");
   if (!bytes.is_ok()) {

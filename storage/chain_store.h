@@ -114,6 +114,15 @@ struct UtxoSetScan {
   friend bool operator==(const UtxoSetScan&, const UtxoSetScan&) = default;
 };
 
+// The unspent outputs locked to one pubkey hash (ChainStore::utxos_locked_to), all read from one
+// RocksDB snapshot together with the tip they belong to.
+struct PubkeyHashUtxos {
+  std::optional<ChainTip> tip;     // the tip the set was read at; nullopt before genesis
+  std::uint64_t count = 0;         // every matching output
+  Amount total;                    // their sum
+  std::vector<CreatedUtxo> utxos;  // the first utxo_count_max of them, in outpoint order
+};
+
 struct SnapshotInfo {
   ChainTip tip;
   UtxoSetScan digest;  // digest.hash is the snapshot's content hash
@@ -173,6 +182,14 @@ class ChainStore {
   // The UTXO digest state stored with the tip by the last commit (or snapshot import) that carried
   // one; nullopt when none did. kCorruption when the stored value is not a digest state.
   Result<std::optional<UtxoSetDigest>> utxo_digest_state() const;
+
+  // The outputs locked to `pubkey_hash` (RPC's getbalance and listunspent). The store has no index
+  // by pubkey hash (the utxo family is keyed by outpoint), so this scans the whole UTXO set from
+  // one snapshot: O(set size) reads, fine for an operator's query, not for a stage. Errors:
+  // kCorruption (a bad key or value, naming the outpoint), kOutOfRange when the sum passes
+  // 2^64 - 1 satoshis, kIoError. Any thread.
+  Result<PubkeyHashUtxos> utxos_locked_to(const PubkeyHash& pubkey_hash,
+                                          std::size_t utxo_count_max) const;
 
   // Deletes the bodies of all blocks except the last `keep_last` (headers, height index, tx_index
   // and certificates stay). One synced batch; a writer call. kIoError makes writes sticky as above.
