@@ -457,10 +457,11 @@ void print_sweep(const tc::bench::RatioReporter& reporter) {
       "deflate) and the receiving side (plain decode + inflate); the link rate below which "
       "compression raises one connection's throughput (message bytes / the slower side's time)\n");
   std::printf(
-      "| message           | bytes  | plain send/recv us | lvl0 saved | lvl0 send/recv us | lvl0 "
+      "| message             | bytes  | plain send/recv us | lvl0 saved | lvl0 send/recv us | lvl0 "
       "pays below MB/s | lvl1 saved | lvl1 send/recv us | lvl1 pays below MB/s |\n");
   std::printf(
-      "|-------------------|-------:|-------------------:|-----------:|------------------:|-------"
+      "|---------------------|-------:|-------------------:|-----------:|------------------:|------"
+      "-"
       "--------------:|-----------:|------------------:|---------------------:|\n");
   for (const Corpus& corpus : sweep_corpora()) {
     const std::string& n = corpus.name;
@@ -468,7 +469,7 @@ void print_sweep(const tc::bench::RatioReporter& reporter) {
     const double encode = ns_per_message(reporter, "sweep/encode-plain/" + n, m);
     const double decode = ns_per_message(reporter, "sweep/decode-plain/" + n, m);
     if (encode < 0 || decode < 0) continue;
-    std::printf("| %-17s | %6zu | %8.2f / %7.2f |", n.c_str(), m, encode / 1e3, decode / 1e3);
+    std::printf("| %-19s | %6zu | %8.2f / %7.2f |", n.c_str(), m, encode / 1e3, decode / 1e3);
     for (int level : {0, 1}) {
       const std::string l = std::to_string(level);
       const double deflate = ns_per_message(reporter, "sweep/deflate-igzip-" + l + "/" + n, m);
