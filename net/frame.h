@@ -53,7 +53,7 @@ inline constexpr std::uint16_t kFrameFlagsKnown = kFrameFlagCompressed;
 inline constexpr std::uint32_t kMaxFramePayloadBytes = (64u << 20) + (1u << 20);
 inline constexpr std::uint32_t kMaxFrameMessageBytes = kMaxFramePayloadBytes;
 // Messages at or below this size are sent uncompressed. Measured (docs/benchmarks.md, "Where
-// compression starts to pay"): igzip level 1 costs about 6 µs per frame however small, so below
+// compression starts to pay"): igzip level 1 costs about 6-8 µs per frame however small, so below
 // 4 KiB it saves 5-15 % of a transaction batch or block with distinct keys and slows any connection
 // whose link is faster than 30-190 MB/s; from 4 KiB up it saves 17-20 % (47-70 % on loadgen's
 // repetitive transfers) and pays on links up to about 190-420 MB/s per connection.

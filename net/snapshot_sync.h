@@ -7,15 +7,14 @@
 // chunks_in_flight_max at once, checks each chunk against the snapshot asked for (height, content
 // hash, index, the size every chunk of that file must have, at most chunk_bytes_max), and writes it
 // at its offset, so the bytes in flight are bounded by chunks_in_flight_max × chunk_bytes_max and
-// none are held here once written. When
-// every chunk is there it hands the file to SnapshotSink::install, which for the daemon is
-// ChainStore::import_utxo_snapshot with the utxo_digest of the certified header at that height: a
-// file whose content or UTXO digest does not match is refused there, and the snapshot is never
-// used. A peer that sends a chunk no correct peer sends, or whose file is refused, is reported; a
-// peer that is too slow is left for the next one. Either way the fetch starts over from chunk 0
-// with the next peer, so the file is always one peer's and a refusal blames that peer alone. When
-// no peer is left the sync ends (kRefused after a refusal); the caller may start another with other
-// peers or another snapshot.
+// none are held here once written. When every chunk is there it hands the file to
+// SnapshotSink::install, which for the daemon is ChainStore::import_utxo_snapshot with the
+// utxo_digest of the certified header at that height: a file whose content or UTXO digest does not
+// match is refused there, and the snapshot is never used. A peer that sends a chunk no correct peer
+// sends, or whose file is refused, is reported; a peer that is too slow is left for the next one.
+// Either way the fetch starts over from chunk 0 with the next peer, so the file is always one
+// peer's and a refusal blames that peer alone. When no peer is left the sync ends (kRefused after a
+// refusal); the caller may start another with other peers or another snapshot.
 //
 // SnapshotFileServer is the serving side: chunks of one exported file.
 //
