@@ -63,6 +63,11 @@ Status SnapshotSync::check_chunk(const proto::SnapshotChunkResponse& response) c
     return invalid_argument(context + ": snapshot of " + std::to_string(response.snapshot_bytes()) +
                             " bytes, at most " + std::to_string(config_.snapshot_bytes_max));
   }
+  if (response.data().size() > config_.chunk_bytes_max) {
+    return invalid_argument(context + ": " + std::to_string(response.data().size()) +
+                            " bytes, above the chunk bound of " +
+                            std::to_string(config_.chunk_bytes_max));
+  }
   if (chunk_count_ == 0) {
     // Chunk 0 sets the chunk size; the count must be what that size gives.
     const std::uint64_t size = response.data().size();
@@ -211,7 +216,10 @@ void SnapshotSync::install(std::chrono::steady_clock::time_point now) {
 Result<std::unique_ptr<SnapshotFileServer>> SnapshotFileServer::open(const std::string& file,
                                                                      const SnapshotFileInfo& info,
                                                                      std::uint32_t chunk_bytes) {
-  if (chunk_bytes == 0) return invalid_argument("snapshot server: chunk_bytes is 0");
+  if (chunk_bytes == 0 || chunk_bytes > kMaxSnapshotChunkBytes) {
+    return invalid_argument("snapshot server: chunk_bytes " + std::to_string(chunk_bytes) +
+                            " is not in 1.." + std::to_string(kMaxSnapshotChunkBytes));
+  }
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("snapshot server: open " + file + ": " + std::strerror(errno));
   struct stat st {};

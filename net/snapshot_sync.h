@@ -5,15 +5,16 @@
 // storage/chain_store.h export_utxo_snapshot reports them) and a file to assemble it in, and gives
 // it peers that hold it. It fetches the chunks from one peer at a time, at most
 // chunks_in_flight_max at once, checks each chunk against the snapshot asked for (height, content
-// hash, index, the size every chunk of that file must have), and writes it at its offset. When
-// every chunk is there it hands the file to SnapshotSink::install, which for the daemon is
-// ChainStore::import_utxo_snapshot with the utxo_digest of the certified header at that height: a
-// file whose content or UTXO digest does not match is refused there, and the snapshot is never
-// used. A peer that sends a chunk no correct peer sends, or whose file is refused, is reported; a
-// peer that is too slow is left for the next one. Either way the fetch starts over from chunk 0
-// with the next peer, so the file is always one peer's and a refusal blames that peer alone. When
-// no peer is left the sync ends (kRefused after a refusal); the caller may start another with other
-// peers or another snapshot.
+// hash, index, the size every chunk of that file must have, at most chunk_bytes_max), and writes it
+// at its offset, so the bytes in flight are bounded by chunks_in_flight_max × chunk_bytes_max and
+// none are held here once written. When every chunk is there it hands the file to
+// SnapshotSink::install, which for the daemon is ChainStore::import_utxo_snapshot with the
+// utxo_digest of the certified header at that height: a file whose content or UTXO digest does not
+// match is refused there, and the snapshot is never used. A peer that sends a chunk no correct peer
+// sends, or whose file is refused, is reported; a peer that is too slow is left for the next one.
+// Either way the fetch starts over from chunk 0 with the next peer, so the file is always one
+// peer's and a refusal blames that peer alone. When no peer is left the sync ends (kRefused after a
+// refusal); the caller may start another with other peers or another snapshot.
 //
 // SnapshotFileServer is the serving side: chunks of one exported file.
 //
@@ -51,6 +52,10 @@ class SnapshotSyncNetwork {
   virtual void report_bad_peer(const Pubkey& peer, const Status& why) = 0;
 };
 
+// The largest chunk a server cuts and a fetcher accepts by default: the frame stays far below the
+// 65 MiB maximum, and eight in flight are 64 MiB.
+inline constexpr std::uint32_t kMaxSnapshotChunkBytes = 8u << 20;
+
 struct SnapshotTarget {
   std::uint64_t height = 0;
   Hash256 content_hash;
@@ -58,6 +63,7 @@ struct SnapshotTarget {
 
 struct SnapshotSyncConfig {
   std::size_t chunks_in_flight_max = 8;
+  std::uint32_t chunk_bytes_max = kMaxSnapshotChunkBytes;      // a larger chunk is bad data
   std::uint64_t snapshot_bytes_max = std::uint64_t{64} << 30;  // a larger claim is refused
   std::chrono::milliseconds request_timeout{10'000};
 };
@@ -141,7 +147,7 @@ struct SnapshotFileInfo {
 class SnapshotFileServer {
  public:
   // Opens `file`. kIoError naming the file when it cannot be opened or sized; kInvalidArgument when
-  // chunk_bytes is 0 or the file is empty.
+  // chunk_bytes is 0 or above kMaxSnapshotChunkBytes, or the file is empty.
   static Result<std::unique_ptr<SnapshotFileServer>> open(const std::string& file,
                                                           const SnapshotFileInfo& info,
                                                           std::uint32_t chunk_bytes);

@@ -3,12 +3,14 @@
 // in the same run.
 //
 // Each side of the connection runs its own io_context on its own thread, as two nodes would. An
-// iteration sends kBurst TransactionBatch messages of 64 signed transfers (distinct keys and
-// inputs, 16.6 KB each; igzip saves about 20 % of them, docs/benchmarks.md) and waits until the
-// receiving handler has them all, parsed and their canonical bytes checked:
-//   - connection/plain: compression off (threshold above the message size);
-//   - connection/igzip: compression as shipped;
-//   - baseline/raw_tcp: the same frames as the plain connection sends, written with one blocking
+// iteration sends kBurst TransactionBatch messages of N signed transfers (distinct keys and
+// inputs; N = 4, 16 and 64: 1.0, 4.1 and 16.3 KB, of which igzip saves 12, 17 and 19 %,
+// docs/benchmarks.md) and waits until the receiving handler has them all, parsed and their
+// canonical bytes checked:
+//   - connection/plain/N: compression off (threshold above the message size);
+//   - connection/igzip/N: every frame compressed (threshold 0; for N = 64, above the default
+//     threshold, this is compression as shipped);
+//   - baseline/raw_tcp/N: the same frames as the plain connection sends, written with one blocking
 //     asio::write by the benchmark thread and read by a second thread that only counts bytes.
 // Rates are per wall second (UseRealTime: the work is on the io threads); bytes are message bytes.
 // After the runs main prints each rate as a share of the raw copy's. On a shared VM the absolute
@@ -44,7 +46,7 @@ using tc::net::ConnectionConfig;
 using tc::net::MessageType;
 
 constexpr int kBurst = 64;
-constexpr std::uint32_t kTransfersPerBatch = 64;
+constexpr std::uint32_t kBatchSizes[] = {4, 16, 64};  // transfers per batch
 
 bool verify_ed25519(const tc::Pubkey& pubkey, const tc::Hash256& digest, const tc::Signature& sig) {
   const tc::gpu::SignatureRef ref{pubkey.data(), 32, sig.data(), 64, digest.data(), 32};
@@ -58,10 +60,13 @@ tc::KeyPair numbered_key(std::uint32_t domain, std::uint32_t n) {
   return tc::KeyPair::from_seed(tc::sha256(tc::ByteSpan(words, 8)));
 }
 
-const tc::net::proto::TransactionBatch& batch() {
-  static const tc::net::proto::TransactionBatch message = [] {
-    tc::net::proto::TransactionBatch b;
-    for (std::uint32_t n = 0; n < kTransfersPerBatch; ++n) {
+// A batch of `transfers` distinct transfers, built once per size.
+const tc::net::proto::TransactionBatch& batch(std::uint32_t transfers) {
+  static std::map<std::uint32_t, tc::net::proto::TransactionBatch> built;
+  auto [it, added] = built.try_emplace(transfers);
+  if (added) {
+    tc::net::proto::TransactionBatch& b = it->second;
+    for (std::uint32_t n = 0; n < transfers; ++n) {
       tc::Transaction tx;
       tx.chain_id = tc::kChainIdDevnet;
       std::uint8_t seed[4];
@@ -76,9 +81,8 @@ const tc::net::proto::TransactionBatch& batch() {
       tc::encode(tx, &bytes);
       b.add_transactions(std::string(bytes.begin(), bytes.end()));
     }
-    return b;
-  }();
-  return message;
+  }
+  return it->second;
 }
 
 // Counts received batches; the benchmark thread waits for a target.
@@ -130,14 +134,14 @@ struct IoThread {
   std::thread thread;
 };
 
-void bm_connection(benchmark::State& state, bool compress) {
+void bm_connection(benchmark::State& state, std::uint32_t transfers, bool compress) {
   IoThread sender_io, receiver_io;
   ConnectionConfig config;
   config.chain_id = tc::kChainIdDevnet;
   config.consensus_codec = {&tc::consensus::check_vote_encoding,
                             &tc::consensus::check_proposal_encoding};
   config.verify_digest = &verify_ed25519;
-  if (!compress) config.limits.compression_threshold_bytes = tc::net::kMaxFrameMessageBytes;
+  config.limits.compression_threshold_bytes = compress ? 0 : tc::net::kMaxFrameMessageBytes;
   CountingHandler sender_handler, receiver_handler;
 
   tcp::acceptor acceptor(receiver_io.io, {asio::ip::address_v4::loopback(), 0});
@@ -160,7 +164,7 @@ void bm_connection(benchmark::State& state, bool compress) {
   receiver_handler.wait_for(1);
   sender_handler.wait_for(1);
 
-  const tc::net::proto::TransactionBatch& message = batch();
+  const tc::net::proto::TransactionBatch& message = batch(transfers);
   std::uint64_t target = receiver_handler.count();
   for (auto _ : state) {
     asio::post(sender_io.io, [&] {
@@ -186,7 +190,7 @@ void bm_connection(benchmark::State& state, bool compress) {
       static_cast<std::int64_t>(state.iterations() * kBurst * message.ByteSizeLong()));
 }
 
-void bm_raw_tcp(benchmark::State& state) {
+void bm_raw_tcp(benchmark::State& state, std::uint32_t transfers) {
   IoThread io;
   tcp::acceptor acceptor(io.io, {asio::ip::address_v4::loopback(), 0});
   tcp::socket writer(io.io);
@@ -200,7 +204,7 @@ void bm_raw_tcp(benchmark::State& state) {
   tc::net::FrameEncoder encoder(plain);
   Bytes burst;
   for (int i = 0; i < kBurst; ++i) {
-    if (!encoder.encode(batch(), &burst).is_ok()) std::abort();
+    if (!encoder.encode(batch(transfers), &burst).is_ok()) std::abort();
   }
   std::atomic<std::uint64_t> received{0};
   std::thread reading([&] {
@@ -222,40 +226,47 @@ void bm_raw_tcp(benchmark::State& state) {
   reading.join();
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
   state.SetBytesProcessed(
-      static_cast<std::int64_t>(state.iterations() * kBurst * batch().ByteSizeLong()));
+      static_cast<std::int64_t>(state.iterations() * kBurst * batch(transfers).ByteSizeLong()));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* names[] = {"baseline/raw_tcp", "connection/plain", "connection/igzip"};
-  benchmark::RegisterBenchmark(names[0], bm_raw_tcp)->UseRealTime()->MinTime(0.5);
-  benchmark::RegisterBenchmark(names[1], [](benchmark::State& s) { bm_connection(s, false); })
-      ->UseRealTime()
-      ->MinTime(0.5);
-  benchmark::RegisterBenchmark(names[2], [](benchmark::State& s) { bm_connection(s, true); })
-      ->UseRealTime()
-      ->MinTime(0.5);
+  for (const std::uint32_t transfers : kBatchSizes) {
+    batch(transfers);  // built before any timing
+    const std::string n = std::to_string(transfers);
+    benchmark::RegisterBenchmark(("baseline/raw_tcp/" + n).c_str(),
+                                 [transfers](benchmark::State& s) { bm_raw_tcp(s, transfers); })
+        ->UseRealTime()
+        ->MinTime(0.3);
+    for (const bool compress : {false, true}) {
+      benchmark::RegisterBenchmark(
+          ((compress ? "connection/igzip/" : "connection/plain/") + n).c_str(),
+          [transfers, compress](benchmark::State& s) { bm_connection(s, transfers, compress); })
+          ->UseRealTime()
+          ->MinTime(0.3);
+    }
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   tc::bench::RatioReporter reporter(tc::bench::RatioReporter::Key::kFunctionName);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
-  const double raw = reporter.rate(names[0]);
-  const double message_bytes = static_cast<double>(batch().ByteSizeLong());
-  std::printf("\nTransactionBatch of %u transfers, %.0f message bytes; bursts of %d frames\n",
-              kTransfersPerBatch, message_bytes, kBurst);
-  std::printf("| benchmark        | frames/s | message MB/s | share of raw TCP |\n");
-  std::printf("|------------------|---------:|-------------:|-----------------:|\n");
-  for (const char* name : names) {
-    const double rate = reporter.rate(name);
-    if (rate <= 0) continue;
-    std::printf("| %-16s | %8.0f | %12.1f |", name, rate, rate * message_bytes / 1e6);
-    if (raw > 0) {
-      std::printf(" %16.2f |\n", rate / raw);
-    } else {
-      std::printf(" %16s |\n", "n/a");
+  std::printf("\nTransactionBatches of distinct transfers; bursts of %d frames\n", kBurst);
+  std::printf("| benchmark           | message B | frames/s | message MB/s | share of raw TCP |\n");
+  std::printf("|---------------------|----------:|---------:|-------------:|-----------------:|\n");
+  for (const std::uint32_t transfers : kBatchSizes) {
+    const std::string n = std::to_string(transfers);
+    const std::string raw = "baseline/raw_tcp/" + n;
+    const double message_bytes = static_cast<double>(batch(transfers).ByteSizeLong());
+    for (const std::string& name : {raw, "connection/plain/" + n, "connection/igzip/" + n}) {
+      const double rate = reporter.rate(name);
+      if (rate <= 0) continue;
+      std::printf("| %-19s | %9.0f | %8.0f | %12.1f |", name.c_str(), message_bytes, rate,
+                  rate * message_bytes / 1e6);
+      tc::bench::print_ratio_cell(16, reporter.ratio(name, raw));
+      std::printf("\n");
     }
   }
   return 0;

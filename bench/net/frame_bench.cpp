@@ -23,10 +23,25 @@
 // After the runs main prints, per corpus, the payload size each codec reaches (bandwidth saved)
 // and the compression and decompression CPU time per MiB as ratios to zlib's. Absolute times on a
 // shared machine are context only; --benchmark_repetitions=N makes the ratios use medians.
+//
+// The threshold sweep (benchmarks named sweep/...) asks where compression starts to pay, by frame
+// size: TransactionBatches of 1 to 512 transfers (distinct and loadgen) and BlockRangeResponses of
+// one block of 0 to 2,000 distinct transfers. Per message it measures FrameEncoder and
+// FrameDecoder with compression off (serialize + CRC32C; CRC32C + parse + canonical checks), and
+// igzip levels 0 and 1 alone (deflate of the serialized message into a reused state, as the
+// encoder does; inflate of that stream). A sending side then spends plain encode + deflate per
+// frame and a receiving side plain decode + inflate, each on its own core. Compression raises a
+// connection's throughput exactly when the link is slower than what the slower side can handle
+// compressed: below that rate the plain frames are link-bound while the compressed ones move up
+// to 1 / (1 - saved) times as many messages; above it the compressed ones are CPU-bound at a lower
+// rate than the link gives the plain ones. main prints that break-even link rate per message and
+// level, with the bytes saved.
 #include <benchmark/benchmark.h>
+#include <isa-l/igzip_lib.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -311,9 +326,174 @@ double saved_percent(std::size_t payload, std::size_t message) {
   return 100.0 * (1.0 - static_cast<double>(payload) / static_cast<double>(message));
 }
 
+// ---- Threshold sweep ---------------------------------------------------------------------------
+
+std::vector<Corpus>& sweep_corpora() {
+  static std::vector<Corpus> all = [] {
+    using tc::net::MessageType;
+    std::vector<Corpus> c;
+    const std::vector<Bytes> distinct = distinct_transfers(512);
+    const std::vector<Bytes> loadgen = loadgen_transfers(512);
+    for (const std::uint32_t n : {1u, 2u, 4u, 8u, 16u, 64u, 512u}) {
+      c.push_back({"batch/distinct/" + std::to_string(n), MessageType::kTransactionBatch,
+                   batch_message(std::vector<Bytes>(distinct.begin(), distinct.begin() + n))});
+    }
+    for (const std::uint32_t n : {1u, 4u, 16u, 64u, 512u}) {
+      c.push_back({"batch/loadgen/" + std::to_string(n), MessageType::kTransactionBatch,
+                   batch_message(std::vector<Bytes>(loadgen.begin(), loadgen.begin() + n))});
+    }
+    const std::vector<Bytes> block_transfers = distinct_transfers(kBlockTransfers);
+    for (const std::uint32_t n : {0u, 8u, 64u, 2000u}) {
+      c.push_back({"block/distinct/" + std::to_string(n), MessageType::kBlockRangeResponse,
+                   block_message(
+                       std::vector<Bytes>(block_transfers.begin(), block_transfers.begin() + n))});
+    }
+    return c;
+  }();
+  return all;
+}
+
+// igzip stateless deflate at one level with its state and level buffer allocated once, as
+// FrameEncoder holds them.
+class IgzipDeflater {
+ public:
+  explicit IgzipDeflater(int level)
+      : level_(level),
+        stream_(std::make_unique<isal_zstream>()),
+        level_buffer_(std::make_unique<std::uint8_t[]>(level == 0 ? 1 : ISAL_DEF_LVL1_DEFAULT)) {}
+
+  // Returns the compressed size; aborts when `out` is too small (callers size it generously).
+  std::size_t deflate(const std::string& message, Bytes& out) {
+    isal_zstream& stream = *stream_;
+    isal_deflate_stateless_init(&stream);
+    stream.level = static_cast<std::uint32_t>(level_);
+    if (level_ > 0) {
+      stream.level_buf = level_buffer_.get();
+      stream.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+    }
+    stream.gzip_flag = IGZIP_DEFLATE;
+    stream.end_of_stream = 1;
+    stream.flush = NO_FLUSH;
+    stream.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(message.data()));
+    stream.avail_in = static_cast<std::uint32_t>(message.size());
+    stream.next_out = out.data();
+    stream.avail_out = static_cast<std::uint32_t>(out.size());
+    if (isal_deflate_stateless(&stream) != COMP_OK) std::abort();
+    return stream.total_out;
+  }
+
+ private:
+  int level_;
+  std::unique_ptr<isal_zstream> stream_;
+  std::unique_ptr<std::uint8_t[]> level_buffer_;
+};
+
+void bm_igzip_deflate(benchmark::State& state, const Corpus& corpus, int level) {
+  IgzipDeflater deflater(level);
+  Bytes out(corpus.message.size() + 1024);
+  std::size_t size = 0;
+  for (auto _ : state) {
+    size = deflater.deflate(corpus.message, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  payload_bytes()[corpus.name + "/igzip-" + std::to_string(level)] = size;
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+void bm_igzip_inflate(benchmark::State& state, const Corpus& corpus, int level) {
+  IgzipDeflater deflater(level);
+  Bytes compressed(corpus.message.size() + 1024);
+  compressed.resize(deflater.deflate(corpus.message, compressed));
+  auto inflater = std::make_unique<inflate_state>();
+  Bytes out(corpus.message.size());
+  for (auto _ : state) {
+    isal_inflate_init(inflater.get());
+    inflater->crc_flag = ISAL_DEFLATE;
+    inflater->next_in = compressed.data();
+    inflater->avail_in = static_cast<std::uint32_t>(compressed.size());
+    inflater->next_out = out.data();
+    inflater->avail_out = static_cast<std::uint32_t>(out.size());
+    if (isal_inflate_stateless(inflater.get()) != ISAL_DECOMP_OK) std::abort();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.message.size()));
+}
+
+void register_sweep() {
+  for (const Corpus& corpus : sweep_corpora()) {
+    const Corpus* c = &corpus;
+    const std::string& n = corpus.name;
+    constexpr double kMinTime = 0.02;
+    benchmark::RegisterBenchmark(("sweep/encode-plain/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_encode(s, *c, false);
+    })->MinTime(kMinTime);
+    benchmark::RegisterBenchmark(("sweep/decode-plain/" + n).c_str(), [c](benchmark::State& s) {
+      bm_frame_decode(s, *c, false);
+    })->MinTime(kMinTime);
+    for (int level : {0, 1}) {
+      const std::string l = std::to_string(level);
+      benchmark::RegisterBenchmark(
+          ("sweep/deflate-igzip-" + l + "/" + n).c_str(),
+          [c, level](benchmark::State& s) { bm_igzip_deflate(s, *c, level); })
+          ->MinTime(kMinTime);
+      benchmark::RegisterBenchmark(
+          ("sweep/inflate-igzip-" + l + "/" + n).c_str(),
+          [c, level](benchmark::State& s) { bm_igzip_inflate(s, *c, level); })
+          ->MinTime(kMinTime);
+    }
+  }
+}
+
+// CPU nanoseconds per message for `name`, or a negative value when it did not run.
+double ns_per_message(const tc::bench::RatioReporter& reporter, const std::string& name,
+                      std::size_t message_bytes) {
+  const double bytes_per_second = reporter.counter(name, "bytes_per_second");
+  return bytes_per_second <= 0 ? -1 : 1e9 * static_cast<double>(message_bytes) / bytes_per_second;
+}
+
+void print_sweep(const tc::bench::RatioReporter& reporter) {
+  std::printf(
+      "\nThreshold sweep: bytes saved; CPU us per frame on the sending side (plain encode + "
+      "deflate) and the receiving side (plain decode + inflate); the link rate below which "
+      "compression raises one connection's throughput (message bytes / the slower side's time)\n");
+  std::printf(
+      "| message             | bytes  | plain send/recv us | lvl0 saved | lvl0 send/recv us | lvl0 "
+      "pays below MB/s | lvl1 saved | lvl1 send/recv us | lvl1 pays below MB/s |\n");
+  std::printf(
+      "|---------------------|-------:|-------------------:|-----------:|------------------:|------"
+      "-"
+      "--------------:|-----------:|------------------:|---------------------:|\n");
+  for (const Corpus& corpus : sweep_corpora()) {
+    const std::string& n = corpus.name;
+    const std::size_t m = corpus.message.size();
+    const double encode = ns_per_message(reporter, "sweep/encode-plain/" + n, m);
+    const double decode = ns_per_message(reporter, "sweep/decode-plain/" + n, m);
+    if (encode < 0 || decode < 0) continue;
+    std::printf("| %-19s | %6zu | %8.2f / %7.2f |", n.c_str(), m, encode / 1e3, decode / 1e3);
+    for (int level : {0, 1}) {
+      const std::string l = std::to_string(level);
+      const double deflate = ns_per_message(reporter, "sweep/deflate-igzip-" + l + "/" + n, m);
+      const double inflate = ns_per_message(reporter, "sweep/inflate-igzip-" + l + "/" + n, m);
+      const auto size = payload_bytes().find(n + "/igzip-" + l);
+      if (deflate < 0 || inflate < 0 || size == payload_bytes().end()) {
+        std::printf(" %10s | %17s | %20s |", "n/a", "n/a", "n/a");
+        continue;
+      }
+      const double send = encode + deflate;
+      const double receive = decode + inflate;
+      // The encoder sends a frame compressed only when that is smaller.
+      const double saved = size->second < m ? saved_percent(size->second, m) : 0.0;
+      std::printf(" %8.1f %% | %7.2f / %7.2f | %20.0f |", saved, send / 1e3, receive / 1e3,
+                  saved > 0 ? 1e3 * static_cast<double>(m) / std::max(send, receive) : 0.0);
+    }
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  register_sweep();
   for (const Corpus& corpus : corpora()) {
     const Corpus* c = &corpus;
     const std::string& n = corpus.name;
@@ -390,5 +570,6 @@ int main(int argc, char** argv) {
     std::printf("| %-15s | %14.2f | %8.2f | %8.2f | %20.2f | %16.2f |\n", n.c_str(), igzip / 1e6,
                 zlib1 / igzip, zlib6 / igzip, inflate / 1e6, zinflate / inflate);
   }
+  print_sweep(reporter);
   return 0;
 }

@@ -17,13 +17,21 @@
 //   - three peers of which one serves corrupt entries (a flipped byte in a block; a certificate
 //     with a bad signature): the result is the same, that peer is reported exactly once with the
 //     height and rule, and its ranges are fetched from the others;
+//   - three peers of which one ignores the byte bound of the requests and fills its pages to its
+//     own (oversized pages): reported once, the chain still arrives whole, and the window never
+//     held more bytes than its bound;
 //   - ranges go round-robin to peers whose height covers them; out-of-order pages wait for the
 //     head; a short page's rest is asked again;
-//   - a peer that answers with an empty page, entries of another height, more entries than asked,
-//     or a header where a block was asked is reported and its range goes to another peer;
+//   - a peer that answers with an empty page, entries of another height, more entries or bytes
+//     than asked, a header where a block was asked, or an entry it claims is larger than the window
+//     is reported and its range goes to another peer;
+//   - an entry larger than a page is asked for again with room for it; the window is bounded in
+//     bytes, and the next height to commit gets its room by giving back pages further ahead;
 //   - a request that times out, or whose peer disconnects, goes to another peer, and a late
 //     answer is ignored; a commit failure stops the sync and blames no peer;
-//   - server side: pages are bounded by blocks and bytes, stop at the tip, answer headers_only.
+//   - server side: pages are bounded by blocks, by the request's bytes and its own, stop at the
+//   tip,
+//     answer headers_only, and name the size of a first entry over the request's bound.
 #include "net/block_sync.h"
 
 #include <gtest/gtest.h>
@@ -273,6 +281,7 @@ TEST_F(SyncTest, ThreeHonestPeersDeliverEveryBlockInOrder) {
   expect_identical(chain, *driver);
   EXPECT_TRUE(driver->reports.empty());
   EXPECT_LE(sync->counters().pages_held_peak, config.pages_in_window_max);
+  EXPECT_LE(sync->counters().window_bytes_peak, config.window_bytes_max);
   // Every peer did part of the work.
   for (const auto& server : servers_) EXPECT_GT(server->requests_answered(), 0u);
 }
@@ -318,6 +327,34 @@ INSTANTIATE_TEST_SUITE_P(Corruptions, CorruptPeerTest,
                                       ? "FlippedBlockByte"
                                       : "BadCertificateSignature";
                          });
+
+TEST_F(SyncTest, PeerSendingPagesOverTheAskedBytesIsReported) {
+  const TestChain chain(2'000);
+  ChainSource source(chain, Corruption::kNone);
+  add_server(1, &source);
+  ServingNode* oversized = add_server(2, &source);
+  oversized->ignore_bytes_max = true;
+  add_server(3, &source);
+  // Pages of about 16 entries by bytes; the hostile peer sends up to 128.
+  const std::size_t entry = chain.blocks[1].size() + chain.certificates[1].size();
+  BlockSyncConfig config;
+  config.page_bytes_max = 16 * entry;
+  config.window_bytes_max = 4 * config.page_bytes_max;
+  SyncDriver* driver = nullptr;
+  BlockSync* sync = nullptr;
+  run_block_sync(chain, config, &driver, &sync);
+  ASSERT_TRUE(sync->failure().is_ok()) << sync->failure().to_string();
+  ASSERT_TRUE(sync->done());
+  expect_identical(chain, *driver);
+  ASSERT_EQ(driver->reports.size(), 1u);
+  EXPECT_EQ(driver->reports[0].peer, oversized->pubkey());
+  EXPECT_NE(driver->reports[0].why.to_string().find("asked"), std::string::npos)
+      << driver->reports[0].why.to_string();
+  EXPECT_NE(driver->reports[0].why.to_string().find("page of"), std::string::npos)
+      << driver->reports[0].why.to_string();
+  EXPECT_EQ(sync->counters().bad_peers, 1u);
+  EXPECT_LE(sync->counters().window_bytes_peak, config.window_bytes_max);
+}
 
 // ---- BlockSync as a state machine, without sockets -------------------------------------------
 
@@ -419,8 +456,31 @@ struct BadPage {
   const char* reason;
 };
 
+std::uint64_t entry_bytes(const TestChain& chain, std::uint64_t height) {
+  return chain.blocks[height].size() + chain.certificates[height].size();
+}
+
+// The byte bounds of the machine tests: a page holds five entries of `chain` and never six, and
+// the window four pages.
+std::uint64_t page_bytes_of(const TestChain& chain) {
+  std::uint64_t largest = 0;
+  for (std::uint64_t h = 1; h <= chain.tip(); ++h)
+    largest = std::max(largest, entry_bytes(chain, h));
+  return 5 * largest;
+}
+std::uint64_t window_bytes_of(const TestChain& chain) {
+  return 4 * page_bytes_of(chain);
+}
+
 TEST(BlockSyncMachine, MalformedPagesReportThePeerAndMoveItsRange) {
   const TestChain chain(20);
+  const std::uint64_t page_bytes = page_bytes_of(chain);
+  const std::uint64_t window_bytes = window_bytes_of(chain);
+  for (std::uint64_t h = 1; h + 5 <= 20; ++h) {
+    std::uint64_t six = 0;
+    for (std::uint64_t i = 0; i < 6; ++i) six += entry_bytes(chain, h + i);
+    ASSERT_GT(six, page_bytes);
+  }
   const std::vector<BadPage> cases = {
       {"empty",
        [](const TestChain&, std::uint64_t id) {
@@ -440,6 +500,24 @@ TEST(BlockSyncMachine, MalformedPagesReportThePeerAndMoveItsRange) {
          return r;
        },
        "without a block"},
+      {"more bytes than asked",
+       [](const TestChain& c, std::uint64_t id) { return page_of(c, id, 1, 6); }, "page of"},
+      {"an entry claimed larger than the window",
+       [](const TestChain& c, std::uint64_t id) {
+         proto::BlockRangeResponse r;
+         r.set_request_id(id);
+         r.set_first_entry_bytes(window_bytes_of(c) + 1);
+         return r;
+       },
+       "above the window"},
+      {"an empty page claiming an entry that fits",
+       [](const TestChain& c, std::uint64_t id) {
+         proto::BlockRangeResponse r;
+         r.set_request_id(id);
+         r.set_first_entry_bytes(entry_bytes(c, 1));
+         return r;
+       },
+       "empty page"},
   };
   for (const BadPage& bad : cases) {
     SCOPED_TRACE(bad.name);
@@ -447,6 +525,8 @@ TEST(BlockSyncMachine, MalformedPagesReportThePeerAndMoveItsRange) {
     AcceptingChain accepting;
     BlockSyncConfig config;
     config.page_blocks_max = 10;
+    config.page_bytes_max = page_bytes;
+    config.window_bytes_max = window_bytes;
     config.pages_in_window_max = 1;
     BlockSync sync(config, 1, &accepting, &network);
     const Pubkey liar = samples::key(1).pubkey();
@@ -467,8 +547,98 @@ TEST(BlockSyncMachine, MalformedPagesReportThePeerAndMoveItsRange) {
     EXPECT_EQ(network.sent[1].first, honest);
     EXPECT_EQ(network.sent[1].second.start_height(), 1u);
     EXPECT_EQ(network.sent[1].second.count(), 10u);
+    EXPECT_EQ(network.sent[1].second.bytes_max(), page_bytes);
     EXPECT_EQ(sync.peer_count(), 1u);
   }
+}
+
+TEST(BlockSyncMachine, EntryLargerThanAPageIsAskedForAgainWithRoomForIt) {
+  const TestChain chain(20);
+  const std::uint64_t page_bytes = page_bytes_of(chain);
+  const std::uint64_t window_bytes = window_bytes_of(chain);
+  RecordingNetwork network;
+  AcceptingChain accepting;
+  BlockSyncConfig config;
+  config.page_blocks_max = 10;
+  config.page_bytes_max = page_bytes;
+  config.window_bytes_max = window_bytes;
+  config.pages_in_window_max = 1;
+  BlockSync sync(config, 1, &accepting, &network);
+  const Pubkey peer = samples::key(1).pubkey();
+  sync.set_peer_height(peer, 20);
+  sync.poll(Clock::now());
+  ASSERT_EQ(network.sent.size(), 1u);
+  EXPECT_EQ(network.sent[0].second.bytes_max(), page_bytes);
+  // Height 1 is (said to be) larger than a page: an empty page naming its size is no offence.
+  const std::uint64_t large = 3 * page_bytes;
+  proto::BlockRangeResponse too_large;
+  too_large.set_request_id(network.sent[0].second.request_id());
+  too_large.set_first_entry_bytes(large);
+  sync.on_response(peer, too_large, Clock::now());
+  EXPECT_TRUE(network.reports.empty());
+  EXPECT_EQ(sync.counters().large_entries, 1u);
+  ASSERT_EQ(network.sent.size(), 2u);
+  EXPECT_EQ(network.sent[1].second.start_height(), 1u);
+  EXPECT_EQ(network.sent[1].second.bytes_max(), large);
+  sync.on_response(peer, page_of(chain, network.sent[1].second.request_id(), 1, 10), Clock::now());
+  ASSERT_EQ(accepting.committed.size(), 10u);
+  // The rest goes back to the page bound.
+  ASSERT_EQ(network.sent.size(), 3u);
+  EXPECT_EQ(network.sent[2].second.start_height(), 11u);
+  EXPECT_EQ(network.sent[2].second.bytes_max(), page_bytes);
+  EXPECT_TRUE(network.reports.empty());
+}
+
+TEST(BlockSyncMachine, WindowIsBoundedInBytesAndTheNextHeightGetsRoom) {
+  const TestChain chain(20);
+  const std::uint64_t page_bytes = page_bytes_of(chain);
+  const std::uint64_t window_bytes = window_bytes_of(chain);
+  RecordingNetwork network;
+  AcceptingChain accepting;
+  BlockSyncConfig config;
+  config.page_blocks_max = 5;
+  config.page_bytes_max = page_bytes;
+  config.window_bytes_max = window_bytes;  // four pages' worth
+  config.pages_in_window_max = 16;
+  config.requests_per_peer_max = 16;
+  BlockSync sync(config, 1, &accepting, &network);
+  const Pubkey peer = samples::key(1).pubkey();
+  sync.set_peer_height(peer, 20);
+  sync.poll(Clock::now());
+  // The byte bound stops the window at four requests, before the count bound of 16.
+  ASSERT_EQ(network.sent.size(), 4u);
+  EXPECT_EQ(sync.counters().window_bytes_peak, window_bytes);
+  // Pages 6..20 arrive and wait for height 1, whose entry turns out to need the whole window.
+  for (std::size_t i = 1; i < 4; ++i) {
+    const auto& request = network.sent[i].second;
+    sync.on_response(peer, page_of(chain, request.request_id(), request.start_height(), 5),
+                     Clock::now());
+  }
+  EXPECT_TRUE(accepting.committed.empty());
+  proto::BlockRangeResponse too_large;
+  too_large.set_request_id(network.sent[0].second.request_id());
+  too_large.set_first_entry_bytes(window_bytes);
+  sync.on_response(peer, too_large, Clock::now());
+  // The three held pages were given back so that height 1 could be asked with the whole window.
+  EXPECT_EQ(sync.counters().pages_given_back, 3u);
+  ASSERT_EQ(network.sent.size(), 5u);
+  EXPECT_EQ(network.sent[4].second.start_height(), 1u);
+  EXPECT_EQ(network.sent[4].second.bytes_max(), window_bytes);
+  EXPECT_LE(sync.counters().window_bytes_peak, window_bytes);
+  sync.on_response(peer, page_of(chain, network.sent[4].second.request_id(), 1, 5), Clock::now());
+  // The given-back heights are asked again (answered here as they are sent) and everything
+  // commits in order.
+  for (std::size_t i = 5; i < network.sent.size(); ++i) {
+    const proto::BlockRangeRequest request = network.sent[i].second;
+    sync.on_response(peer,
+                     page_of(chain, request.request_id(), request.start_height(), request.count()),
+                     Clock::now());
+  }
+  EXPECT_TRUE(sync.done());
+  ASSERT_EQ(accepting.committed.size(), 20u);
+  for (std::uint64_t i = 0; i < 20; ++i) EXPECT_EQ(accepting.committed[i], i + 1);
+  EXPECT_LE(sync.counters().window_bytes_peak, window_bytes);
+  EXPECT_TRUE(network.reports.empty());
 }
 
 TEST(BlockSyncMachine, TimedOutRequestGoesToAnotherPeerAndLateAnswerIsIgnored) {
@@ -563,6 +733,7 @@ TEST(AnswerBlockRange, PagesAreBoundedAndStopAtTheTip) {
   request.set_start_height(1);
   request.set_count(1000);
   request.set_request_id(77);
+  request.set_bytes_max(~std::uint64_t{0});
   proto::BlockRangeResponse response;
 
   ASSERT_TRUE(
@@ -580,10 +751,22 @@ TEST(AnswerBlockRange, PagesAreBoundedAndStopAtTheTip) {
                                  &response)
                   .is_ok());
   EXPECT_EQ(response.blocks_size(), 3);
-  // The first entry goes even when it alone is over the bound.
+  // The first entry goes even when it alone is over the server's own bound.
   ASSERT_TRUE(
       answer_block_range(request, source, BlockPageLimits{.bytes_max = 1}, &response).is_ok());
   EXPECT_EQ(response.blocks_size(), 1);
+
+  // The request's bound is never passed, not even by the first entry; an empty page names its size.
+  request.set_bytes_max(2 * entry + 1);
+  ASSERT_TRUE(answer_block_range(request, source, BlockPageLimits{}, &response).is_ok());
+  EXPECT_EQ(response.blocks_size(), 2);
+  EXPECT_EQ(response.first_entry_bytes(), 0u);
+  request.set_bytes_max(entry - 1);
+  ASSERT_TRUE(
+      answer_block_range(request, source, BlockPageLimits{.bytes_max = 1}, &response).is_ok());
+  EXPECT_EQ(response.blocks_size(), 0);
+  EXPECT_EQ(response.first_entry_bytes(), entry);
+  request.set_bytes_max(~std::uint64_t{0});
 
   request.set_start_height(45);
   ASSERT_TRUE(answer_block_range(request, source, BlockPageLimits{}, &response).is_ok());

@@ -542,6 +542,10 @@ TEST_F(ConnectionTest, AFullQueueEvictsTheLowestPriorityFirstAndCountsIt) {
   constexpr std::size_t kQueueMax = 256 << 10;
   ConnectionConfig server_config = config();
   server_config.send_queue_bytes_max = kQueueMax;
+  // The frame sizes the steps below rely on (a block-sync frame too large for what a queue full of
+  // batches leaves over, and a batch too large for what a queue full of block-sync frames leaves)
+  // are those of compressed batch and range frames: fixed here, not left to the default threshold.
+  server_config.limits.compression_threshold_bytes = 512;
   RecordingHandler& slow_handler = handler();
   auto accepted = accept_one(key(2), server_config, &slow_handler, [](tcp::socket& socket) {
     socket.set_option(asio::socket_base::send_buffer_size(4096));

@@ -12,6 +12,8 @@
 //   - every message type round-trips, uncompressed and compressed, fed whole and byte by byte
 //     (a truncated frame is kNeedMore until its last byte);
 //   - a stream of all types split at random points through write_space()/commit();
+//   - the default compression threshold is the measured 4 KiB: a compressible message of exactly
+//     that size goes plain, one byte larger goes compressed;
 //   - garbage bytes, an unknown version, unknown flags, a 4 GiB length prefix: the stream breaks,
 //     nothing more is accepted, the buffer does not grow;
 //   - a frame of exactly the maximum payload is accepted, one byte over is refused (decoder and
@@ -231,6 +233,38 @@ TEST(FrameRoundTrip, CompressesOnlyAboveTheThresholdAndOnlyWhenSmaller) {
   FrameDecoder decoder(FrameLimits(), kConsensusCodec);
   ASSERT_EQ(feed_and_next(decoder, frame), DecodeOutcome::kMessage);
   EXPECT_EQ(decoder.messages().snapshot_chunk_response.data(), noise);
+}
+
+// A SnapshotChunkResponse of `message_bytes` serialized bytes whose data is all 'a' (compressible).
+proto::SnapshotChunkResponse compressible_chunk(std::size_t message_bytes) {
+  proto::SnapshotChunkResponse chunk;
+  chunk.set_content_hash(std::string(32, '\x01'));
+  chunk.set_chunk_count(1);
+  chunk.set_data(std::string(message_bytes, 'a'));
+  // Shrink the data until the whole message has the size asked (the length prefix varies).
+  while (chunk.ByteSizeLong() > message_bytes) chunk.mutable_data()->pop_back();
+  return chunk;
+}
+
+TEST(FrameRoundTrip, DefaultThresholdIsTheMeasuredFourKibibytes) {
+  EXPECT_EQ(FrameLimits().compression_threshold_bytes, 4096u);
+  FrameEncoder encoder;
+  Bytes frame;
+  const proto::SnapshotChunkResponse at = compressible_chunk(4096);
+  ASSERT_EQ(at.ByteSizeLong(), 4096u);
+  ASSERT_TRUE(encoder.encode(at, &frame).is_ok());
+  EXPECT_FALSE(encoder.last_compressed());
+  EXPECT_EQ(encoder.last_payload_bytes(), 4096u);
+
+  const proto::SnapshotChunkResponse above = compressible_chunk(4097);
+  ASSERT_EQ(above.ByteSizeLong(), 4097u);
+  frame.clear();
+  ASSERT_TRUE(encoder.encode(above, &frame).is_ok());
+  EXPECT_TRUE(encoder.last_compressed());
+  EXPECT_LT(encoder.last_payload_bytes(), 200u);
+  FrameDecoder decoder(FrameLimits(), kConsensusCodec);
+  ASSERT_EQ(feed_and_next(decoder, frame), DecodeOutcome::kMessage);
+  EXPECT_EQ(decoder.messages().snapshot_chunk_response.data(), above.data());
 }
 
 TEST(FrameDecoder, ReadsAStreamSplitAtRandomPointsThroughWriteSpace) {

@@ -12,7 +12,10 @@
 //     the fetch restarted with the second peer): the store's tip and UTXO set equal the source's;
 //   - a snapshot whose digest does not match the certified header (the set one block earlier) is
 //     refused from every peer, each reported, and the store stays empty;
-//   - the server refuses requests for another snapshot or a chunk past the end.
+//   - a peer whose chunks are larger than the fetcher's chunk bound is reported, and the snapshot
+//     comes from the next peer;
+//   - the server refuses requests for another snapshot or a chunk past the end, and refuses to
+//     cut chunks above kMaxSnapshotChunkBytes.
 #include "net/snapshot_sync.h"
 
 #include <gtest/gtest.h>
@@ -96,15 +99,17 @@ class SnapshotSyncTest : public LoopbackSyncTest {
 
   // Fetches the snapshot from the servers into a fresh store that trusts `certified_digest`.
   SnapshotSyncState fetch(const Hash256& certified_digest, storage::ChainStore* target,
-                          SnapshotNetwork** network_out) {
+                          SnapshotNetwork** network_out,
+                          std::uint32_t chunk_bytes_max = kMaxSnapshotChunkBytes) {
     auto finished = std::make_shared<std::promise<SnapshotSyncState>>();
     on_io([&] {
       syncing_ = std::make_unique<SyncingNode>(io_, samples::key(9));
       network_ = std::make_unique<SnapshotNetwork>(syncing_.get());
       sink_ = std::make_unique<StoreSink>(target, certified_digest);
-      sync_ = std::make_unique<SnapshotSync>(SnapshotSyncConfig{.chunks_in_flight_max = 4},
-                                             SnapshotTarget{info_.tip.height, info_.digest.hash},
-                                             dir_.sub("fetched"), sink_.get(), network_.get());
+      sync_ = std::make_unique<SnapshotSync>(
+          SnapshotSyncConfig{.chunks_in_flight_max = 4, .chunk_bytes_max = chunk_bytes_max},
+          SnapshotTarget{info_.tip.height, info_.digest.hash}, dir_.sub("fetched"), sink_.get(),
+          network_.get());
       SnapshotSync* sync = sync_.get();
       // Peers are tried in the order they were dialled.
       established_count_ = 0;
@@ -185,6 +190,41 @@ TEST_F(SnapshotSyncTest, SnapshotWhoseDigestDoesNotMatchTheCertifiedHeaderIsRefu
   EXPECT_EQ(network->reports.size(), 2u);
   EXPECT_FALSE(target->tip().has_value());
   EXPECT_EQ(target->utxo_set_digest()->count, 0u);
+}
+
+TEST_F(SnapshotSyncTest, PeerWithChunksOverTheBoundIsReported) {
+  // The same file cut in 8 KiB chunks by the first peer: consistent, but over this fetcher's bound.
+  auto large = SnapshotFileServer::open(dir_.sub("snapshot"), {info_.tip.height, info_.digest.hash},
+                                        /*chunk_bytes=*/8192);
+  ASSERT_TRUE(large.is_ok()) << large.status().to_string();
+  ServingNode* oversized = add_server(1, nullptr, large->get());
+  add_server(2, nullptr, snapshot_server_.get());
+  target_ = open_store(dir_.sub("target"));
+  storage::ChainStore* target = target_.get();
+  ASSERT_NE(target, nullptr);
+  SnapshotNetwork* network = nullptr;
+  EXPECT_EQ(fetch(tip_digest_, target, &network, /*chunk_bytes_max=*/4096),
+            SnapshotSyncState::kInstalled)
+      << sync_->failure().to_string();
+  ASSERT_EQ(network->reports.size(), 1u);
+  EXPECT_EQ(network->reports[0].peer, oversized->pubkey());
+  EXPECT_NE(network->reports[0].why.to_string().find("above the chunk bound of 4096"),
+            std::string::npos)
+      << network->reports[0].why.to_string();
+  EXPECT_EQ(sink_->installs, 1);
+  EXPECT_EQ(*target->utxo_set_digest(), *source_->utxo_set_digest());
+  shut_down();  // before `large`, which the first server reads, is destroyed
+}
+
+TEST_F(SnapshotSyncTest, ServerRefusesChunksAboveTheProtocolBound) {
+  const SnapshotFileInfo info{info_.tip.height, info_.digest.hash};
+  EXPECT_EQ(SnapshotFileServer::open(dir_.sub("snapshot"), info, kMaxSnapshotChunkBytes + 1)
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SnapshotFileServer::open(dir_.sub("snapshot"), info, 0).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(SnapshotFileServer::open(dir_.sub("snapshot"), info, kMaxSnapshotChunkBytes).is_ok());
 }
 
 TEST_F(SnapshotSyncTest, ServerAnswersOnlyItsSnapshotsChunks) {

@@ -70,10 +70,10 @@ class ServingNode final : public ConnectionHandler {
   void on_message(Connection& connection, MessageType type,
                   const InboundMessages& messages) override {
     if (type == MessageType::kBlockRangeRequest && blocks_ != nullptr) {
+      proto::BlockRangeRequest request = messages.block_range_request;
+      if (ignore_bytes_max) request.set_bytes_max(~std::uint64_t{0});
       proto::BlockRangeResponse response;
-      ASSERT_TRUE(
-          answer_block_range(messages.block_range_request, *blocks_, BlockPageLimits{}, &response)
-              .is_ok());
+      ASSERT_TRUE(answer_block_range(request, *blocks_, BlockPageLimits{}, &response).is_ok());
       ++requests_answered_;
       connection.send(response);
     }
@@ -88,7 +88,8 @@ class ServingNode final : public ConnectionHandler {
   }
   void on_closed(Connection&, const Status&) override {}
 
-  bool corrupt_chunks = false;  // serve every chunk one byte short
+  bool corrupt_chunks = false;    // serve every chunk one byte short
+  bool ignore_bytes_max = false;  // fill block pages to this server's own bound, not the asker's
 
  private:
   void accept_next() {
