@@ -48,9 +48,9 @@ Result<bool> LineReader::next(std::string_view* line) {
   for (;;) {
     const void* newline = std::memchr(buffer_.data() + scanned, '\n', end_ - scanned);
     const std::size_t stop =
-        newline != nullptr ? static_cast<std::size_t>(static_cast<const char*>(newline) -
-                                                      buffer_.data())
-                           : end_;
+        newline != nullptr
+            ? static_cast<std::size_t>(static_cast<const char*>(newline) - buffer_.data())
+            : end_;
     if (stop - begin_ > line_bytes_max_) {
       failure_ = out_of_range(what_ + ": line " + std::to_string(line_number_ + 1) +
                               " is longer than " + std::to_string(line_bytes_max_) + " bytes");

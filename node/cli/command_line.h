@@ -46,7 +46,8 @@ CLI::Option* add_unsigned_option(CLI::App* app, const std::string& name, T* valu
       [name, value, min, max](const CLI::results_t& words) {
         // One occurrence per option (CLI11's default policy refuses a repeat before this).
         Result<std::uint64_t> parsed = parse_unsigned_decimal(words.back(), min, max);
-        if (!parsed.is_ok()) throw CLI::ValidationError(name, std::string(parsed.status().message()));
+        if (!parsed.is_ok())
+          throw CLI::ValidationError(name, std::string(parsed.status().message()));
         *value = static_cast<T>(*parsed);
         return true;
       },

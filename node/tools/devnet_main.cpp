@@ -200,9 +200,8 @@ int run_devnet(RunOptions options) {
       "%s%s%s\n",
       config.validators, config.followers, static_cast<unsigned long long>(config.epoch_blocks),
       interval_ms, static_cast<unsigned long long>(config.bus_delay_ms), devnet.ingress_port(),
-      funded, static_cast<unsigned long long>(load.first_sequence),
-      devnet.data_dir().c_str(), options.temporary_data_dir ? " (temporary)" : "",
-      resumed_note.c_str());
+      funded, static_cast<unsigned long long>(load.first_sequence), devnet.data_dir().c_str(),
+      options.temporary_data_dir ? " (temporary)" : "", resumed_note.c_str());
 
   std::atomic<bool> stop_load{rate == 0};
   LoadResult load_result;
@@ -472,16 +471,16 @@ int main(int argc, char** argv) {
                                std::uint64_t{0}, kTimeoutSMax);
   if (auto exit_status = tc::cli::parse_command_line(&app, argc, argv)) return *exit_status;
   if (config.validators + config.followers > tc::node::kDevnetValidatorsMax) {
-    return tc::cli::usage_error(app, "--validators + --followers exceed " +
-                                         std::to_string(tc::node::kDevnetValidatorsMax));
+    return tc::cli::usage_error(
+        app, "--validators + --followers exceed " + std::to_string(tc::node::kDevnetValidatorsMax));
   }
   if (load.malformed_per_mille + load.duplicate_per_mille + load.bad_signature_per_mille >
       kPerMille) {
     return tc::cli::usage_error(app, "--malformed + --duplicate + --bad-sig exceed 1000");
   }
   config.consensus.block_interval_ms = options.interval_ms;
-  options.drain = drain_option->count() > 0 ? drain_blocks
-                                            : std::min<std::uint64_t>(2, options.blocks / 4);
+  options.drain =
+      drain_option->count() > 0 ? drain_blocks : std::min<std::uint64_t>(2, options.blocks / 4);
   if (options.timeout_s == 0) {
     options.timeout_s = 3 * options.blocks * options.interval_ms / 1000 + 60;
   }

@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
                                "ingress UDP port (24002 mainnet, 24102 testnet)", std::uint16_t{1});
   tc::cli::add_unsigned_option(&app, "--count", &count, "transactions to generate");
   tc::cli::add_unsigned_option(&app, "--rate", &rate,
-                               "datagrams per second; 0 sends as fast as possible", std::uint64_t{0},
-                               kRateMax);
+                               "datagrams per second; 0 sends as fast as possible",
+                               std::uint64_t{0}, kRateMax);
   app.add_option("--pcap", pcap_path, "write a pcap file instead of sending");
   app.add_option("--dst-ip", dst_ip, "pcap only: destination IPv4 address in the frames");
   tc::cli::add_unsigned_option(&app, "--chain-id", &config.chain_id,

@@ -104,7 +104,8 @@ tc::Status run_build_tx(const Options& options, bool network_given, bool chain_i
 
 tc::Status run_decode_tx(const Options& options) {
   std::string hex = options.tx_hex;
-  if (hex == "-") TC_RETURN_IF_ERROR(tc::cli::read_to_end(STDIN_FILENO, kStdinBytesMax, "stdin", &hex));
+  if (hex == "-")
+    TC_RETURN_IF_ERROR(tc::cli::read_to_end(STDIN_FILENO, kStdinBytesMax, "stdin", &hex));
   TC_ASSIGN_OR_RETURN(std::string json, tc::wallet::decode_transaction_hex_json(hex));
   std::cout << json;
   return tc::Status::ok();
@@ -141,8 +142,9 @@ int main(int argc, char** argv) {
                                                      "mainnet (default), testnet or devnet");
   CLI::Option* chain_id_option = tc::cli::add_unsigned_option(
       build_tx, "--chain-id", &options.chain_id, "1 mainnet, 2 testnet, 3 devnet");
-  tc::cli::add_unsigned_option(build_tx, "--lock-time", &options.lock_time,
-                               "Earliest block height that may include it (0, the default, is any)");
+  tc::cli::add_unsigned_option(
+      build_tx, "--lock-time", &options.lock_time,
+      "Earliest block height that may include it (0, the default, is any)");
   build_tx->add_flag("--allow-larger-than-datagram", options.allow_larger_than_datagram,
                      "Build a transfer above the 1232 bytes of one ingress datagram (for a path "
                      "that takes larger ones, up to 100000 bytes)");
