@@ -266,8 +266,7 @@ TEST(TxBuilderTest, RejectsEmptyAndOversizedTransfers) {
 // The message build_transfer gives for a rule of the ledger: the ledger's own, after the txid of
 // the transfer as it would have been signed (the fields of devnet_request, these words).
 std::string ledger_rejection(const TransferRequest& request, std::string_view rest) {
-  TransferRequest allowed = request;
-  allowed.outputs = {std::string(kTestAddress) + ":1000"};
+  TransferRequest allowed = devnet_request();
   Transaction tx = *build_transfer(test_key(), allowed);
   tx.outputs.clear();
   for (const std::string& word : request.outputs) {
@@ -292,8 +291,10 @@ TEST(TxBuilderTest, RefusesWhatTheLedgerWouldReject) {
   const std::string b3 = std::string(kTxidB) + ":3";
   const Case cases[] = {
       {{a0}, {address + ":1000", address + ":545"}, "output 1: dust: 545 vs 546"},
-      {{a0}, {address + ":0"}, "output 0: zero_value"},
-      {{a0}, {address + ":18446744073709551615", address + ":1"}, "output 1: output_overflow"},
+      {{a0}, {address + ":0"}, "output 0: zero_value: 0 vs 1"},
+      {{a0},
+       {address + ":18446744073709551615", address + ":1000"},
+       "output 1: output_overflow: 1000 vs 0"},
       {{a0, b3, a0}, {address + ":1000"}, "input 2: duplicate_input"},
   };
   for (const Case& c : cases) {
