@@ -16,7 +16,7 @@
 // (docs/decisions/0001-ed25519-zip215.md). Exit status: 0 when every line was checked (whatever
 // the verdicts), 2 on any error, with "timecoin-verify: <message>" on stderr.
 //
-// Memory is bounded whatever the flags and the input (docs/benchmarks.md, "timecoin-verify's
+// Memory is bounded whatever the flags and the input (docs/tools.md, "timecoin-verify's
 // memory"): --threads x --batch is at most kSignatureSlotsMax (each CPU worker sizes its scratch
 // for a whole batch, about 1.6 KB per signature); a line is at most kLineBytesMax bytes; and the
 // input is read and verified in windows of at most window_signatures() lines and about
@@ -48,7 +48,7 @@ namespace {
 // Any error after the arguments were accepted (the same status as an argument error).
 constexpr int kExitError = 2;
 // --threads x --batch: the signatures the CPU workers size their scratch for (262,144 x about
-// 1.6 KB: about 0.4 GB, docs/benchmarks.md).
+// 1.6 KB: about 0.4 GB, docs/tools.md).
 constexpr std::size_t kSignatureSlotsMax = std::size_t{1} << 18;
 constexpr std::uint32_t kThreadsMax = 256;
 // A line of 64 + 128 hex characters for the key and signature leaves room for a message of up to
