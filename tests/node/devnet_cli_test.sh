@@ -106,10 +106,19 @@ stop_by_signal() {
     waited=$((waited + 1))
   done
   local child
-  child=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+  child=$(ps -o pid= --ppid "$pid" | tr -d ' ' || true)
   [[ -n "$child" ]] || fail "$signal: no devnet process under $pid"
   [[ -n "$(ls -A "$tmp")" ]] || fail "$signal: nothing in \$TMPDIR while the devnet runs"
   kill -s "$signal" "$pid"
+  waited=0
+  while kill -0 "$pid" 2>/dev/null && ((waited < 300)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    fail "$signal: still running 30 s after the signal"
+    kill -9 "$pid"
+  fi
   wait "$pid" || rc=$?
   [[ $rc == "$expected" ]] || fail "$signal: exit $rc, expected $expected: $(tail -3 "$scratch/$signal.txt")"
   [[ -z "$(ls -A "$tmp")" ]] || fail "$signal: left in \$TMPDIR: $(ls -A "$tmp")"
