@@ -8,12 +8,27 @@
 //   timecoin-devnet --validators 4 --blocks 20 --tx-rate 500
 //   timecoin-devnet --blocks 50 --tx-rate 2000 --block-interval-ms 200 --bad-sig 20 --duplicate 20
 //   timecoin-devnet --data-dir d --blocks 20 && timecoin-devnet --data-dir d --blocks 40
+// Without --data-dir the stores go to a temporary directory that is removed however the run ends,
+// SIGTERM and SIGINT included (run_in_temporary_directory below). Exit status: 0 on agreement with
+// transactions finalized, 1 on a failed run, 2 on an argument error (naming the option), 128 + N
+// when stopped by signal N; --help exits 0. Options follow node/cli/command_line.h.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +38,7 @@
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
 #include "ledger/rules.h"
+#include "node/cli/command_line.h"
 #include "node/devnet/devnet.h"
 
 namespace {
@@ -34,8 +50,14 @@ using tc::dataplane::GeneratedKind;
 constexpr std::uint64_t kFundingValueSat = 100'000'000;
 constexpr std::uint64_t kFeeSat = 100'000;
 constexpr std::uint32_t kAllocationsMax = 65'535;
-// Bad flags and out-of-range numbers, as the other tools report them.
-constexpr int kExitUsage = 2;
+// Bounds of the numeric options: far beyond a useful devnet, and low enough that the funding and
+// pacing arithmetic below stays under 2^64.
+constexpr std::uint64_t kBlocksMax = 1'000'000;
+constexpr std::uint64_t kTxRateMax = 1'000'000;
+constexpr std::uint32_t kBlockIntervalMsMax = 3'600'000;
+constexpr std::uint64_t kBusDelayMsMax = 60'000;
+constexpr std::uint64_t kTimeoutSMax = 10'000'000;
+constexpr std::uint32_t kPerMille = 1000;
 
 int fail(const tc::Status& status) {
   std::fprintf(stderr, "timecoin-devnet: %s\n", status.to_string().c_str());
@@ -61,10 +83,14 @@ void run_loadgen(const tc::dataplane::TxGeneratorConfig& config, std::uint32_t f
     return;
   }
   constexpr std::size_t kBatch = 64;
+  constexpr std::uint64_t kNsPerSecond = 1'000'000'000;
   std::vector<tc::Bytes> batch;
   const std::uint64_t start_ns = tc::steady_now_ns();
   while (!stop.load(std::memory_order_acquire)) {
-    const std::uint64_t due = (tc::steady_now_ns() - start_ns) * rate / 1'000'000'000;
+    // Datagrams due by now; split so that no product passes 2^64 (rate <= kTxRateMax).
+    const std::uint64_t elapsed_ns = tc::steady_now_ns() - start_ns;
+    const std::uint64_t due =
+        elapsed_ns / kNsPerSecond * rate + elapsed_ns % kNsPerSecond * rate / kNsPerSecond;
     if (due <= result->sent) {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
       continue;
@@ -111,65 +137,28 @@ std::string short_hex(const tc::Hash256& hash) {
   return tc::to_hex(hash.span()).substr(0, 16);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"TimeCoin devnet: K masternodes in one process under UDP transaction load"};
+// The parsed command line.
+struct RunOptions {
   tc::node::DevnetConfig config;
   std::uint64_t blocks = 20;
   std::uint64_t rate = 500;
-  std::uint32_t interval_ms = config.consensus.block_interval_ms;
-  std::int64_t drain_blocks = -1;
+  std::uint32_t interval_ms = 0;
+  std::uint64_t drain = 0;
   std::uint64_t timeout_s = 0;
   tc::dataplane::TxGeneratorConfig load;
-  load.funding_value_sat = kFundingValueSat;
-  load.fee_sat = kFeeSat;
-  app.add_option("--validators", config.validators, "masternode validators (Gold, genesis)")
-      ->check(CLI::Range(1u, tc::node::kDevnetValidatorsMax));
-  app.add_option("--followers", config.followers,
-                 "nodes not registered at genesis that follow the chain and vote once a "
-                 "registration of their key is active (keys: the next validator indices)")
-      ->check(CLI::Range(0u, tc::node::kDevnetValidatorsMax - 1));
-  app.add_option("--epoch-blocks", config.epoch_blocks,
-                 "validator-set changes take effect at multiples of this height (default 100)")
-      ->check(CLI::Range(std::uint64_t{1}, tc::node::kDevnetEpochBlocksMax));
-  app.add_option("--blocks", blocks, "stop once every validator has committed this many blocks")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
-  app.add_option("--tx-rate", rate, "load generator datagrams per second (0: no load)");
-  app.add_option("--data-dir", config.data_dir,
-                 "where validator-<i>/ RocksDB stores go; a directory that holds a devnet is "
-                 "resumed (same --validators, --followers and --seed); default: a temporary "
-                 "directory removed at exit");
-  app.add_option("--block-interval-ms", interval_ms, "block interval (devnet profile: 1000)")
-      ->check(CLI::Range(1u, 3'600'000u));
-  app.add_option("--bus-delay-ms", config.bus_delay_ms, "one-way delay of the in-process bus");
-  app.add_option("--ingress-port", config.ingress_port, "UDP ingress port (0: a free port)");
-  app.add_option("--malformed", load.malformed_per_mille, "malformed share, per mille");
-  app.add_option("--duplicate", load.duplicate_per_mille, "duplicate share, per mille");
-  app.add_option("--bad-sig", load.bad_signature_per_mille, "bad-signature share, per mille");
-  app.add_option("--seed", load.seed, "load generator key seed");
-  app.add_option("--drain-blocks", drain_blocks,
-                 "the load stops when this many blocks remain, so the last ones empty the mempool "
-                 "(default: 2, fewer below 8 blocks)");
-  app.add_option("--timeout-s", timeout_s,
-                 "give up after this long (0: 3 x the expected time + 60)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : kExitUsage;
-  }
-  if (config.validators + config.followers > tc::node::kDevnetValidatorsMax) {
-    std::fprintf(stderr, "timecoin-devnet: --validators + --followers exceed %u\n",
-                 tc::node::kDevnetValidatorsMax);
-    return kExitUsage;
-  }
-  if (load.malformed_per_mille + load.duplicate_per_mille + load.bad_signature_per_mille > 1000) {
-    return fail(tc::invalid_argument("--malformed + --duplicate + --bad-sig exceed 1000"));
-  }
-  config.consensus.block_interval_ms = interval_ms;
-  const std::uint64_t drain = drain_blocks >= 0 ? static_cast<std::uint64_t>(drain_blocks)
-                                                : std::min<std::uint64_t>(2, blocks / 4);
-  if (timeout_s == 0) timeout_s = 3 * blocks * interval_ms / 1000 + 60;
+  bool temporary_data_dir = false;  // config.data_dir is removed when the run ends
+};
+
+// Creates or resumes the devnet, runs it under load to options.blocks and prints the summary.
+// Returns the exit status.
+int run_devnet(RunOptions options) {
+  tc::node::DevnetConfig& config = options.config;
+  tc::dataplane::TxGeneratorConfig& load = options.load;
+  const std::uint64_t blocks = options.blocks;
+  const std::uint64_t rate = options.rate;
+  const std::uint32_t interval_ms = options.interval_ms;
+  const std::uint64_t drain = options.drain;
+  const std::uint64_t timeout_s = options.timeout_s;
 
   // Fund every transfer the load can send before the stop (with a margin), within one coinbase. A
   // resumed devnet keeps its genesis: as many outputs as it was funded with, from this --seed (the
@@ -198,7 +187,7 @@ int main(int argc, char** argv) {
                  "timecoin-devnet: --blocks %llu: the devnet in %s is already at height %llu\n",
                  static_cast<unsigned long long>(blocks), devnet.data_dir().c_str(),
                  static_cast<unsigned long long>(resumed_at));
-    return kExitUsage;
+    return tc::cli::kExitUsage;
   }
   auto first_sequence = first_unspent_funding(devnet, funded);
   if (!first_sequence.is_ok()) return fail(first_sequence.status());
@@ -208,11 +197,11 @@ int main(int argc, char** argv) {
   std::printf(
       "devnet: %u validators, %u followers, epochs of %llu blocks, block interval %u ms, bus "
       "delay %llu ms, ingress udp 127.0.0.1:%u, %u funded outputs (load from output %llu), data "
-      "%s%s\n",
+      "%s%s%s\n",
       config.validators, config.followers, static_cast<unsigned long long>(config.epoch_blocks),
       interval_ms, static_cast<unsigned long long>(config.bus_delay_ms), devnet.ingress_port(),
-      funded, static_cast<unsigned long long>(load.first_sequence),
-      config.data_dir.empty() ? "(temporary)" : devnet.data_dir().c_str(), resumed_note.c_str());
+      funded, static_cast<unsigned long long>(load.first_sequence), devnet.data_dir().c_str(),
+      options.temporary_data_dir ? " (temporary)" : "", resumed_note.c_str());
 
   std::atomic<bool> stop_load{rate == 0};
   LoadResult load_result;
@@ -319,4 +308,186 @@ int main(int argc, char** argv) {
   if (!agree) return fail(tc::corruption("validators disagree on the tip or the UTXO set"));
   if (c.finalized == 0) return fail(tc::unavailable("no user transaction was finalized"));
   return 0;
+}
+
+// ---- the temporary data directory ---------------------------------------------------------------
+//
+// Without --data-dir the stores (about 300 MB per run) go to a temporary directory, which must go
+// away however the run ends: a normal exit, an error, SIGTERM or SIGINT, even a crash. So the
+// devnet runs in a child process and this one only waits for it and then removes the directory,
+// once no process has a store in it open. SIGTERM, SIGINT or SIGHUP to this process kill the child
+// (SIGKILL: nothing in a temporary devnet needs saving; a Ctrl-C reaches the child directly too);
+// the directory is removed and the exit status is 128 + the signal. A second signal exits at once,
+// leaving the directory. The child dies with this process (PR_SET_PDEATHSIG).
+
+constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
+
+// Written by the signal handler and read by the waiting parent. The child's pid is 0 once it has
+// exited, so that the handler never signals a reused pid.
+std::atomic<pid_t> g_child{0};
+volatile std::sig_atomic_t g_stop_signal = 0;
+static_assert(std::atomic<pid_t>::is_always_lock_free);  // async-signal-safe
+
+extern "C" void on_stop_signal(int signal) {
+  if (g_stop_signal != 0) _exit(128 + signal);
+  g_stop_signal = signal;
+  const pid_t child = g_child.load();
+  if (child > 0) ::kill(child, SIGKILL);
+}
+
+// Sets how the stop signals are handled: by `handler`, or SIG_DFL when it is null.
+void handle_stop_signals(void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler != nullptr ? handler : SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: waitid returns EINTR, and is simply called again
+  for (const int signal : kStopSignals) sigaction(signal, &action, nullptr);
+}
+
+void block_stop_signals(int how) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int signal : kStopSignals) sigaddset(&set, signal);
+  sigprocmask(how, &set, nullptr);
+}
+
+// Makes a fresh directory under the system temp directory ($TMPDIR or /tmp), runs `run(directory)`
+// in a child process, removes the directory when the child has exited and returns the child's exit
+// status (128 + N when it or this process was stopped by signal N). Call before any thread starts.
+int run_in_temporary_directory(const std::function<int(const std::string&)>& run) {
+  std::error_code error;
+  std::string directory =
+      (std::filesystem::temp_directory_path(error) / "timecoin-devnet-XXXXXX").string();
+  // Signals stay pending until the child's pid is known, so none is lost between fork and here.
+  block_stop_signals(SIG_BLOCK);
+  if (error || ::mkdtemp(directory.data()) == nullptr) {
+    std::fprintf(stderr, "timecoin-devnet: cannot create a temporary data directory %s: %s\n",
+                 directory.c_str(), error ? error.message().c_str() : std::strerror(errno));
+    return 1;
+  }
+  std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child < 0) {
+    std::fprintf(stderr, "timecoin-devnet: fork: %s\n", std::strerror(errno));
+    std::filesystem::remove_all(directory, error);
+    return 1;
+  }
+  if (child == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(1);  // the parent died before the line above
+    block_stop_signals(SIG_UNBLOCK);
+    std::exit(run(directory));
+  }
+  g_child.store(child);
+  handle_stop_signals(on_stop_signal);
+  block_stop_signals(SIG_UNBLOCK);
+  // Waits without reaping first, so the handler can signal the pid until the moment it is freed.
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) != 0) {
+    if (errno != EINTR) {
+      std::fprintf(stderr, "timecoin-devnet: waitid: %s\n", std::strerror(errno));
+      break;
+    }
+  }
+  g_child.store(0);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::filesystem::remove_all(directory, error);
+  if (error) {
+    std::fprintf(stderr, "timecoin-devnet: cannot remove %s: %s\n", directory.c_str(),
+                 error.message().c_str());
+  }
+  if (g_stop_signal != 0) {
+    std::fprintf(stderr, "timecoin-devnet: stopped by signal %d (%s); removed %s\n",
+                 static_cast<int>(g_stop_signal), strsignal(g_stop_signal), directory.c_str());
+    return 128 + g_stop_signal;
+  }
+  if (WIFSIGNALED(status)) {
+    std::fprintf(stderr, "timecoin-devnet: the devnet process died of signal %d (%s); removed %s\n",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)), directory.c_str());
+    return 128 + WTERMSIG(status);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"TimeCoin devnet: K masternodes in one process under UDP transaction load"};
+  app.name("timecoin-devnet");
+  RunOptions options;
+  tc::node::DevnetConfig& config = options.config;
+  tc::dataplane::TxGeneratorConfig& load = options.load;
+  options.interval_ms = config.consensus.block_interval_ms;
+  std::uint64_t drain_blocks = 2;
+  load.funding_value_sat = kFundingValueSat;
+  load.fee_sat = kFeeSat;
+  tc::cli::add_unsigned_option(&app, "--validators", &config.validators,
+                               "masternode validators (Gold, genesis)", std::uint32_t{1},
+                               tc::node::kDevnetValidatorsMax);
+  tc::cli::add_unsigned_option(
+      &app, "--followers", &config.followers,
+      "nodes not registered at genesis that follow the chain and vote once a registration of "
+      "their key is active (keys: the next validator indices)",
+      std::uint32_t{0}, tc::node::kDevnetValidatorsMax - 1);
+  tc::cli::add_unsigned_option(
+      &app, "--epoch-blocks", &config.epoch_blocks,
+      "validator-set changes take effect at multiples of this height (default 100)",
+      std::uint64_t{1}, tc::node::kDevnetEpochBlocksMax);
+  tc::cli::add_unsigned_option(&app, "--blocks", &options.blocks,
+                               "stop once every validator has committed this many blocks",
+                               std::uint64_t{1}, kBlocksMax);
+  tc::cli::add_unsigned_option(&app, "--tx-rate", &options.rate,
+                               "load generator datagrams per second (0: no load)", std::uint64_t{0},
+                               kTxRateMax);
+  app.add_option("--data-dir", config.data_dir,
+                 "where validator-<i>/ RocksDB stores go; a directory that holds a devnet is "
+                 "resumed (same --validators, --followers and --seed); default: a temporary "
+                 "directory removed at exit, also on SIGTERM and SIGINT");
+  tc::cli::add_unsigned_option(&app, "--block-interval-ms", &options.interval_ms,
+                               "block interval (devnet profile: 1000)", std::uint32_t{1},
+                               kBlockIntervalMsMax);
+  tc::cli::add_unsigned_option(&app, "--bus-delay-ms", &config.bus_delay_ms,
+                               "one-way delay of the in-process bus", std::uint64_t{0},
+                               kBusDelayMsMax);
+  tc::cli::add_unsigned_option(&app, "--ingress-port", &config.ingress_port,
+                               "UDP ingress port (0: a free port)");
+  tc::cli::add_unsigned_option(&app, "--malformed", &load.malformed_per_mille,
+                               "malformed share, per mille", std::uint32_t{0}, kPerMille);
+  tc::cli::add_unsigned_option(&app, "--duplicate", &load.duplicate_per_mille,
+                               "duplicate share, per mille", std::uint32_t{0}, kPerMille);
+  tc::cli::add_unsigned_option(&app, "--bad-sig", &load.bad_signature_per_mille,
+                               "bad-signature share, per mille", std::uint32_t{0}, kPerMille);
+  tc::cli::add_unsigned_option(&app, "--seed", &load.seed, "load generator key seed");
+  CLI::Option* drain_option = tc::cli::add_unsigned_option(
+      &app, "--drain-blocks", &drain_blocks,
+      "the load stops when this many blocks remain, so the last ones empty the mempool "
+      "(default: 2, fewer below 8 blocks)",
+      std::uint64_t{0}, kBlocksMax);
+  tc::cli::add_unsigned_option(&app, "--timeout-s", &options.timeout_s,
+                               "give up after this long (0: 3 x the expected time + 60)",
+                               std::uint64_t{0}, kTimeoutSMax);
+  if (auto exit_status = tc::cli::parse_command_line(&app, argc, argv)) return *exit_status;
+  if (config.validators + config.followers > tc::node::kDevnetValidatorsMax) {
+    return tc::cli::usage_error(
+        app, "--validators + --followers exceed " + std::to_string(tc::node::kDevnetValidatorsMax));
+  }
+  if (load.malformed_per_mille + load.duplicate_per_mille + load.bad_signature_per_mille >
+      kPerMille) {
+    return tc::cli::usage_error(app, "--malformed + --duplicate + --bad-sig exceed 1000");
+  }
+  config.consensus.block_interval_ms = options.interval_ms;
+  options.drain =
+      drain_option->count() > 0 ? drain_blocks : std::min<std::uint64_t>(2, options.blocks / 4);
+  if (options.timeout_s == 0) {
+    options.timeout_s = 3 * options.blocks * options.interval_ms / 1000 + 60;
+  }
+  if (!config.data_dir.empty()) return run_devnet(std::move(options));
+  return run_in_temporary_directory([&options](const std::string& directory) {
+    options.config.data_dir = directory;
+    options.temporary_data_dir = true;
+    return run_devnet(std::move(options));
+  });
 }

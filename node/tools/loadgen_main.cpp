@@ -3,7 +3,9 @@
 // target rate, or writes them as Ethernet frames to a pcap file for DPDK's net_pcap replay.
 //   timecoin-loadgen --target 127.0.0.1 --port 24102 --count 100000 --rate 50000
 //   timecoin-loadgen --pcap tx.pcap --count 10000 --dst-ip 10.0.0.2 --malformed 50 --duplicate 50
-// The generator logic lives in dataplane/loadgen/; this file only parses flags and paces.
+// The generator logic lives in dataplane/loadgen/; this file only parses flags (through
+// node/cli/command_line.h) and paces. Exit status: 0 when every datagram was sent or written, 2 on
+// an argument error (naming the option), 1 when sending or writing failed; --help exits 0.
 #include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
@@ -18,20 +20,33 @@
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
 #include "dataplane/pcap_writer.h"
+#include "node/cli/command_line.h"
 
 namespace {
 
 using tc::dataplane::GeneratedKind;
+
+// Beyond any NIC; keeps the pacing arithmetic below 2^64.
+constexpr std::uint64_t kRateMax = 1'000'000'000;
+constexpr std::uint32_t kPerMille = 1000;
 
 int fail(const tc::Status& status) {
   std::fprintf(stderr, "timecoin-loadgen: %s\n", status.to_string().c_str());
   return 1;
 }
 
+// When datagram `sent` is due at `rate` per second, counted from the start: sent / rate seconds,
+// split so that no product passes 2^64 (rate <= kRateMax).
+std::chrono::nanoseconds due_after(std::uint64_t sent, std::uint64_t rate) {
+  return std::chrono::seconds(sent / rate) +
+         std::chrono::nanoseconds(sent % rate * 1'000'000'000 / rate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"TimeCoin load generator: signed transactions over UDP or into a pcap file"};
+  app.name("timecoin-loadgen");
   tc::dataplane::TxGeneratorConfig config;
   std::string target = "127.0.0.1";
   std::uint16_t port = 24102;
@@ -41,27 +56,37 @@ int main(int argc, char** argv) {
   std::string dst_ip = "10.0.0.2";
   std::string funding_txid_hex;
   app.add_option("--target", target, "ingress address (IPv4 or IPv6 literal)");
-  app.add_option("--port", port, "ingress UDP port (24002 mainnet, 24102 testnet)");
-  app.add_option("--count", count, "transactions to generate");
-  app.add_option("--rate", rate, "datagrams per second; 0 sends as fast as possible");
+  tc::cli::add_unsigned_option(&app, "--port", &port,
+                               "ingress UDP port (24002 mainnet, 24102 testnet)", std::uint16_t{1});
+  tc::cli::add_unsigned_option(&app, "--count", &count, "transactions to generate");
+  tc::cli::add_unsigned_option(&app, "--rate", &rate,
+                               "datagrams per second; 0 sends as fast as possible",
+                               std::uint64_t{0}, kRateMax);
   app.add_option("--pcap", pcap_path, "write a pcap file instead of sending");
   app.add_option("--dst-ip", dst_ip, "pcap only: destination IPv4 address in the frames");
-  app.add_option("--chain-id", config.chain_id, "chain id signed into every transaction");
-  app.add_option("--seed", config.seed, "key derivation seed (deterministic keys)");
-  app.add_option("--keys", config.key_count, "number of funded keys")
-      ->check(CLI::Range(1u, 1u << 20));
+  tc::cli::add_unsigned_option(&app, "--chain-id", &config.chain_id,
+                               "chain id signed into every transaction");
+  tc::cli::add_unsigned_option(&app, "--seed", &config.seed,
+                               "key derivation seed (deterministic keys)");
+  tc::cli::add_unsigned_option(&app, "--keys", &config.key_count, "number of funded keys",
+                               std::uint32_t{1}, std::uint32_t{1} << 20);
   app.add_option("--funding-txid", funding_txid_hex, "hex txid whose outputs fund the transfers");
-  app.add_option("--malformed", config.malformed_per_mille, "malformed share, per mille");
-  app.add_option("--duplicate", config.duplicate_per_mille, "duplicate share, per mille");
-  app.add_option("--bad-sig", config.bad_signature_per_mille, "bad-signature share, per mille");
-  CLI11_PARSE(app, argc, argv);
+  tc::cli::add_unsigned_option(&app, "--malformed", &config.malformed_per_mille,
+                               "malformed share, per mille", std::uint32_t{0}, kPerMille);
+  tc::cli::add_unsigned_option(&app, "--duplicate", &config.duplicate_per_mille,
+                               "duplicate share, per mille", std::uint32_t{0}, kPerMille);
+  tc::cli::add_unsigned_option(&app, "--bad-sig", &config.bad_signature_per_mille,
+                               "bad-signature share, per mille", std::uint32_t{0}, kPerMille);
+  if (auto exit_status = tc::cli::parse_command_line(&app, argc, argv)) return *exit_status;
   if (config.malformed_per_mille + config.duplicate_per_mille + config.bad_signature_per_mille >
-      1000) {
-    return fail(tc::invalid_argument("--malformed + --duplicate + --bad-sig exceed 1000"));
+      kPerMille) {
+    return tc::cli::usage_error(app, "--malformed + --duplicate + --bad-sig exceed 1000");
   }
   if (!funding_txid_hex.empty()) {
     auto txid = tc::fixed_from_hex<32>(funding_txid_hex);
-    if (!txid.is_ok()) return fail(txid.status().with_context("--funding-txid"));
+    if (!txid.is_ok()) {
+      return tc::cli::usage_error(app, "--funding-txid: " + std::string(txid.status().message()));
+    }
     config.funding_txid = *txid;
   }
   tc::dataplane::TxGenerator generator(config);
@@ -70,7 +95,7 @@ int main(int argc, char** argv) {
   if (!pcap_path.empty()) {
     in_addr address{};
     if (inet_pton(AF_INET, dst_ip.c_str(), &address) != 1) {
-      return fail(tc::invalid_argument("--dst-ip '" + dst_ip + "' is not an IPv4 literal"));
+      return tc::cli::usage_error(app, "--dst-ip \"" + dst_ip + "\" is not an IPv4 literal");
     }
     tc::dataplane::UdpFrameSpec spec;
     spec.dst_ipv4 = ntohl(address.s_addr);
@@ -89,7 +114,13 @@ int main(int argc, char** argv) {
     if (tc::Status s = writer.close(); !s.is_ok()) return fail(s);
   } else {
     tc::dataplane::UdpSender sender;
-    if (tc::Status s = sender.open(target, port); !s.is_ok()) return fail(s);
+    if (tc::Status s = sender.open(target, port); !s.is_ok()) {
+      // kConfig: --target is not an IP literal.
+      if (s.code() == tc::StatusCode::kConfig) {
+        return tc::cli::usage_error(app, "--target: " + std::string(s.message()));
+      }
+      return fail(s);
+    }
     constexpr std::size_t kBatch = 64;
     std::vector<tc::Bytes> batch(kBatch);
     const auto start = std::chrono::steady_clock::now();
@@ -102,10 +133,7 @@ int main(int argc, char** argv) {
         done += *result;
       }
       sent += n;
-      if (rate > 0) {
-        std::this_thread::sleep_until(start +
-                                      std::chrono::nanoseconds(sent * 1'000'000'000 / rate));
-      }
+      if (rate > 0) std::this_thread::sleep_until(start + due_after(sent, rate));
     }
   }
   std::printf("generated %llu: valid %llu, malformed %llu, duplicate %llu, bad signature %llu\n",

@@ -15,7 +15,15 @@
 // speed baseline, whose rules are stricter than the consensus rule ZIP-215
 // (docs/decisions/0001-ed25519-zip215.md). Exit status: 0 when every line was checked (whatever
 // the verdicts), 2 on any error, with "timecoin-verify: <message>" on stderr.
+//
+// Memory is bounded whatever the flags and the input (docs/tools.md, "timecoin-verify's
+// memory"): --threads x --batch is at most kSignatureSlotsMax (each CPU worker sizes its scratch
+// for a whole batch, about 1.6 KB per signature); a line is at most kLineBytesMax bytes; and the
+// input is read and verified in windows of at most window_signatures() lines and about
+// kWindowArenaBytesMax decoded bytes, the verdicts of each window printed before the next is read.
+// So on an error at line n the verdicts of the windows before line n's are already on stdout.
 #include <sodium.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -24,115 +32,176 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "core/bytes.h"
 #include "core/status.h"
 #include "gpu/verify_engine.h"
+#include "node/cli/bounded_read.h"
+#include "node/cli/command_line.h"
 
 namespace {
 
+// Any error after the arguments were accepted (the same status as an argument error).
 constexpr int kExitError = 2;
+// --threads x --batch: the signatures the CPU workers size their scratch for (262,144 x about
+// 1.6 KB: about 0.4 GB, docs/tools.md).
+constexpr std::size_t kSignatureSlotsMax = std::size_t{1} << 18;
+constexpr std::uint32_t kThreadsMax = 256;
+// A line of 64 + 128 hex characters for the key and signature leaves room for a message of up to
+// about 32 KiB; consensus and transaction messages are 32-byte digests.
+constexpr std::size_t kLineBytesMax = 65'536;
+// A window stops taking lines once its decoded bytes reach this (a line adds at most
+// kLineBytesMax / 2).
+constexpr std::size_t kWindowArenaBytesMax = std::size_t{64} << 20;
+constexpr std::size_t kWindowSignaturesMin = std::size_t{1} << 16;
+constexpr std::size_t kBenchSignaturesMax = std::size_t{1} << 26;
 
 struct Options {
   std::string backend = "auto";
   std::size_t batch = 1024;
-  int threads = 1;
-  std::size_t bench = 0;
+  std::uint32_t threads = 1;
+  std::size_t bench = 0;  // 0: verify the lines of stdin
 };
 
-// The signatures to check: every field's bytes in one arena, referenced by offsets until the
-// arena stops growing.
-struct Input {
+// Batches the engine keeps in flight: enough for every worker to have one queued behind the one
+// it runs.
+std::size_t batches_in_flight(const Options& options) {
+  return 2 * static_cast<std::size_t>(options.threads) + 2;
+}
+
+// Lines read (or bench signatures made) before they are verified: every batch slot of the engine
+// filled, so a window keeps all workers busy. At most 4 x kSignatureSlotsMax.
+std::size_t window_signatures(const Options& options) {
+  return std::max(kWindowSignaturesMin, options.batch * batches_in_flight(options));
+}
+
+// One window of signatures to check: every field's bytes in one arena, referenced by offsets
+// until the arena stops growing. Cleared and refilled per window, so its buffers are allocated
+// by the first window only.
+struct Window {
   std::vector<std::uint8_t> arena;
   struct Line {
     std::size_t pubkey, pubkey_bytes, msg, msg_bytes, sig, sig_bytes;
   };
   std::vector<Line> lines;
+  std::vector<tc::gpu::SignatureRef> refs;
+  std::vector<tc::gpu::Verdict> verdicts;
 
-  std::size_t append(const tc::Bytes& bytes) {
+  std::size_t append(tc::ByteSpan bytes) {
     const std::size_t offset = arena.size();
     arena.insert(arena.end(), bytes.begin(), bytes.end());
     return offset;
   }
-  std::vector<tc::gpu::SignatureRef> refs() const {
-    std::vector<tc::gpu::SignatureRef> out;
-    out.reserve(lines.size());
+  void add(tc::ByteSpan pubkey, tc::ByteSpan msg, tc::ByteSpan sig) {
+    Line line;
+    line.pubkey_bytes = pubkey.size();
+    line.pubkey = append(pubkey);
+    line.msg_bytes = msg.size();
+    line.msg = append(msg);
+    line.sig_bytes = sig.size();
+    line.sig = append(sig);
+    lines.push_back(line);
+  }
+  // Sets refs and sizes verdicts for the lines added, once the arena is complete.
+  void seal() {
+    refs.clear();
     for (const Line& l : lines) {
-      out.push_back(tc::gpu::SignatureRef{
+      refs.push_back(tc::gpu::SignatureRef{
           arena.data() + l.pubkey, l.pubkey_bytes, arena.data() + l.sig, l.sig_bytes,
           l.msg_bytes == 0 ? nullptr : arena.data() + l.msg, l.msg_bytes});
     }
-    return out;
+    verdicts.assign(lines.size(), tc::gpu::Verdict::kReject);
+  }
+  void clear() {
+    arena.clear();
+    lines.clear();
   }
 };
 
-// Parses one input line into *input. Errors name the line number and the field.
-tc::Status parse_line(const std::string& text, std::size_t line_number, Input* input) {
-  std::istringstream fields(text);
-  std::vector<std::string> parts;
-  for (std::string part; fields >> part;) parts.push_back(part);
+// Splits `text` at runs of spaces and tabs (a trailing "\r" counts as space) into at most
+// fields.size() + 1 fields; returns how many it found, stopping at fields.size() + 1.
+std::size_t split_fields(std::string_view text, std::span<std::string_view> fields) {
+  constexpr std::string_view kSpace = " \t\r\v\f";
+  std::size_t count = 0;
+  for (std::size_t at = text.find_first_not_of(kSpace); at != std::string_view::npos;) {
+    const std::size_t end = std::min(text.find_first_of(kSpace, at), text.size());
+    if (count < fields.size()) fields[count] = text.substr(at, end - at);
+    if (++count > fields.size()) break;
+    at = text.find_first_not_of(kSpace, end);
+  }
+  return count;
+}
+
+// Parses one input line into *window. Errors name the line number and the field.
+tc::Status parse_line(std::string_view text, std::uint64_t line_number, Window* window) {
+  std::string_view parts[3];
+  const std::size_t found = split_fields(text, parts);
   const std::string where = "line " + std::to_string(line_number);
-  if (parts.size() != 3) {
+  if (found != 3) {
     return tc::malformed(where + ": expected 3 fields (PUBKEY_HEX MSG_HEX SIG_HEX), got " +
-                         std::to_string(parts.size()));
+                         (found > 3 ? std::string("more") : std::to_string(found)));
   }
   static const char* const kNames[3] = {"public key", "message", "signature"};
   tc::Bytes decoded[3];
   for (int f = 0; f < 3; ++f) {
     if (f == 1 && parts[1] == "-") continue;  // the empty message
-    auto bytes = tc::from_hex(parts[static_cast<std::size_t>(f)]);
+    auto bytes = tc::from_hex(parts[f]);
     if (!bytes.is_ok()) return bytes.status().with_context(where + ": " + kNames[f]);
     decoded[f] = std::move(*bytes);
   }
-  Input::Line line;
-  line.pubkey_bytes = decoded[0].size();
-  line.pubkey = input->append(decoded[0]);
-  line.msg_bytes = decoded[1].size();
-  line.msg = input->append(decoded[1]);
-  line.sig_bytes = decoded[2].size();
-  line.sig = input->append(decoded[2]);
-  input->lines.push_back(line);
+  window->add(decoded[0], decoded[1], decoded[2]);
   return tc::Status::ok();
 }
 
-tc::Status read_input(std::istream& in, Input* input) {
-  std::string text;
-  for (std::size_t line_number = 1; std::getline(in, text); ++line_number) {
-    TC_RETURN_IF_ERROR(parse_line(text, line_number, input));
+// Fills *window from `reader` up to `signatures_max` lines or kWindowArenaBytesMax decoded bytes.
+// An empty window means the input has ended.
+tc::Status read_window(tc::cli::LineReader* reader, std::size_t signatures_max, Window* window) {
+  std::string_view text;
+  while (window->lines.size() < signatures_max && window->arena.size() < kWindowArenaBytesMax) {
+    TC_ASSIGN_OR_RETURN(const bool more, reader->next(&text));
+    if (!more) break;
+    TC_RETURN_IF_ERROR(parse_line(text, reader->line_number(), window));
   }
   return tc::Status::ok();
 }
 
-// N valid signatures by 64 libsodium keys over random 32-byte messages.
-void make_bench_input(std::size_t count, Input* input) {
-  constexpr std::size_t kKeys = 64;
-  std::vector<std::uint8_t> pubkeys(32 * kKeys), secrets(64 * kKeys);
-  for (std::size_t k = 0; k < kKeys; ++k) crypto_sign_keypair(&pubkeys[32 * k], &secrets[64 * k]);
-  input->arena.reserve(count * 128);
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::size_t k = i % kKeys;
-    tc::Bytes msg(32), sig(64);
-    randombytes_buf(msg.data(), msg.size());
-    crypto_sign_detached(sig.data(), nullptr, msg.data(), msg.size(), &secrets[64 * k]);
-    Input::Line line;
-    line.pubkey_bytes = 32;
-    line.pubkey = input->append(tc::Bytes(&pubkeys[32 * k], &pubkeys[32 * k] + 32));
-    line.msg_bytes = 32;
-    line.msg = input->append(msg);
-    line.sig_bytes = 64;
-    line.sig = input->append(sig);
-    input->lines.push_back(line);
+// Valid signatures by 64 libsodium keys over random 32-byte messages.
+class BenchSigner {
+ public:
+  BenchSigner() : pubkeys_(32 * kKeys), secrets_(64 * kKeys) {
+    for (std::size_t k = 0; k < kKeys; ++k) {
+      crypto_sign_keypair(&pubkeys_[32 * k], &secrets_[64 * k]);
+    }
   }
-  sodium_memzero(secrets.data(), secrets.size());
-}
+  ~BenchSigner() { sodium_memzero(secrets_.data(), secrets_.size()); }
+  BenchSigner(const BenchSigner&) = delete;
+  BenchSigner& operator=(const BenchSigner&) = delete;
+
+  // Adds `count` signatures to *window.
+  void sign(std::size_t count, Window* window) {
+    std::uint8_t msg[32], sig[64];
+    for (std::size_t i = 0; i < count; ++i, ++signed_) {
+      const std::size_t k = signed_ % kKeys;
+      randombytes_buf(msg, sizeof msg);
+      crypto_sign_detached(sig, nullptr, msg, sizeof msg, &secrets_[64 * k]);
+      window->add(tc::ByteSpan(&pubkeys_[32 * k], 32), tc::ByteSpan(msg, sizeof msg),
+                  tc::ByteSpan(sig, sizeof sig));
+    }
+  }
+
+ private:
+  static constexpr std::size_t kKeys = 64;
+  std::vector<std::uint8_t> pubkeys_, secrets_;
+  std::size_t signed_ = 0;
+};
 
 // libsodium's verdicts, the baseline: `threads` threads over contiguous ranges.
 void verify_libsodium(std::span<const tc::gpu::SignatureRef> sigs,
-                      std::span<tc::gpu::Verdict> verdicts, int threads) {
+                      std::span<tc::gpu::Verdict> verdicts, std::uint32_t threads) {
   auto run = [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       const tc::gpu::SignatureRef& s = sigs[i];
@@ -142,9 +211,9 @@ void verify_libsodium(std::span<const tc::gpu::SignatureRef> sigs,
       verdicts[i] = ok ? tc::gpu::Verdict::kAccept : tc::gpu::Verdict::kReject;
     }
   };
-  const std::size_t per_thread = (sigs.size() + threads - 1) / static_cast<std::size_t>(threads);
+  const std::size_t per_thread = (sigs.size() + threads - 1) / threads;
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) {
+  for (std::size_t t = 1; t < threads; ++t) {
     const std::size_t begin = std::min(sigs.size(), per_thread * t);
     pool.emplace_back(run, begin, std::min(sigs.size(), begin + per_thread));
   }
@@ -166,13 +235,6 @@ void verify_engine(tc::gpu::VerifyEngine* engine, std::span<const tc::gpu::Signa
     }
     delivered += engine->poll(verdicts.subspan(delivered), blocked ? std::chrono::milliseconds(50)
                                                                    : std::chrono::milliseconds(0));
-  }
-  const tc::gpu::VerifyEngineMetrics m = engine->metrics();
-  const std::uint64_t fallbacks = m.get(tc::gpu::EngineCounter::kGpuFallbackUnavailable) +
-                                  m.get(tc::gpu::EngineCounter::kGpuFallbackError) +
-                                  m.get(tc::gpu::EngineCounter::kGpuFallbackTimeout);
-  if (fallbacks > 0) {
-    std::cerr << "timecoin-verify: " << fallbacks << " GPU batch(es) verified on the CPU instead\n";
   }
 }
 
@@ -200,8 +262,8 @@ tc::Status open_backend(const Options& options, Backend* backend) {
   backend->name = gpu != nullptr ? "gpu" : "cpu";
   tc::gpu::VerifyEngineConfig config;
   config.batch_size_max = options.batch;
-  config.batches_in_flight_max = 2 * static_cast<std::size_t>(options.threads) + 2;
-  config.cpu_threads = options.threads;
+  config.batches_in_flight_max = batches_in_flight(options);
+  config.cpu_threads = static_cast<int>(options.threads);
   backend->engine = std::make_unique<tc::gpu::VerifyEngine>();
   const tc::gpu::Status status = backend->engine->init(config, std::move(gpu));
   if (status != tc::gpu::Status::kOk) {
@@ -210,66 +272,107 @@ tc::Status open_backend(const Options& options, Backend* backend) {
   return tc::Status::ok();
 }
 
-void verify_all(Backend* backend, int threads, std::span<const tc::gpu::SignatureRef> sigs,
-                std::span<tc::gpu::Verdict> verdicts) {
+// Verifies the window's signatures into its verdicts; returns the seconds it took.
+double verify_window(Backend* backend, std::uint32_t threads, Window* window) {
+  window->seal();
+  const auto start = std::chrono::steady_clock::now();
   if (backend->engine == nullptr) {
-    verify_libsodium(sigs, verdicts, threads);
+    verify_libsodium(window->refs, window->verdicts, threads);
   } else {
-    verify_engine(backend->engine.get(), sigs, verdicts);
+    verify_engine(backend->engine.get(), window->refs, window->verdicts);
   }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  return elapsed.count();
+}
+
+void report_fallbacks(const Backend& backend) {
+  if (backend.engine == nullptr) return;
+  const tc::gpu::VerifyEngineMetrics m = backend.engine->metrics();
+  const std::uint64_t fallbacks = m.get(tc::gpu::EngineCounter::kGpuFallbackUnavailable) +
+                                  m.get(tc::gpu::EngineCounter::kGpuFallbackError) +
+                                  m.get(tc::gpu::EngineCounter::kGpuFallbackTimeout);
+  if (fallbacks > 0) {
+    std::cerr << "timecoin-verify: " << fallbacks << " GPU batch(es) verified on the CPU instead\n";
+  }
+}
+
+// The lines of stdin, window by window, each window's verdicts printed before the next is read.
+tc::Status verify_stdin(const Options& options, Backend* backend) {
+  tc::cli::LineReader reader(STDIN_FILENO, kLineBytesMax, "stdin");
+  Window window;
+  std::string out;
+  for (;;) {
+    window.clear();
+    TC_RETURN_IF_ERROR(read_window(&reader, window_signatures(options), &window));
+    if (window.lines.empty()) return tc::Status::ok();
+    verify_window(backend, options.threads, &window);
+    out.clear();
+    for (const tc::gpu::Verdict v : window.verdicts) {
+      out += v == tc::gpu::Verdict::kAccept ? "ok\n" : "fail\n";
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+}
+
+// --bench: options.bench signatures made and verified window by window; only verification is
+// timed.
+tc::Status bench(const Options& options, Backend* backend) {
+  BenchSigner signer;
+  Window window;
+  double seconds = 0;
+  for (std::size_t done = 0; done < options.bench;) {
+    const std::size_t count = std::min(window_signatures(options), options.bench - done);
+    window.clear();
+    signer.sign(count, &window);
+    seconds += verify_window(backend, options.threads, &window);
+    const auto rejected =
+        std::count(window.verdicts.begin(), window.verdicts.end(), tc::gpu::Verdict::kReject);
+    if (rejected != 0) {
+      return tc::internal_error("bench: " + std::to_string(rejected) + " of " +
+                                std::to_string(count) + " valid signatures rejected");
+    }
+    done += count;
+  }
+  const std::size_t batch = backend->name == "libsodium" ? 1 : options.batch;
+  std::printf("backend=%s threads=%u batch=%zu verifications_per_second=%.0f\n",
+              backend->name.c_str(), options.threads, batch,
+              static_cast<double>(options.bench) / std::max(seconds, 1e-9));
+  return tc::Status::ok();
 }
 
 tc::Status run(const Options& options) {
   Backend backend;
-  Input input;
-  if (options.bench > 0) {
-    make_bench_input(options.bench, &input);
-  } else {
-    TC_RETURN_IF_ERROR(read_input(std::cin, &input));
-  }
   TC_RETURN_IF_ERROR(open_backend(options, &backend));
-  const std::vector<tc::gpu::SignatureRef> sigs = input.refs();
-  std::vector<tc::gpu::Verdict> verdicts(sigs.size(), tc::gpu::Verdict::kReject);
-  const auto start = std::chrono::steady_clock::now();
-  verify_all(&backend, options.threads, sigs, verdicts);
-  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  if (options.bench == 0) {
-    std::string out;
-    out.reserve(5 * verdicts.size());
-    for (const tc::gpu::Verdict v : verdicts)
-      out += v == tc::gpu::Verdict::kAccept ? "ok\n" : "fail\n";
-    std::cout << out;
-    return tc::Status::ok();
-  }
-  const auto rejected = std::count(verdicts.begin(), verdicts.end(), tc::gpu::Verdict::kReject);
-  if (rejected != 0) {
-    return tc::internal_error("bench: " + std::to_string(rejected) + " of " +
-                              std::to_string(verdicts.size()) + " valid signatures rejected");
-  }
-  const std::size_t batch = backend.name == "libsodium" ? 1 : options.batch;
-  std::printf("backend=%s threads=%d batch=%zu verifications_per_second=%.0f\n",
-              backend.name.c_str(), options.threads, batch,
-              static_cast<double>(sigs.size()) / std::max(elapsed.count(), 1e-9));
-  return tc::Status::ok();
+  const tc::Status status =
+      options.bench > 0 ? bench(options, &backend) : verify_stdin(options, &backend);
+  report_fallbacks(backend);
+  return status;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Ed25519 (ZIP-215) verification of PUBKEY_HEX MSG_HEX SIG_HEX lines from stdin"};
+  app.name("timecoin-verify");
   Options options;
   app.add_option("--backend", options.backend,
                  "auto (gpu if present, else cpu), cpu, gpu, libsodium")
       ->check(CLI::IsMember({"auto", "cpu", "gpu", "libsodium"}));
-  app.add_option("--batch", options.batch, "signatures per batch")->check(CLI::Range(1, 1 << 22));
-  app.add_option("--threads", options.threads, "CPU verification threads")
-      ->check(CLI::Range(1, 256));
-  app.add_option("--bench", options.bench, "verify N generated valid signatures and print the rate")
-      ->check(CLI::Range(1, 1 << 26));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : kExitError;
+  tc::cli::add_unsigned_option(&app, "--batch", &options.batch,
+                               "signatures per batch; --threads x --batch is at most 262144",
+                               std::size_t{1}, kSignatureSlotsMax);
+  tc::cli::add_unsigned_option(&app, "--threads", &options.threads, "CPU verification threads",
+                               std::uint32_t{1}, kThreadsMax);
+  tc::cli::add_unsigned_option(&app, "--bench", &options.bench,
+                               "verify N generated valid signatures and print the rate",
+                               std::size_t{1}, kBenchSignaturesMax);
+  if (auto exit_status = tc::cli::parse_command_line(&app, argc, argv)) return *exit_status;
+  if (options.threads * options.batch > kSignatureSlotsMax) {
+    return tc::cli::usage_error(
+        app, "--threads " + std::to_string(options.threads) + " x --batch " +
+                 std::to_string(options.batch) + " is above " + std::to_string(kSignatureSlotsMax) +
+                 " signatures (each CPU worker sizes its memory for a whole batch)");
   }
   if (sodium_init() < 0) {
     std::cerr << "timecoin-verify: libsodium failed to initialise\n";

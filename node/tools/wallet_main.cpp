@@ -4,16 +4,22 @@
 //   timecoin-wallet address --key FILE [--network N]    prints the key's address on network N
 //   timecoin-wallet build-tx --key FILE --input TXID:VOUT... --output ADDRESS:AMOUNT_SAT...
 //                            [--network N | --chain-id ID] [--lock-time HEIGHT]
+//                            [--allow-larger-than-datagram]
 //                                                        prints the signed transfer as hex
 //   timecoin-wallet decode-tx HEX|-                     prints the transaction as JSON
 //
-// N is mainnet (the default), testnet or devnet. Exit status: 0 on success, 2 on any error, with
-// "timecoin-wallet: <message>" on stderr naming the file, word or byte offset at fault. The logic
-// lives in node/wallet/ (key_file.h, tx_builder.h, tx_json.h); this file only wires it to CLI11.
+// N is mainnet (the default), testnet or devnet. build-tx refuses a transfer the ledger would
+// reject on its own (dust, duplicate inputs, ...; node/wallet/tx_builder.h), naming the rule, and
+// one above the 1,232 bytes of an ingress datagram unless --allow-larger-than-datagram. decode-tx -
+// reads at most kStdinBytesMax bytes of stdin. Exit status: 0 on success, 2 on any error, with
+// "timecoin-wallet: <message>" on stderr naming the option, file, word or byte offset at fault;
+// --help (also after a subcommand) exits 0. The logic lives in node/wallet/ (key_file.h,
+// tx_builder.h, tx_json.h); this file only wires it to CLI11 through node/cli/.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <iostream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +28,8 @@
 #include "core/codec.h"
 #include "core/hashing.h"
 #include "core/keys.h"
+#include "node/cli/bounded_read.h"
+#include "node/cli/command_line.h"
 #include "node/wallet/key_file.h"
 #include "node/wallet/tx_builder.h"
 #include "node/wallet/tx_json.h"
@@ -29,6 +37,9 @@
 namespace {
 
 constexpr int kExitError = 2;
+// The hex of the largest transaction (kMaxTransactionBytes), with room for trailing whitespace
+// (a newline, a CRLF, an editor's padding).
+constexpr std::size_t kStdinBytesMax = 2 * tc::kMaxTransactionBytes + 1024;
 
 struct Options {
   std::string seed_hex;
@@ -37,6 +48,7 @@ struct Options {
   std::string network_name;
   std::uint32_t chain_id = 0;
   std::uint64_t lock_time = 0;
+  bool allow_larger_than_datagram = false;
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   std::string tx_hex;
@@ -78,6 +90,7 @@ tc::Status run_build_tx(const Options& options, bool network_given, bool chain_i
   tc::wallet::TransferRequest request;
   TC_ASSIGN_OR_RETURN(request.network, tc::wallet::resolve_network(name, chain_id));
   request.lock_time = options.lock_time;
+  request.allow_larger_than_datagram = options.allow_larger_than_datagram;
   request.inputs = options.inputs;
   request.outputs = options.outputs;
   auto key = tc::wallet::read_key_file(options.key_path);
@@ -91,9 +104,8 @@ tc::Status run_build_tx(const Options& options, bool network_given, bool chain_i
 
 tc::Status run_decode_tx(const Options& options) {
   std::string hex = options.tx_hex;
-  if (hex == "-") {
-    hex.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
+  if (hex == "-")
+    TC_RETURN_IF_ERROR(tc::cli::read_to_end(STDIN_FILENO, kStdinBytesMax, "stdin", &hex));
   TC_ASSIGN_OR_RETURN(std::string json, tc::wallet::decode_transaction_hex_json(hex));
   std::cout << json;
   return tc::Status::ok();
@@ -128,21 +140,21 @@ int main(int argc, char** argv) {
                        "Payment, ADDRESS:AMOUNT_SAT in satoshis (repeatable)");
   CLI::Option* network_option = build_tx->add_option("--network", options.network_name,
                                                      "mainnet (default), testnet or devnet");
-  CLI::Option* chain_id_option =
-      build_tx->add_option("--chain-id", options.chain_id, "1 mainnet, 2 testnet, 3 devnet");
-  build_tx->add_option("--lock-time", options.lock_time,
-                       "Earliest block height that may include it (0, the default, is any)");
+  CLI::Option* chain_id_option = tc::cli::add_unsigned_option(
+      build_tx, "--chain-id", &options.chain_id, "1 mainnet, 2 testnet, 3 devnet");
+  tc::cli::add_unsigned_option(
+      build_tx, "--lock-time", &options.lock_time,
+      "Earliest block height that may include it (0, the default, is any)");
+  build_tx->add_flag("--allow-larger-than-datagram", options.allow_larger_than_datagram,
+                     "Build a transfer above the 1232 bytes of one ingress datagram (for a path "
+                     "that takes larger ones, up to 100000 bytes)");
 
   CLI::App* decode_tx =
       app.add_subcommand("decode-tx", "Print an encoded transaction (hex, or - for stdin) as JSON");
   decode_tx->add_option("tx", options.tx_hex, "Transaction hex, or - to read it from stdin")
       ->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : kExitError;
-  }
+  if (auto exit_status = tc::cli::parse_command_line(&app, argc, argv)) return *exit_status;
 
   tc::Status status;
   if (keygen->parsed()) {

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "node/cli/bounded_read.h"
+
 namespace tc::wallet {
 namespace {
 
@@ -112,31 +114,19 @@ Result<KeyPair> read_key_file(const std::string& path) {
   const std::string context = "key file " + path;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return system_error("cannot open").with_context(context);
-  // One byte more than the limit tells an oversized file from one exactly at the limit.
-  std::string text(kKeyFileBytesMax + 1, '\0');
-  std::size_t filled = 0;
-  Status status;
-  while (filled < text.size()) {
-    const ssize_t n = ::read(fd, text.data() + filled, text.size() - filled);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = system_error("cannot read");
-      break;
-    }
-    if (n == 0) break;
-    filled += static_cast<std::size_t>(n);
-  }
+  std::string text;
+  const Status read = cli::read_to_end(fd, kKeyFileBytesMax, context, &text);
   ::close(fd);
-  if (!status.is_ok()) {
-    wipe(&text);
-    return status.with_context(context);
-  }
-  if (filled > kKeyFileBytesMax) {
+  if (read.code() == StatusCode::kOutOfRange) {
     wipe(&text);
     return malformed("larger than " + std::to_string(kKeyFileBytesMax) + " bytes; not a key file")
         .with_context(context);
   }
-  Result<KeyPair> key = parse_key_file(std::string_view(text.data(), filled));
+  if (!read.is_ok()) {
+    wipe(&text);
+    return read;
+  }
+  Result<KeyPair> key = parse_key_file(text);
   wipe(&text);
   if (!key.is_ok()) return key.status().with_context(context);
   return key;

@@ -4,6 +4,9 @@
 #include <limits>
 
 #include "core/codec.h"
+#include "core/hashing.h"
+#include "ledger/params.h"
+#include "ledger/rules.h"
 
 namespace tc::wallet {
 namespace {
@@ -22,6 +25,28 @@ std::optional<T> parse_decimal(std::string_view text) {
   const auto [stop, error] = std::from_chars(text.data(), end, value, 10);
   if (error != std::errc() || stop != end) return std::nullopt;
   return value;
+}
+
+// The ledger's stateless rules (the checks a transaction passes on its own) over the encoding of
+// `tx`, with the protocol's parameters for its chain.
+Status check_ledger_would_accept(const Transaction& tx) {
+  Bytes encoded;
+  encode(tx, &encoded);
+  TransactionView view;
+  DecodeFailure decode_failure;
+  if (decode_transaction_view(ByteSpan(encoded), &view, &decode_failure) != DecodeError::kOk) {
+    // build_transfer's shape (a transfer with inputs and outputs) always decodes.
+    return internal_error("the wallet's own transfer does not decode: " +
+                          std::string(decode_failure_status(decode_failure).message()));
+  }
+  ledger::LedgerParams params;
+  params.chain_id = tx.chain_id;
+  ledger::TxFailure failure;
+  const ledger::RejectReason reason = ledger::check_stateless(view, params, nullptr, &failure);
+  if (reason == ledger::RejectReason::kOk) return Status::ok();
+  return invalid_argument(
+      "the ledger would reject this transfer: " +
+      std::string(ledger::reject_status(reason, txid(view), failure).message()));
 }
 
 }  // namespace
@@ -116,6 +141,13 @@ Result<Transaction> build_transfer(const KeyPair& key, const TransferRequest& re
                             " bytes, above the limit of " + std::to_string(kMaxTransactionBytes));
   }
   sign_transaction(key, &tx);
+  TC_RETURN_IF_ERROR(check_ledger_would_accept(tx));
+  if (bytes > kMaxDatagramTransactionBytes && !request.allow_larger_than_datagram) {
+    return invalid_argument("the transaction would be " + std::to_string(bytes) +
+                            " bytes, above the " + std::to_string(kMaxDatagramTransactionBytes) +
+                            " of one ingress datagram (pass --allow-larger-than-datagram to build "
+                            "it for another path)");
+  }
   return tx;
 }
 

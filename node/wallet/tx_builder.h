@@ -3,8 +3,11 @@
 //
 // timecoin-wallet build-tx calls these; they are separate from the tool so tests can drive them
 // without a process. Every function checks its text fully and names the offending word in its
-// error. Semantic rules (that inputs exist and are unspent, values, fees, dust, duplicate inputs)
-// are the ledger's and are not checked here. Pure functions; any thread.
+// error. build_transfer refuses to sign what the ledger would reject on the transaction alone
+// (ledger::check_stateless: dust, a zero output, outputs summing past 2^64, duplicate inputs) and,
+// unless asked, what does not fit one ingress datagram. The rules that need the UTXO set (that
+// inputs exist, are unspent and the key's, and pay the fee) are not checked here: the wallet does
+// not know the inputs' values. Pure functions; any thread.
 #pragma once
 
 #include <cstdint>
@@ -46,11 +49,19 @@ struct TransferRequest {
   std::uint64_t lock_time = 0;
   std::vector<std::string> inputs;   // "TXID:VOUT" each
   std::vector<std::string> outputs;  // "ADDRESS:AMOUNT_SAT" each
+  // A transfer above kMaxDatagramTransactionBytes (1,232) cannot be sent to UDP ingress; it is
+  // refused unless this is set (for a path that takes larger transactions, up to
+  // kMaxTransactionBytes).
+  bool allow_larger_than_datagram = false;
 };
 
 // A transfer with the request's inputs and outputs in order, chain_id of its network, signed by
 // `key` in every input (sign_transaction). Errors, kInvalidArgument: no inputs or no outputs, any
-// word as above, more than 65535 inputs or outputs, or an encoding above kMaxTransactionBytes.
+// word as above, more than 65535 inputs or outputs, an encoding above kMaxTransactionBytes; a
+// rule of ledger::check_stateless with the protocol's ledger::LedgerParams, as "the ledger would
+// reject this transfer: " and ledger::reject_status's message, which names the rule and the
+// input or output ("tx 9f...: output 1: dust: 25 vs 546"); or, unless
+// allow_larger_than_datagram, an encoding above kMaxDatagramTransactionBytes.
 Result<Transaction> build_transfer(const KeyPair& key, const TransferRequest& request);
 
 }  // namespace tc::wallet

@@ -12,6 +12,13 @@
 # missing field and odd-length hex are errors naming the line (exit 2, nothing on stdout); an
 # unknown backend is exit 2; --bench prints exactly one line of the documented format for cpu
 # and libsodium.
+# Issue 14 (the tools tried as an attacker would): negative, hex and out-of-range --threads,
+# --batch and --bench exit 2 naming the option; --batch 4194304 and --threads 64 --batch 65536
+# (threads x batch above 262,144) exit 2 naming both, under a 1 GB address-space limit, instead of
+# allocating 6 GB; the largest allowed setting (--threads 1 --batch 262144) runs within 1.5 GB;
+# stdin < /dev/zero ends with exit 2 naming line 1; a line over 65,536 bytes is an error naming its
+# line; 2,000,000 lines stream through within a 200 MB limit; 70,000 lines (more than one window)
+# keep their order; --help exits 0.
 set -euo pipefail
 
 bin_dir=$(cd "${1:?usage: verify_cli_test.sh BIN_DIR}" && pwd)
@@ -109,6 +116,51 @@ expect_error "line 3: expected 3 fields (PUBKEY_HEX MSG_HEX SIG_HEX), got 2" fie
 echo "${pk}0 $msg $sig" >odd.txt
 expect_error "line 1: public key: " odd.txt
 expect_error "--backend" rfc.txt --backend tpu
+
+# Numbers and memory whatever the flags (node/cli/command_line.h, docs/tools.md).
+expect_error '--threads: "-1" is not a decimal number from 1 to 256' rfc.txt --threads -1
+expect_error '--batch: "-1" is not a decimal number from 1 to 262144' rfc.txt --batch -1
+expect_error '--batch: "0x40"' rfc.txt --batch 0x40
+expect_error '--bench: "-5"' rfc.txt --bench -5
+expect_error '--batch: "4194304" is not a decimal number from 1 to 262144' rfc.txt --batch 4194304
+rc=0
+(ulimit -v 1000000 && "$verify" --threads 64 --batch 65536 <rfc.txt) >stdout.txt 2>stderr.txt ||
+  rc=$?
+expect_eq "exit status of --threads 64 --batch 65536" "$rc" 2
+expect_contains "--threads 64 --batch 65536" "$(cat stderr.txt)" \
+  "--threads 64 x --batch 65536 is above 262144 signatures"
+out=$(ulimit -v 1500000 && "$verify" --backend cpu --threads 1 --batch 262144 <rfc.txt)
+expect_eq "RFC 8032 with the largest batch" "$out" "$rfc_expected"
+
+# Standard input is read in bounded lines and windows.
+rc=0
+(ulimit -v 500000 && timeout 20 "$verify" </dev/zero) >stdout.txt 2>stderr.txt || rc=$?
+expect_eq "exit status of < /dev/zero" "$rc" 2
+expect_contains "< /dev/zero" "$(cat stderr.txt)" "stdin: line 1 is longer than 65536 bytes"
+{
+  echo "$pk $msg $sig"
+  printf '%s - %s\n' "$pk" "$(head -c 65500 /dev/zero | tr '\0' 'a')"
+} >long.txt
+expect_error "stdin: line 2 is longer than 65536 bytes" long.txt
+# Wrong-length keys are cheap "fail" verdicts: 2,000,000 lines would take over 200 MB if held.
+rc=0
+count=$( (ulimit -v 200000 && yes "00 - 00" | head -n 2000000 | "$verify" --backend cpu |
+  grep -c '^fail$') 2>stderr.txt) || rc=$?
+expect_eq "2,000,000 streamed lines" "$count" 2000000
+expect_eq "stderr of 2,000,000 streamed lines" "$(cat stderr.txt)" ""
+# Valid at every 7,000th line, over more than one window of 65,536 lines.
+awk -v good="$pk $msg $sig" 'BEGIN { for (i = 1; i <= 70000; i++) print (i % 7000 == 0 ? good : "00 - 00") }' \
+  >windows.txt
+awk 'BEGIN { for (i = 1; i <= 70000; i++) print (i % 7000 == 0 ? "ok" : "fail") }' \
+  >windows_expected.txt
+for backend in cpu libsodium; do
+  "$verify" --backend "$backend" <windows.txt >got.txt
+  cmp -s got.txt windows_expected.txt || fail "70,000 lines in order ($backend)"
+done
+rc=0
+"$verify" --help >help.txt || rc=$?
+expect_eq "exit status of --help" "$rc" 0
+expect_contains "--help" "$(cat help.txt)" "--threads x --batch is at most 262144"
 
 # --bench: one line, documented format, the backend actually used.
 line_format='^backend=(cpu|gpu|libsodium) threads=[0-9]+ batch=[0-9]+ verifications_per_second=[0-9]+$'

@@ -9,6 +9,12 @@
 # build-tx on devnet decoded from an argument and from stdin; network/--chain-id handling;
 # errors: wrong-family address, bad outpoint, disagreeing --network/--chain-id, missing key file,
 # truncated and non-hex transactions, missing subcommand.
+# Issue 14 (the tools tried as an attacker would): build-tx refuses, naming the ledger's rule, an
+# output below dust (545 refused, 546 built), a zero output, outputs summing past 2^64 and a
+# duplicate input; a transfer above one 1,232-byte datagram is refused unless
+# --allow-larger-than-datagram; --lock-time -5, --chain-id -1 and a hex --lock-time exit 2 naming
+# the option; --help exits 0 at the top and after a subcommand; decode-tx - < /dev/zero ends with
+# exit 2 within a 300 MB address-space limit instead of growing without bound.
 set -euo pipefail
 
 bin_dir=${1:?usage: wallet_cli_test.sh BIN_DIR}
@@ -80,7 +86,7 @@ expect_eq "decode-tx from stdin" "$(echo "$tx" | "$wallet" decode-tx -)" "$json"
 expect_eq "--chain-id 3 is devnet" "$("$wallet" build-tx --key key.json --input "$txid_a:0" \
   --input "$txid_b:2" --output "$devnet_address:1000" --chain-id 3 --lock-time 5)" "$tx"
 mainnet_tx=$("$wallet" build-tx --key key.json --input "$txid_a:0" \
-  --output TIME146jp6a3cnphZZ4orZEBvg3GhVkwobjy2g:1)
+  --output TIME146jp6a3cnphZZ4orZEBvg3GhVkwobjy2g:546)
 expect_contains "default network" "$("$wallet" decode-tx "$mainnet_tx")" '"network": "mainnet"'
 
 # errors
@@ -98,6 +104,57 @@ expect_error "count_exceeds_buffer: input_count 2 needs 264 bytes at offset 24, 
 expect_error "transaction hex: non-hex character at position 2" "$wallet" decode-tx 01zz
 expect_error "A subcommand is required" "$wallet"
 expect_error "--out is required" "$wallet" keygen
+
+# What the ledger would reject is never signed; the message names the rule.
+build() {  # build ARGS...: build-tx on devnet with key.json
+  "$wallet" build-tx --key key.json --network devnet "$@"
+}
+expect_error "the ledger would reject this transfer: tx " build --input "$txid_a:0" \
+  --output "$devnet_address:545"
+expect_error "output 0: dust: 545 vs 546" build --input "$txid_a:0" --output "$devnet_address:545"
+build --input "$txid_a:0" --output "$devnet_address:546" >/dev/null ||
+  fail "an output of exactly the dust threshold was refused"
+expect_error "output 1: zero_value" build --input "$txid_a:0" --output "$devnet_address:1000" \
+  --output "$devnet_address:0"
+expect_error "output_overflow" build --input "$txid_a:0" \
+  --output "$devnet_address:18446744073709551615" --output "$devnet_address:1000"
+expect_error "input 2: duplicate_input" build --input "$txid_a:0" --input "$txid_b:2" \
+  --input "$txid_a:0" --output "$devnet_address:1000"
+
+# 9 inputs: 24 + 9 x 132 + 32 = 1,244 bytes, above the 1,232 of one ingress datagram.
+large=()
+for vout in 0 1 2 3 4 5 6 7 8; do large+=(--input "$txid_a:$vout"); done
+expect_error "1244 bytes, above the 1232 of one ingress datagram (pass --allow-larger-than-datagram" \
+  build "${large[@]}" --output "$devnet_address:1000"
+large_tx=$(build "${large[@]}" --output "$devnet_address:1000" --allow-larger-than-datagram)
+expect_contains "a transfer larger than a datagram when asked" "$("$wallet" decode-tx "$large_tx")" \
+  '"encoded_bytes": 1244'
+# 8 inputs: 1,112 bytes, built without the flag.
+build "${large[@]:0:16}" --output "$devnet_address:1000" >/dev/null ||
+  fail "a transfer that fits a datagram was refused"
+
+# Numbers follow the shared command-line rules (node/cli/command_line.h).
+expect_error '--lock-time: "-5" is not a decimal number from 0 to 18446744073709551615' \
+  build --input "$txid_a:0" --output "$devnet_address:1000" --lock-time -5
+expect_error '--lock-time: "0x10" is not a decimal number' \
+  build --input "$txid_a:0" --output "$devnet_address:1000" --lock-time 0x10
+expect_error '--chain-id: "-1" is not a decimal number from 0 to 4294967295' \
+  "$wallet" build-tx --key key.json --input "$txid_a:0" --output "$devnet_address:1000" --chain-id -1
+expect_error "--no-such-flag" "$wallet" address --key key.json --no-such-flag
+for args in "--help" "build-tx --help" "decode-tx --help"; do
+  rc=0
+  # shellcheck disable=SC2086
+  "$wallet" $args >help.txt 2>&1 || rc=$?
+  expect_eq "exit status of $args" "$rc" 0
+  expect_contains "usage of $args" "$(cat help.txt)" "Usage:"
+done
+expect_contains "build-tx --help" "$("$wallet" build-tx --help)" "--allow-larger-than-datagram"
+
+# Standard input is read with a bound: 2 x 100,000 hex characters and 1,024 bytes of whitespace.
+rc=0
+(ulimit -v 300000 && timeout 20 "$wallet" decode-tx - </dev/zero) >/dev/null 2>stderr.txt || rc=$?
+expect_eq "exit status of decode-tx - < /dev/zero" "$rc" 2
+expect_contains "decode-tx - < /dev/zero" "$(cat stderr.txt)" "stdin: more than 201024 bytes"
 
 if ((failures > 0)); then
   echo "$failures check(s) failed" >&2

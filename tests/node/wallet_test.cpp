@@ -8,7 +8,10 @@
 //   words: outpoint and amount parsing with each error; outputs checked against the network's
 //   address family; --network / --chain-id resolution and disagreement.
 //   build_transfer: fields in order, chain id of the network, every input signed over the sighash;
-//   no inputs / no outputs; encoding above kMaxTransactionBytes.
+//   no inputs / no outputs; encoding above kMaxTransactionBytes; what ledger::check_stateless
+//   rejects (dust, zero value, outputs summing past 2^64, duplicate inputs), each refused naming
+//   the rule, the output or input, and the signed transfer's txid; a transfer above one datagram
+//   refused unless allow_larger_than_datagram, and one exactly at 1,232 bytes built.
 //   JSON: a built transfer decodes to its hashes, fields and addresses; coinbase and registration
 //   payloads; unknown chain id gives null addresses; hex and codec errors name position/offset.
 #include <gtest/gtest.h>
@@ -209,7 +212,7 @@ TransferRequest devnet_request() {
   request.network = Network::kDevnet;
   request.lock_time = 42;
   request.inputs = {std::string(kTxidA) + ":0", std::string(kTxidB) + ":3"};
-  request.outputs = {std::string(kTestAddress) + ":1000", std::string(kTestAddress) + ":25"};
+  request.outputs = {std::string(kTestAddress) + ":1000", std::string(kTestAddress) + ":600"};
   return request;
 }
 
@@ -225,7 +228,7 @@ TEST(TxBuilderTest, BuildsASignedTransfer) {
   EXPECT_EQ(tx->inputs[1].prev.vout, 3u);
   ASSERT_EQ(tx->outputs.size(), 2u);
   EXPECT_EQ(tx->outputs[0].value, Amount(1000));
-  EXPECT_EQ(tx->outputs[1].value, Amount(25));
+  EXPECT_EQ(tx->outputs[1].value, Amount(600));
   const Signature expected = sign(key, sighash(*tx, kChainIdDevnet).span());
   for (const TxInput& input : tx->inputs) {
     EXPECT_EQ(input.pubkey, key.pubkey());
@@ -258,6 +261,83 @@ TEST(TxBuilderTest, RejectsEmptyAndOversizedTransfers) {
   request.inputs.assign(758, std::string(kTxidA) + ":0");
   EXPECT_EQ(build_transfer(test_key(), request).status().message(),
             "the transaction would be 100144 bytes, above the limit of 100000");
+}
+
+// The message build_transfer gives for a rule of the ledger: the ledger's own, after the txid of
+// the transfer as it would have been signed (the fields of devnet_request, these words).
+std::string ledger_rejection(const TransferRequest& request, std::string_view rest) {
+  TransferRequest allowed = devnet_request();
+  Transaction tx = *build_transfer(test_key(), allowed);
+  tx.outputs.clear();
+  for (const std::string& word : request.outputs) {
+    tx.outputs.push_back(*parse_output(word, request.network));
+  }
+  tx.inputs.clear();
+  for (const std::string& word : request.inputs) {
+    tx.inputs.push_back(TxInput{*parse_outpoint(word), Pubkey{}, Signature{}});
+  }
+  sign_transaction(test_key(), &tx);
+  return "the ledger would reject this transfer: tx " + to_hex(txid(tx)) + ": " + std::string(rest);
+}
+
+TEST(TxBuilderTest, RefusesWhatTheLedgerWouldReject) {
+  const std::string address(kTestAddress);
+  struct Case {
+    std::vector<std::string> inputs;
+    std::vector<std::string> outputs;
+    std::string rest;
+  };
+  const std::string a0 = std::string(kTxidA) + ":0";
+  const std::string b3 = std::string(kTxidB) + ":3";
+  const Case cases[] = {
+      {{a0}, {address + ":1000", address + ":545"}, "output 1: dust: 545 vs 546"},
+      {{a0}, {address + ":0"}, "output 0: zero_value: 0 vs 1"},
+      {{a0},
+       {address + ":18446744073709551615", address + ":1000"},
+       "output 1: output_overflow: 1000 vs 0"},
+      {{a0, b3, a0}, {address + ":1000"}, "input 2: duplicate_input"},
+  };
+  for (const Case& c : cases) {
+    TransferRequest request = devnet_request();
+    request.inputs = c.inputs;
+    request.outputs = c.outputs;
+    auto tx = build_transfer(test_key(), request);
+    ASSERT_FALSE(tx.is_ok()) << c.rest;
+    EXPECT_EQ(tx.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(tx.status().message(), ledger_rejection(request, c.rest));
+  }
+  // The dust threshold itself is spendable.
+  TransferRequest request = devnet_request();
+  request.outputs = {address + ":546"};
+  EXPECT_TRUE(build_transfer(test_key(), request).is_ok());
+}
+
+TEST(TxBuilderTest, RefusesMoreThanOneDatagramUnlessAsked) {
+  // 24 + 9 x 132 + 1 x 32 = 1,244 bytes.
+  TransferRequest request = devnet_request();
+  request.inputs.clear();
+  for (int vout = 0; vout < 9; ++vout)
+    request.inputs.push_back(std::string(kTxidA) + ":" + std::to_string(vout));
+  request.outputs = {std::string(kTestAddress) + ":1000"};
+  auto refused = build_transfer(test_key(), request);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(),
+            "the transaction would be 1244 bytes, above the 1232 of one ingress datagram (pass "
+            "--allow-larger-than-datagram to build it for another path)");
+  request.allow_larger_than_datagram = true;
+  auto allowed = build_transfer(test_key(), request);
+  ASSERT_TRUE(allowed.is_ok()) << allowed.status().to_string();
+  EXPECT_EQ(encoded_size(*allowed), 1244u);
+
+  // Exactly one datagram: 24 + 6 x 132 + 13 x 32 = 1,232 bytes; a 14th output makes 1,264.
+  request.allow_larger_than_datagram = false;
+  request.inputs.resize(6);
+  request.outputs.assign(13, std::string(kTestAddress) + ":1000");
+  auto fits = build_transfer(test_key(), request);
+  ASSERT_TRUE(fits.is_ok()) << fits.status().to_string();
+  EXPECT_EQ(encoded_size(*fits), kMaxDatagramTransactionBytes);
+  request.outputs.push_back(std::string(kTestAddress) + ":1000");
+  EXPECT_FALSE(build_transfer(test_key(), request).is_ok());
 }
 
 // ---- JSON
