@@ -18,9 +18,11 @@
 #include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "node/cli/command_line.h"
 #include "node/rpc/cookie.h"
 
 namespace {
@@ -28,20 +30,19 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int kExitRpcError = 1;
-constexpr int kExitUsage = 2;
 constexpr int kExitTransport = 3;
 
 struct Options {
   std::string rpc_url;
   std::string data_dir;
   std::string token;
-  std::int64_t timeout_s = 30;
+  std::uint32_t timeout_s = 30;
   std::vector<std::string> words;  // METHOD PARAM...
 };
 
 int usage_error(const std::string& message) {
   std::cerr << "time-cli: " << message << " (see --help)\n";
-  return kExitUsage;
+  return tc::cli::kExitUsage;
 }
 
 Json param_value(const std::string& word) {
@@ -120,6 +121,7 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{"time-cli: call a JSON-RPC method of a running timecoind"};
+  app.name("time-cli");
   app.prefix_command();
   app.add_option("--rpc-url", options.rpc_url, "the node's RPC address, http://HOST:PORT")
       ->required();
@@ -128,13 +130,10 @@ int main(int argc, char** argv) {
   auto* token =
       app.add_option("--rpc-token", options.token, "the node's configured RPC token instead");
   datadir->excludes(token);
-  app.add_option("--timeout-s", options.timeout_s, "seconds to wait for the node (1 to 3600)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{3600}));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error) == 0 ? 0 : kExitUsage;
-  }
+  tc::cli::add_unsigned_option(&app, "--timeout-s", &options.timeout_s,
+                               "seconds to wait for the node", std::uint32_t{1},
+                               std::uint32_t{3600});
+  if (const std::optional<int> exit = tc::cli::parse_command_line(&app, argc, argv)) return *exit;
   options.words = app.remaining();
   if (options.words.empty()) return usage_error("missing METHOD");
   if (options.data_dir.empty() && options.token.empty()) {
