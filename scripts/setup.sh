@@ -16,8 +16,8 @@ packages=(
   libisal-dev libprotobuf-dev protobuf-compiler libasio-dev zlib1g-dev
   # node
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
-  # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks (tshark: the Wireshark dissector tests)
+  googletest libgtest-dev libgmock-dev libbenchmark-dev tshark
   # provisioning
   ansible
 )
