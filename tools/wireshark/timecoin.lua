@@ -706,12 +706,10 @@ local kMaxFramePayloadBytes = 65 * 1024 * 1024
 
 -- Inflates a raw DEFLATE payload, through whichever call this Wireshark has.
 local function inflate(range, name)
-  local ok, result
-  if range.uncompress_zlib then
-    ok, result = pcall(range.uncompress_zlib, range, name)
-  else
-    ok, result = pcall(range.uncompress, range, name)
-  end
+  -- Wireshark 4.4 renamed uncompress to uncompress_zlib; a missing method raises, hence pcall.
+  -- Both inflate zlib, gzip, and (after a zlib header check fails) raw DEFLATE.
+  local ok, result = pcall(function() return range:uncompress_zlib(name) end)
+  if not ok then ok, result = pcall(function() return range:uncompress(name) end) end
   if ok then return result end
   return nil
 end
