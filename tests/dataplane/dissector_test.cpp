@@ -11,16 +11,21 @@
 // Scenarios:
 //   - 300 datagrams on the testnet port: one packet per datagram, every field of every well-formed
 //     transaction equal to its bytes, exactly the malformed ones marked (with the codec's rule);
+//   - a coinbase, a registration and an evidence transaction: their payload fields;
+//   - 300 corrupted datagrams (bytes flipped, cut short, extended) raise no Lua error;
 //   - the ingress-port preference: datagrams to port 25000 decode only when it names that port;
 //   - tshark exits 0 and reports no Lua error.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
 #include "core/bytes.h"
 #include "core/codec.h"
+#include "dataplane/frame_builder.h"
 #include "dataplane/loadgen/tx_generator.h"
+#include "dataplane/pcap_writer.h"
 #include "tests/tshark_support.h"
 
 namespace tc::dataplane {
@@ -150,6 +155,114 @@ TEST(DissectorTest, EveryLoadgenTransactionFieldDecodes) {
   // About a tenth of 300 are malformed; the rest (valid, duplicate, badly signed) decode.
   EXPECT_GT(malformed, 10);
   EXPECT_EQ(decoded + malformed, kCount);
+}
+
+Transaction payload_transaction(TxKind kind) {
+  Transaction tx;
+  tx.kind = kind;
+  tx.chain_id = kChainIdTestnet;
+  if (kind != TxKind::kEquivocationEvidence) {
+    tx.outputs.push_back(TxOutput{Amount(5'000), PubkeyHash()});
+  }
+  if (kind == TxKind::kMasternodeRegistration) tx.inputs.push_back(TxInput{});
+  tx.coinbase_height = 42;
+  tx.registration.tier = 2;
+  tx.registration.collateral.vout = 5;
+  tx.registration.p2p_address = *fixed_from_hex<16>("00000000000000000000ffff0a010203");
+  tx.registration.p2p_port = 24100;
+  tx.evidence.height = 77;
+  tx.evidence.round = 3;
+  tx.evidence.step = 3;
+  tx.evidence.pol_round_a = 0xffffffff;
+  tx.evidence.pol_round_b = 0xffffffff;
+  return tx;
+}
+
+TEST(DissectorTest, PayloadsOfEveryKindDecodeAndCorruptionRaisesNoLuaError) {
+  tshark::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string capture = dir.path() + "/kinds.pcap";
+  PcapWriter writer;
+  ASSERT_TRUE(writer.open(capture).is_ok());
+  UdpFrameSpec spec;
+  spec.dst_port = 24002;
+  std::uint64_t time_us = 0;
+  auto write = [&](const Bytes& payload) {
+    Bytes frame;
+    append_udp_frame(spec, ByteSpan(payload), &frame);
+    ASSERT_TRUE(writer.write(ByteSpan(frame), ++time_us).is_ok());
+  };
+  std::vector<Bytes> originals;
+  for (const TxKind kind :
+       {TxKind::kCoinbase, TxKind::kMasternodeRegistration, TxKind::kEquivocationEvidence}) {
+    Bytes bytes;
+    encode(payload_transaction(kind), &bytes);
+    TransactionView view;
+    ASSERT_EQ(decode_transaction_view(ByteSpan(bytes), &view), DecodeError::kOk);
+    write(bytes);
+    originals.push_back(bytes);
+  }
+  TxGenerator generator(TxGeneratorConfig{});
+  originals.push_back(generator.transfer(0));
+  std::mt19937 random(18);
+  constexpr int kCorrupted = 300;
+  for (int n = 0; n < kCorrupted; ++n) {
+    Bytes bytes = originals[n % originals.size()];
+    switch (n % 3) {
+      case 0:
+        for (int flips = 1 + static_cast<int>(random() % 4); flips > 0; --flips) {
+          bytes[random() % bytes.size()] ^= static_cast<std::uint8_t>(1 + random() % 255);
+        }
+        break;
+      case 1:
+        bytes.resize(random() % bytes.size());
+        break;
+      default:
+        for (int extra = 1 + static_cast<int>(random() % 40); extra > 0; --extra) {
+          bytes.push_back(static_cast<std::uint8_t>(random()));
+        }
+        break;
+    }
+    write(bytes);
+  }
+  ASSERT_TRUE(writer.close().is_ok());
+
+  const std::vector<std::string> fields = {
+      "timecoin.tx.kind",
+      "timecoin.tx.coinbase.height",
+      "timecoin.tx.registration.tier",
+      "timecoin.tx.registration.collateral_vout",
+      "timecoin.tx.registration.p2p_address",
+      "timecoin.tx.registration.p2p_port",
+      "timecoin.tx.evidence.height",
+      "timecoin.tx.evidence.round",
+      "timecoin.tx.evidence.step",
+      "timecoin.tx.evidence.pol_round",
+      "_ws.expert.message",
+  };
+  const tshark::Run run = tshark::run(capture, tshark::fields_args(fields), dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(tshark::mentions_lua_error(run)) << run.err;
+  const std::vector<tshark::Packet> packets = tshark::packets(run.out, fields.size());
+  ASSERT_EQ(packets.size(), 3u + kCorrupted);
+  using Values = std::vector<std::string>;
+  EXPECT_EQ(packets[0][0], Values{"1"});
+  EXPECT_EQ(packets[0][1], Values{"42"});
+  EXPECT_EQ(packets[1][0], Values{"2"});
+  EXPECT_EQ(packets[1][2], Values{"2"});
+  EXPECT_EQ(packets[1][3], Values{"5"});
+  EXPECT_EQ(packets[1][4], Values{"::ffff:10.1.2.3"});
+  EXPECT_EQ(packets[1][5], Values{"24100"});
+  EXPECT_EQ(packets[2][0], Values{"3"});
+  EXPECT_EQ(packets[2][6], Values{"77"});
+  EXPECT_EQ(packets[2][7], Values{"3"});
+  EXPECT_EQ(packets[2][8], Values{"3"});
+  EXPECT_EQ(packets[2][9], (Values{"0xffffffff", "0xffffffff"}));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(packets[i][10].empty()) << i;
+  int marked = 0;
+  for (std::size_t i = 3; i < packets.size(); ++i) marked += packets[i][10].empty() ? 0 : 1;
+  // Every cut and every extension breaks a rule; a flipped byte may land in a signature.
+  EXPECT_GE(marked, 2 * kCorrupted / 3);
 }
 
 TEST(DissectorTest, IngressPortPreferenceChoosesTheDissectedPort) {

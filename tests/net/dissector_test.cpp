@@ -20,11 +20,14 @@
 //     protobuf_parse, canonical_decode in a vote, a transaction and a Hello) is marked with its
 //     name; a good frame after a bad CRC on the same stream still decodes;
 //   - with TCP reassembly off, a short header and a payload past the end are marked truncated;
+//   - 420 messages of every type with random bytes flipped, cut short or extended (CRC fixed, so
+//     the Protobuf walker and the canonical decoders see them) raise no Lua error;
 //   - tshark exits 0 and reports no Lua error.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -397,6 +400,59 @@ TEST(DissectorTest, EveryMalformedFrameClassIsMarked) {
       << ::testing::PrintToString(cut_packets[0][1]);
   EXPECT_TRUE(marked(cut_packets[1][1], "truncated: payload_bytes"))
       << ::testing::PrintToString(cut_packets[1][1]);
+}
+
+TEST(DissectorTest, CorruptedMessagesNeverRaiseALuaError) {
+  tshark::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string capture = dir.path() + "/corrupted.pcap";
+  dataplane::PcapWriter writer;
+  ASSERT_TRUE(writer.open(capture).is_ok());
+  std::mt19937 random(18);
+  constexpr int kPerType = 30;
+  std::uint16_t port = 42000;
+  for (const auto& [type, message] : samples::every_message()) {
+    const Bytes original = bytes_of(message->SerializeAsString());
+    for (int n = 0; n < kPerType; ++n) {
+      Bytes mutated = original;
+      switch (n % 3) {
+        case 0:  // flip up to 4 random bytes
+          for (int flips = 1 + static_cast<int>(random() % 4); flips > 0 && !mutated.empty();
+               --flips) {
+            mutated[random() % mutated.size()] ^= static_cast<std::uint8_t>(1 + random() % 255);
+          }
+          break;
+        case 1:  // cut short
+          mutated.resize(random() % (mutated.size() + 1));
+          break;
+        default:  // random bytes appended
+          for (int extra = 1 + static_cast<int>(random() % 12); extra > 0; --extra) {
+            mutated.push_back(static_cast<std::uint8_t>(random()));
+          }
+          break;
+      }
+      const Bytes frame = hostile_frame(type, mutated, [](FrameHeader&) {});
+      TcpStream(&writer, port++).send(ByteSpan(frame), 1448);
+    }
+  }
+  ASSERT_TRUE(writer.close().is_ok());
+
+  const std::vector<std::string> fields = {"timecoin_p2p.type", "_ws.expert.message"};
+  const tshark::Run run = tshark::run(capture, tshark::fields_args(fields), dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(tshark::mentions_lua_error(run)) << run.err;
+  const std::vector<tshark::Packet> packets = tshark::packets(run.out, fields.size());
+  // Each frame is one PDU: the packet that completes it shows its type, once.
+  std::size_t with_type = 0;
+  std::size_t marked_malformed = 0;
+  for (const tshark::Packet& packet : packets) {
+    with_type += packet[0].size() == 1 ? 1 : 0;
+    marked_malformed += marked(packet[1], "") ? 1 : 0;
+  }
+  EXPECT_EQ(with_type,
+            static_cast<std::size_t>(kPerType * (kMaxMessageType - kMinMessageType + 1)));
+  // Most corruptions break a rule (some, such as a flipped nonce byte, break none).
+  EXPECT_GT(marked_malformed, with_type / 2);
 }
 
 }  // namespace

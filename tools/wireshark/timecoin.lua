@@ -71,6 +71,7 @@ tc_p2p.experts = { p2p_malformed, p2p_undecoded }
 -- ---- Canonical fields (registered under "timecoin"; used from both dissectors)
 local tx_kinds = { [0] = "transfer", [1] = "coinbase", [2] = "registration", [3] = "evidence" }
 local vote_types = { [1] = "prevote", [2] = "precommit" }
+local sign_steps = { [1] = "proposal", [2] = "prevote", [3] = "precommit" }
 
 local F = {}
 local function field(key, ctor, abbrev, name, ...)
@@ -111,7 +112,7 @@ field("reg_possession_sig", raw, "timecoin.tx.registration.possession_sig", "Pos
 field("ev_validator", raw, "timecoin.tx.evidence.validator", "Validator")
 field("ev_height", u64, "timecoin.tx.evidence.height", "Height")
 field("ev_round", u32, "timecoin.tx.evidence.round", "Round")
-field("ev_step", u8, "timecoin.tx.evidence.step", "Step", base.DEC, vote_types)
+field("ev_step", u8, "timecoin.tx.evidence.step", "Step", base.DEC, sign_steps)
 field("ev_reserved", raw, "timecoin.tx.evidence.reserved", "Reserved")
 field("ev_hash", raw, "timecoin.tx.evidence.block_hash", "Block hash")
 field("ev_pol_round", u32, "timecoin.tx.evidence.pol_round", "POL round", base.HEX)
