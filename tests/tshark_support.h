@@ -53,12 +53,16 @@ struct Run {
   std::string err;
 };
 
-// Runs `tshark -n -r CAPTURE -X lua_script:timecoin.lua ARGS` (ARGS as shell words).
+// Runs `tshark -n -r CAPTURE -X lua_script:timecoin.lua ARGS` (ARGS as shell words) in
+// `work_dir`, where it leaves its output files.
 inline Run run(const std::string& capture, const std::string& args, const std::string& work_dir) {
   const std::string out_path = work_dir + "/tshark.out";
   const std::string err_path = work_dir + "/tshark.err";
-  const std::string command = "tshark -n -r '" + capture + "' -X 'lua_script:" + dissector_path() +
-                              "' " + args + " > '" + out_path + "' 2> '" + err_path + "'";
+  // HOME points at the work directory so that a copy of the script among the user's personal
+  // plugins, or the user's preferences, cannot change what is tested.
+  const std::string command = "HOME='" + work_dir + "' tshark -n -r '" + capture +
+                              "' -X 'lua_script:" + dissector_path() + "' " + args + " > '" +
+                              out_path + "' 2> '" + err_path + "'";
   const int status = std::system(command.c_str());
   Run result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
