@@ -22,10 +22,21 @@
 //   - with TCP reassembly off, a short header and a payload past the end are marked truncated;
 //   - 420 messages of every type with random bytes flipped, cut short or extended (CRC fixed, so
 //     the Protobuf walker and the canonical decoders see them) raise no Lua error;
+//   - real traffic: two PeerManagers on loopback meet (Hello, HelloAuth, PeerExchange), exchange
+//     every type a caller sends and shut down (Disconnect) while dumpcap captures on lo; every
+//     frame decodes and none is malformed (skipped, saying so, where capturing is not permitted);
 //   - tshark exits 0 and reports no Lua error.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <string>
@@ -35,6 +46,7 @@
 #include "dataplane/pcap_writer.h"
 #include "net/frame.h"
 #include "tests/net/p2p_samples.h"
+#include "tests/net/peer_test_support.h"
 #include "tests/tshark_support.h"
 
 namespace tc::net {
@@ -453,6 +465,141 @@ TEST(DissectorTest, CorruptedMessagesNeverRaiseALuaError) {
             static_cast<std::size_t>(kPerType * (kMaxMessageType - kMinMessageType + 1)));
   // Most corruptions break a rule (some, such as a flipped nonce byte, break none).
   EXPECT_GT(marked_malformed, with_type / 2);
+}
+
+// dumpcap capturing on the loopback interface into a file, as a child process.
+class LoopbackCapture {
+ public:
+  // Starts dumpcap on lo for traffic to or from `port_a` or `port_b` and waits until it captures.
+  // False (with *why set) when it cannot: no dumpcap, or no permission to capture here.
+  bool start(const std::string& capture, std::uint16_t port_a, std::uint16_t port_b,
+             const std::string& log, std::string* why) {
+    capture_ = capture;
+    const std::string filter =
+        "port " + std::to_string(port_a) + " or port " + std::to_string(port_b);
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+      }
+      execlp("dumpcap", "dumpcap", "-i", "lo", "-f", filter.c_str(), "-w", capture.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    probe_ = socket(AF_INET, SOCK_DGRAM, 0);
+    probe_to_.sin_family = AF_INET;
+    probe_to_.sin_port = htons(port_a);
+    probe_to_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (sync(why)) return true;
+    if (pid_ <= 0) *why = "dumpcap cannot capture on lo here: " + tshark::read_file(log);
+    stop();
+    return false;
+  }
+
+  // Waits until everything sent so far is in the file: sends UDP probe datagrams to port_a until
+  // the file grows past its size at the call. The kernel hands packets over in blocks and dumpcap
+  // writes them as they come (for live viewers), so a probe in the file means all before it are.
+  bool sync(std::string* why) {
+    std::error_code error;
+    std::uintmax_t size_before = std::filesystem::file_size(capture_, error);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      const std::uintmax_t size = std::filesystem::file_size(capture_, error);
+      if (!error) {
+        if (size_before == 0 || size_before == static_cast<std::uintmax_t>(-1)) size_before = size;
+        if (size > size_before) return true;
+        sendto(probe_, "probe", 5, 0, reinterpret_cast<const sockaddr*>(&probe_to_),
+               sizeof probe_to_);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    *why = "dumpcap wrote no probe to the file within 10 s";
+    return false;
+  }
+
+  // Stops dumpcap (SIGTERM: it closes the file properly) and waits for it.
+  void stop() {
+    if (probe_ >= 0) close(probe_);
+    probe_ = -1;
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  ~LoopbackCapture() { stop(); }
+
+ private:
+  std::string capture_;
+  pid_t pid_ = -1;
+  int probe_ = -1;
+  sockaddr_in probe_to_{};
+};
+
+TEST(DissectorTest, RealLoopbackTrafficBetweenTwoPeersDecodes) {
+  tshark::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  testing::Node a(21, testing::test_config());
+  testing::Node b(22, testing::test_config());
+  const std::string ports = std::to_string(a.port()) + "," + std::to_string(b.port());
+  const std::string capture = dir.path() + "/loopback.pcapng";
+  LoopbackCapture dumpcap;
+  std::string why;
+  if (!dumpcap.start(capture, a.port(), b.port(), dir.path() + "/dumpcap.log", &why)) {
+    GTEST_SKIP() << why;
+  }
+
+  b.on_io([&] {
+    b.manager_->add_seed(a.endpoint());
+    return 0;
+  });
+  ASSERT_TRUE(b.eventually([&](PeerManager& m) { return m.connected(a.pubkey()); }));
+  ASSERT_TRUE(a.eventually([&](PeerManager& m) { return m.connected(b.pubkey()); }));
+  std::size_t sent = 0;
+  for (const auto& [type, message] : samples::every_message()) {
+    if (type == MessageType::kHello || type == MessageType::kHelloAuth ||
+        type == MessageType::kDisconnect || type == MessageType::kPeerExchange ||
+        type == MessageType::kPing || type == MessageType::kPong) {
+      continue;
+    }
+    EXPECT_TRUE(a.on_io([&] { return a.manager_->send_message_to(b.pubkey(), type, *message); }));
+    ++sent;
+  }
+  ASSERT_TRUE(b.handler_.wait_for([&] { return b.handler_.received_.size() >= sent; }));
+  b.stop();
+  a.stop();
+  ASSERT_TRUE(dumpcap.sync(&why)) << why;
+  dumpcap.stop();
+
+  const std::vector<std::string> fields = {"timecoin_p2p.type", "_ws.expert.message",
+                                           "timecoin.vote.height", "timecoin.tx.version"};
+  const tshark::Run run =
+      tshark::run(capture, "-o timecoin_p2p.tcp_ports:" + ports + " " + tshark::fields_args(fields),
+                  dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(tshark::mentions_lua_error(run)) << run.err;
+  const std::vector<tshark::Packet> packets = tshark::packets(run.out, fields.size());
+  std::map<std::string, int> types = tshark::value_counts(packets, 0);
+  SCOPED_TRACE("types seen: " + ::testing::PrintToString(types));
+  // Both Hellos and HelloAuths (more when a closing peer redials), the peer exchange requests, the
+  // eight caller types once each, a Disconnect.
+  EXPECT_GE(types["1"], 2);
+  EXPECT_GE(types["2"], 2);
+  EXPECT_GE(types["11"], 2);
+  for (int type = 3; type <= 10; ++type) EXPECT_EQ(types[std::to_string(type)], 1) << type;
+  EXPECT_GE(types["14"], 1);
+  for (const auto& [message, count] : tshark::value_counts(packets, 1)) {
+    EXPECT_NE(message.rfind("malformed", 0), 0u) << message;  // TCP's own notes are fine
+  }
+  EXPECT_EQ(tshark::value_counts(packets, 2), (std::map<std::string, int>{{"5", 1}}));
+  EXPECT_EQ(tshark::value_counts(packets, 3)["1"], 16 + 9 + 21);
 }
 
 }  // namespace
