@@ -16,8 +16,8 @@ packages=(
   libisal-dev libprotobuf-dev protobuf-compiler libasio-dev zlib1g-dev
   # node (prometheus: promtool checks the /metrics text in the RPC test)
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev prometheus
-  # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev jq python3-jsonschema
+  # tests and benchmarks (tshark: the Wireshark dissector tests)
+  googletest libgtest-dev libgmock-dev libbenchmark-dev jq python3-jsonschema tshark
   # provisioning
   ansible
 )
