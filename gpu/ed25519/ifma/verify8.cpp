@@ -59,7 +59,9 @@ struct CachedTable8 {
 
 TC_IFMA_INLINE void table_store(CachedTable8* table, int entry, const Point8Cached& q) {
   const Fe8* coordinates[4] = {&q.YplusX, &q.YminusX, &q.Z, &q.T2d};
+  TC_IFMA_UNROLL
   for (int c = 0; c < 4; ++c) {
+    TC_IFMA_UNROLL
     for (int i = 0; i < 5; ++i) table->limb[entry][c][i] = coordinates[c]->v[i];
   }
 }
@@ -85,7 +87,9 @@ TC_IFMA_INLINE Point8Cached table_select(const CachedTable8& table, __m512i digi
                                               _mm512_set1_epi64(kTableEntryWords));
   Point8Cached q;
   Fe8* coordinates[4] = {&q.YplusX, &q.YminusX, &q.Z, &q.T2d};
+  TC_IFMA_UNROLL
   for (int c = 0; c < 4; ++c) {
+    TC_IFMA_UNROLL
     for (int i = 0; i < 5; ++i) {
       coordinates[c]->v[i] =
           _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), 0xff, index, &table.limb[0][c][i], 8);
@@ -93,6 +97,7 @@ TC_IFMA_INLINE Point8Cached table_select(const CachedTable8& table, __m512i digi
   }
   const Fe8 plus = q.YplusX;
   const Fe8 minus_t2d = fe8_neg(q.T2d);
+  TC_IFMA_UNROLL
   for (int i = 0; i < 5; ++i) {
     q.YplusX.v[i] = _mm512_mask_blend_epi64(negative, q.YplusX.v[i], q.YminusX.v[i]);
     q.YminusX.v[i] = _mm512_mask_blend_epi64(negative, q.YminusX.v[i], plus.v[i]);
