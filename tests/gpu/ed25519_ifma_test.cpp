@@ -5,10 +5,10 @@
 // seeded ChaCha20 stream, as 255-bit encodings and as raw limbs up to the 2^52 - 1 the IFMA
 // multiplier accepts), every pair of edge values, and a lane permutation. On a CPU without IFMA
 // every test is skipped with a message.
-// Scenarios: add, sub, neg, mul, square; edge values 0, 1, p - 1, p, p + 1, 2^255 - 1, 2^255 + 18
-// and limbs at 2^51 - 1, 2^51, 2^52 - 1; results within the stated limb bound; changing one lane's
-// input changes only that lane's output, and reversing the lanes reverses the outputs; point
-// doubling and addition against point.h on random multiples of B.
+// Scenarios: add, sub, neg, mul, square, the decoding exponentiation; edge values 0, 1, p - 1, p, p
+// + 1, 2^255 - 1, 2^255 + 18 and limbs at 2^51 - 1, 2^51, 2^52 - 1; results within the stated limb
+// bound; changing one lane's input changes only that lane's output, and reversing the lanes
+// reverses the outputs; point doubling and addition against point.h on random multiples of B.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -219,6 +219,30 @@ TEST(Ed25519Ifma, LanesAreIndependent) {
       for (int l = 0; l < 8; ++l) {
         ASSERT_EQ(bytes_of(reversed[l]), bytes_of(base[7 - l])) << name_of(op) << " lane " << l;
       }
+    }
+  }
+}
+
+TC_IFMA_TARGET Lanes pow_p58_lanes(const Lanes& a) {
+  Lanes out;
+  ed::ifma::fe8_to_lanes(out.data(), ed::ifma::fe8_pow_p58(load_raw(a)));
+  return out;
+}
+
+// The decoding exponentiation z^((p - 5) / 8), on random and edge inputs.
+TEST(Ed25519Ifma, PowP58MatchesPortable) {
+  SKIP_WITHOUT_IFMA();
+  const std::uint8_t key[32] = {0x4f};
+  ChaCha20Rng rng(key);
+  const std::vector<ed::Fe> edges = edge_values();
+  for (int round = 0; round < 100; ++round) {
+    Lanes a;
+    for (int l = 0; l < 8; ++l) {
+      a[l] = round == 0 ? edges[l] : round == 1 ? edges[(l + 8) % edges.size()] : random_fe(&rng);
+    }
+    const Lanes got = pow_p58_lanes(a);
+    for (int l = 0; l < 8; ++l) {
+      ASSERT_EQ(bytes_of(got[l]), bytes_of(ed::fe_pow_p58(ed::fe_carry(a[l])))) << "lane " << l;
     }
   }
 }

@@ -149,6 +149,10 @@ TC_IFMA_TARGET void equation_lanes(const PointP3 neg_a[kLanes], const PointP3 ne
   for (int l = 0; l < kLanes; ++l) is_identity[l] = point_is_identity(result[l]);
 }
 
+TC_IFMA_TARGET void pow_p58_lanes(const Fe in[kLanes], Fe out[kLanes]) {
+  fe8_to_lanes(out, fe8_pow_p58(fe8_from_lanes(in)));
+}
+
 }  // namespace
 
 bool ifma_supported() {
@@ -165,12 +169,37 @@ void verify_eight(const SignatureBytes* sigs, std::size_t count, VerifyOutcome* 
   alignas(64) std::int64_t s_digits[64][kLanes];
   bool decoded[kLanes];
   bool any_decoded = false;
+  // decode_signature's checks in its order (S, then A, then R), with the exponentiations of the
+  // shared ZIP-215 decoding run for all eight A's and all eight R's at once. A lane past count or
+  // with S >= L decodes the encoding of the identity instead, and its result is not used.
+  static constexpr std::uint8_t kIdentityEncoding[32] = {1};
+  bool s_canonical[kLanes];
+  PointDecodeState a_state[kLanes], r_state[kLanes];
+  Fe a_uv7[kLanes], r_uv7[kLanes], a_pow[kLanes], r_pow[kLanes];
+  for (std::size_t lane = 0; lane < kLanes; ++lane) {
+    s_canonical[lane] = lane < count && sc_is_canonical(sigs[lane].sig + 32);
+    a_state[lane] = point_decode_begin(s_canonical[lane] ? sigs[lane].pubkey : kIdentityEncoding);
+    r_state[lane] = point_decode_begin(s_canonical[lane] ? sigs[lane].sig : kIdentityEncoding);
+    a_uv7[lane] = a_state[lane].uv7;
+    r_uv7[lane] = r_state[lane].uv7;
+  }
+  pow_p58_lanes(a_uv7, a_pow);
+  pow_p58_lanes(r_uv7, r_pow);
   for (std::size_t lane = 0; lane < kLanes; ++lane) {
     DecodedSignature d;
     decoded[lane] = false;
     if (lane < count) {
-      outcomes[lane] = decode_signature(&d, sigs[lane].pubkey, sigs[lane].sig);
-      decoded[lane] = outcomes[lane] == VerifyOutcome::kValid;
+      if (!s_canonical[lane]) {
+        outcomes[lane] = VerifyOutcome::kNonCanonicalS;
+      } else if (!point_decode_finish(&d.a, a_state[lane], a_pow[lane], sigs[lane].pubkey)) {
+        outcomes[lane] = VerifyOutcome::kBadPublicKey;
+      } else if (!point_decode_finish(&d.r, r_state[lane], r_pow[lane], sigs[lane].sig)) {
+        outcomes[lane] = VerifyOutcome::kBadR;
+      } else {
+        outcomes[lane] = VerifyOutcome::kValid;
+        d.s = sc_from_bytes(sigs[lane].sig + 32);
+        decoded[lane] = true;
+      }
     }
     std::int8_t k_lane[64] = {}, s_lane[64] = {};
     if (decoded[lane]) {

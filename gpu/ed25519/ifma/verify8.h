@@ -3,10 +3,11 @@
 // (gpu/ed25519/verify.h). Independent lanes need no bisection, so a burst of invalid signatures
 // costs what a burst of valid ones does.
 //
-// What stays shared with the portable verifier: the S check and ZIP-215 decoding of A and R
-// (decode_signature, per lane), the challenge hash, and the identity test of the cofactored
-// equation [8]([S]B - [k]A - R). Only the double-scalar multiplication, the subtraction of R and
-// the cofactor doublings run in lanes (gpu/ed25519/ifma/point8.h).
+// What stays shared with the portable verifier: the S check, the ZIP-215 decoding of A and R
+// (point_decode_begin and point_decode_finish per lane, around the decoding exponentiation, which
+// runs in lanes), the challenge hash, and the identity test of the cofactored equation
+// [8]([S]B - [k]A - R). The double-scalar multiplication, the subtraction of R and the cofactor
+// doublings run in lanes (gpu/ed25519/ifma/point8.h).
 //
 // Host-only. Compiled with target attributes, so a binary built for x86-64-v2 carries it: call
 // verify_eight only when ifma_supported() is true. Any thread; allocates nothing.
