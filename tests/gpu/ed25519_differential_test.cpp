@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "gpu/csprng.h"
+#include "gpu/ed25519/ifma/verify8.h"
 #include "gpu/testing/ed25519_signer.h"
 #include "gpu/verifier.h"
 
@@ -339,6 +340,50 @@ TEST(Ed25519Differential, BatchEqualsSingleOnRandomAndMutatedCases) {
     EXPECT_GT(accepted_by_kind[kSmallOrderA], 0u);  // small-order key with S = r
     for (int kind = 0; kind < kKindCount; ++kind) EXPECT_GT(count_by_kind[kind], 0u) << kind;
   }
+}
+
+// The eight-way IFMA path gives verify_signature's outcome (not only its verdict) on every case of
+// the same stream, in groups of random size 1..8 so partial lane sets run too.
+TEST(Ed25519Differential, EightWayEqualsSingleOnRandomAndMutatedCases) {
+  if (!ed::ifma::ifma_supported()) {
+    GTEST_SKIP() << "this CPU lacks AVX-512 IFMA; the eight-way IFMA path is not used here";
+  }
+  const std::uint8_t seed[32] = {0x5e, 0xed, 0x01};
+  Generator generator(seed);
+  const std::size_t total = case_count();
+  std::vector<Generated> cases;
+  cases.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) cases.push_back(generator.next());
+  std::size_t mismatches = 0, accepted = 0;
+  std::uint32_t size_state = 54321;
+  for (std::size_t begin = 0; begin < total;) {
+    size_state = size_state * 1103515245 + 12345;
+    const std::size_t size = std::min<std::size_t>(total - begin, 1 + (size_state >> 8) % 8);
+    ed::ifma::SignatureBytes lanes[ed::ifma::kVerifyLanes];
+    for (std::size_t lane = 0; lane < size; ++lane) {
+      const Generated& g = cases[begin + lane];
+      lanes[lane] =
+          ed::ifma::SignatureBytes{g.pubkey.data(), g.sig.data(), g.msg.data(), g.msg.size()};
+    }
+    ed::VerifyOutcome outcomes[ed::ifma::kVerifyLanes];
+    ed::ifma::verify_eight(lanes, size, outcomes);
+    for (std::size_t lane = 0; lane < size; ++lane) {
+      const Generated& g = cases[begin + lane];
+      const ed::VerifyOutcome single =
+          ed::verify_signature(g.pubkey.data(), g.sig.data(), g.msg.data(), g.msg.size());
+      accepted += single == ed::VerifyOutcome::kValid ? 1 : 0;
+      if (outcomes[lane] != single && ++mismatches <= 10) {
+        ADD_FAILURE() << "case " << begin + lane << " kind " << g.kind << ": single "
+                      << static_cast<int>(single) << " eight-way "
+                      << static_cast<int>(outcomes[lane]);
+      }
+    }
+    begin += size;
+  }
+  EXPECT_EQ(mismatches, 0u);
+  // Both verdicts occur in quantity (the stream is about half valid).
+  EXPECT_GT(accepted, total / 4);
+  EXPECT_LT(accepted, total - total / 4);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "gpu/ed25519/ifma/verify8.h"
 #include "gpu/testing/ed25519_signer.h"
 #include "gpu/testing/test_files.h"
 #include "gpu/verifier.h"
@@ -57,6 +58,34 @@ std::map<std::string, std::map<std::string, TsvRow>> load_tsv() {
   return rows;
 }
 
+// The eight-way IFMA path over the cases in groups of `group` (the last one partial); a key or
+// signature of the wrong length is rejected before it, as in verify_single.
+void check_ifma(const std::vector<Case>& cases, std::size_t group) {
+  namespace ifma = ed25519::ifma;
+  for (std::size_t begin = 0; begin < cases.size(); begin += group) {
+    ifma::SignatureBytes lanes[ifma::kVerifyLanes];
+    std::size_t lane_case[ifma::kVerifyLanes];
+    std::size_t count = 0;
+    for (std::size_t i = begin; i < std::min(cases.size(), begin + group); ++i) {
+      const Case& c = cases[i];
+      if (c.pubkey.size() != 32 || c.sig.size() != 64) {
+        EXPECT_FALSE(c.expect_accept) << c.name << " (ifma, wrong length)";
+        continue;
+      }
+      lanes[count] =
+          ifma::SignatureBytes{c.pubkey.data(), c.sig.data(), c.msg.data(), c.msg.size()};
+      lane_case[count++] = i;
+    }
+    ed25519::VerifyOutcome outcomes[ifma::kVerifyLanes];
+    ifma::verify_eight(lanes, count, outcomes);
+    for (std::size_t lane = 0; lane < count; ++lane) {
+      const Case& c = cases[lane_case[lane]];
+      EXPECT_EQ(outcomes[lane] == ed25519::VerifyOutcome::kValid, c.expect_accept)
+          << c.name << " (ifma, groups of " << group << ")";
+    }
+  }
+}
+
 // Checks single and batch verdicts against the expectation; returns the accepted count.
 int check_all_backends(const std::vector<Case>& cases) {
   std::vector<SignatureRef> refs;
@@ -86,6 +115,11 @@ int check_all_backends(const std::vector<Case>& cases) {
           << cases[i].name << " (batch of " << chunk << ")";
     }
     EXPECT_EQ(stats.signatures, cases.size());
+  }
+  // The eight-way IFMA path where the CPU has it (ed25519_ifma_test says so when it does not).
+  if (ed25519::ifma::ifma_supported()) {
+    check_ifma(cases, 8);
+    check_ifma(cases, 3);
   }
   // The seeded production path too, with the default failure policy.
   std::vector<Verdict> verdicts(cases.size(), Verdict::kAccept);
