@@ -161,6 +161,7 @@ class Validator final : public tc::net::PeerHandler {
     std::lock_guard lock(mutex_);
     --peers_;
   }
+  void on_peer_tip(const tc::Pubkey&, const tc::net::PeerTip&) override {}  // not measured
   void on_message(const tc::Pubkey&, MessageType type,
                   const tc::net::InboundMessages& messages) override {
     if (type != MessageType::kVote) return;
