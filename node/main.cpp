@@ -52,8 +52,9 @@ void watch_signals(sigset_t signals) {
 int main(int argc, char** argv) {
   CLI::App app{"timecoind: the TimeCoin masternode daemon"};
   std::string config_path;
-  app.add_option("--config", config_path, "configuration file (TOML; docs/configuration.md)")
-      ->required();
+  // Not ->required(): CLI11 reports a missing required option before an unknown one, which would
+  // hide the operator's typo ("--confg") behind "--config is required".
+  app.add_option("--config", config_path, "configuration file (TOML; docs/configuration.md)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::cerr << "timecoind: " << error.what() << "\n"
               << "run timecoind --help for usage\n";
+    return kExitUsage;
+  }
+  if (config_path.empty()) {
+    std::cerr << "timecoind: --config FILE is required\nrun timecoind --help for usage\n";
     return kExitUsage;
   }
 

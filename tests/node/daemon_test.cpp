@@ -22,6 +22,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "node/devnet/network_files.h"
@@ -53,6 +54,16 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// `json` with the first number after "key": replaced by `value`.
+std::string with_number(std::string json, const std::string& key, const std::string& value) {
+  const std::size_t at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return json;
+  const std::size_t start = at + key.size() + 4;
+  std::size_t end = start;
+  while (end < json.size() && json[end] >= '0' && json[end] <= '9') ++end;
+  return json.replace(start, end - start, value);
+}
 
 class DaemonTest : public ::testing::Test {
  protected:
@@ -153,9 +164,149 @@ TEST_F(DaemonTest, FourNodesCommitTheSameBlocks) {
     }
   }
   expect_stores_agree(nodes, 5);
-  if (std::getenv("TC_SHOW_LOG")) std::cerr << read_text(nodes[1].data_dir + ".log");
   // A clean stop says so.
   EXPECT_NE(read_text(nodes[0].data_dir + ".log").find("timecoind stopped"), std::string::npos);
+}
+
+TEST_F(DaemonTest, KilledNodeCatchesUpAndSignsAgain) {
+  const auto nodes = write_network(4);
+  ASSERT_EQ(nodes.size(), 4u);
+  std::vector<std::unique_ptr<DaemonProcess>> processes;
+  for (const NodeFiles& node : nodes) processes.push_back(start(node));
+  ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, 3, 60s)) << heights(nodes);
+
+  processes[3]->signal(SIGKILL);
+  ASSERT_EQ(processes[3]->wait(10s), std::optional<int>(128 + SIGKILL));
+  const std::uint64_t killed_at = committed_height(nodes[3].data_dir + ".log");
+  // 3 of 4 equal votes are more than 2/3: the chain goes on without it.
+  ASSERT_TRUE(wait_for_height(nodes, {true, true, true, false}, killed_at + 5, 60s))
+      << heights(nodes);
+
+  const std::uint64_t restarted_at = committed_height(nodes[0].data_dir + ".log");
+  processes[3] = start(nodes[3]);
+  ASSERT_TRUE(wait_for_height(nodes, {false, false, false, true}, restarted_at + 3, 90s))
+      << heights(nodes) << "\n"
+      << read_text(nodes[3].data_dir + ".log");
+  // Caught up; from here on it takes part again.
+  const std::uint64_t caught_up_at = committed_height(nodes[0].data_dir + ".log");
+  ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, caught_up_at + 8, 60s))
+      << heights(nodes);
+  for (auto& process : processes) process->signal(SIGTERM);
+  for (auto& process : processes) {
+    EXPECT_EQ(process->wait(30s), std::optional<int>(0)) << read_text(process->log_path());
+  }
+  expect_stores_agree(nodes, caught_up_at + 8);
+
+  // It signs again: over 8 heights it signs certificates or proposes blocks (proposers rotate).
+  storage::StoreOptions options;
+  options.path = nodes[0].data_dir + "/chain";
+  options.create_if_missing = false;
+  auto store = storage::ChainStore::open(options);
+  ASSERT_TRUE(store.is_ok());
+  std::uint64_t signed_by_restarted = 0;
+  for (std::uint64_t height = caught_up_at + 1; height <= caught_up_at + 8; ++height) {
+    auto certificate = (*store)->certificate_at(height);
+    ASSERT_TRUE(certificate.is_ok());
+    for (const CommitSignature& signature : certificate->signatures) {
+      signed_by_restarted += signature.validator == nodes[3].pubkey;
+    }
+    auto header = (*store)->header(*(*store)->block_hash_at(height));
+    ASSERT_TRUE(header.is_ok());
+    signed_by_restarted += header->proposer == nodes[3].pubkey;
+  }
+  EXPECT_GT(signed_by_restarted, 0u) << read_text(nodes[3].data_dir + ".log");
+}
+
+TEST_F(DaemonTest, SecondDaemonOnTheSameDataDirectoryIsRefused) {
+  const auto nodes = write_network(4);
+  ASSERT_EQ(nodes.size(), 4u);
+  auto first = start(nodes[0]);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (read_text(first->log_path()).find("timecoind running") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/second.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("data directory " + nodes[0].data_dir + " is in use by another timecoind"),
+            std::string::npos)
+      << output;
+  // The first one is untouched and stops cleanly (SIGINT as from a terminal).
+  EXPECT_TRUE(first->running());
+  first->signal(SIGINT);
+  EXPECT_EQ(first->wait(30s), std::optional<int>(0)) << read_text(first->log_path());
+}
+
+TEST_F(DaemonTest, MissingNodeKeyIsNamed) {
+  const auto nodes = write_network(1);
+  ASSERT_EQ(nodes.size(), 1u);
+  std::filesystem::remove(nodes[0].data_dir + "/node_key.json");
+  const auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/out.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("key file " + nodes[0].data_dir + "/node_key.json: cannot open"),
+            std::string::npos)
+      << output;
+}
+
+TEST_F(DaemonTest, CorruptGenesisFileIsNamed) {
+  const auto nodes = write_network(1);
+  ASSERT_EQ(nodes.size(), 1u);
+  const std::string genesis = nodes[0].data_dir + "/genesis.json";
+  const std::string text = read_text(genesis);
+
+  std::ofstream(genesis, std::ios::trunc) << text.substr(0, text.size() / 2);  // truncated
+  auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/truncated.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("genesis file " + genesis + ": not a JSON document"), std::string::npos)
+      << output;
+
+  std::ofstream(genesis, std::ios::trunc) << with_number(text, "p2p_port", "70000");
+  std::tie(status, output) =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/port.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("masternodes[0].p2p_port: expected an integer in 1..65535"),
+            std::string::npos)
+      << output;
+}
+
+TEST_F(DaemonTest, GenesisFileOfAnotherChainIsRefusedOnRestart) {
+  const auto nodes = write_network(1);
+  ASSERT_EQ(nodes.size(), 1u);
+  // One masternode of one: it commits alone.
+  auto process = start(nodes[0]);
+  ASSERT_TRUE(wait_for_height(nodes, {true}, 1, 30s)) << read_text(process->log_path());
+  process->signal(SIGTERM);
+  ASSERT_EQ(process->wait(30s), std::optional<int>(0));
+
+  const std::string genesis = nodes[0].data_dir + "/genesis.json";
+  const std::string changed = with_number(read_text(genesis), "timestamp_ms", "1");
+  std::ofstream(genesis, std::ios::trunc) << changed;
+  const auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/restart.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("is not the stored chain's genesis"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, BadCommandLineExitsTwoNamingTheOption) {
+  auto [status, output] = run_timecoind({"--bogus"}, dir_.path() + "/bogus.log", 30s);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(output.find("--bogus"), std::string::npos) << output;
+
+  std::tie(status, output) = run_timecoind({}, dir_.path() + "/none.log", 30s);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(output.find("--config"), std::string::npos) << output;
+
+  std::tie(status, output) =
+      run_timecoind({"--config", dir_.path() + "/absent.toml"}, dir_.path() + "/absent.log", 30s);
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(output.find(dir_.path() + "/absent.toml"), std::string::npos) << output;
+
+  std::tie(status, output) = run_timecoind({"--help"}, dir_.path() + "/help.log", 30s);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(output.find("--config"), std::string::npos) << output;
 }
 
 }  // namespace
