@@ -60,6 +60,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
 
   TC_RETURN_IF_ERROR(daemon->inbound_.init(topology.ring(RingId::kNetToConsensus).depth));
   TC_RETURN_IF_ERROR(daemon->outbound_.init(topology.ring(RingId::kConsensusToNet).depth));
+  TC_RETURN_IF_ERROR(daemon->net_to_verify_.init(topology.ring(RingId::kNetToVerify).depth));
+  TC_RETURN_IF_ERROR(daemon->verify_to_net_.init(topology.ring(RingId::kVerifyToNet).depth));
 
   ConsensusStageConfig consensus_config;
   consensus_config.engine = engine_config(config);
@@ -71,6 +73,23 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
       std::make_unique<ConsensusStage>(consensus_config, *daemon->ledger_, *daemon->signing_state_,
                                        daemon->key_, daemon->inbound_, daemon->outbound_);
   TC_RETURN_IF_ERROR(daemon->consensus_->init());
+
+  // The ingress stage's rings are its own (IngressService sizes them from ingress.ring_depth,
+  // the topology's ingress_to_verify row); its loops take the table's idle backoff.
+  IngressServiceOptions ingress_options;
+  ingress_options.loop = topology.stage(StageId::kIngress).loop;
+  TC_ASSIGN_OR_RETURN(daemon->ingress_, IngressService::start(config, ingress_options));
+  std::vector<dataplane::IngressRing*> ingress_rings;
+  for (std::uint32_t queue = 0; queue < daemon->ingress_->queue_count(); ++queue) {
+    ingress_rings.push_back(&daemon->ingress_->ring(queue));
+  }
+  TxIntakeStageConfig verify_config;
+  verify_config.chain_id = config.node.chain_id;
+  verify_config.verify_batch_max = consensus_config.verify_batch_max;
+  daemon->verify_ =
+      std::make_unique<TxIntakeStage>(verify_config, *daemon->ledger_, std::move(ingress_rings),
+                                      daemon->net_to_verify_, daemon->verify_to_net_);
+  TC_RETURN_IF_ERROR(daemon->verify_->init());
 
   NetStageConfig net_config;
   net::PeerManagerConfig& peers = net_config.peers;
@@ -87,8 +106,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   peers.listen_endpoint = asio::ip::tcp::endpoint(listen, config.net.p2p_port);
   if (config.net.max_peers > 0) peers.max_inbound = config.net.max_peers;
   TC_ASSIGN_OR_RETURN(net_config.seeds, resolve_seed_peers(config.net.seed_peers));
-  daemon->net_ = std::make_unique<NetStage>(daemon->key_, net_config, *daemon->store_,
-                                            daemon->inbound_, daemon->outbound_);
+  daemon->net_ =
+      std::make_unique<NetStage>(daemon->key_, net_config, *daemon->store_, daemon->inbound_,
+                                 daemon->outbound_, daemon->net_to_verify_, daemon->verify_to_net_);
   TC_RETURN_IF_ERROR(daemon->net_->init());
   return daemon;
 }
@@ -168,6 +188,8 @@ Daemon::~Daemon() {
   // Stages first (the net stage's connections point at its peer manager), the store last.
   net_.reset();
   consensus_.reset();
+  verify_.reset();
+  ingress_.reset();
 }
 
 Status Daemon::run(const std::atomic<bool>& stop) {
@@ -179,10 +201,13 @@ Status Daemon::run(const std::atomic<bool>& stop) {
   }
   std::atomic<bool> net_stop{false};
   std::atomic<bool> consensus_stop{false};
+  std::atomic<bool> verify_stop{false};
+  std::atomic<bool> verify_exited{false};
   std::atomic<bool> net_exited{false};
   std::atomic<bool> consensus_exited{false};
   Status net_status;
   Status consensus_status;
+  Status verify_status;
   std::thread net_thread([&] {
     net_status = run_stage_loop(*net_, topology_.stage(StageId::kNet).loop, net_stop);
     net_->fini();
@@ -193,24 +218,40 @@ Status Daemon::run(const std::atomic<bool>& stop) {
         run_stage_loop(*consensus_, topology_.stage(StageId::kConsensus).loop, consensus_stop);
     consensus_exited.store(true, std::memory_order_release);
   });
+  std::thread verify_thread([&] {
+    verify_status = run_stage_loop(*verify_, topology_.stage(StageId::kVerify).loop, verify_stop);
+    verify_exited.store(true, std::memory_order_release);
+  });
   TC_LOG_INFO("timecoind running", {{"p2p_port", net_->listen_port()},
+                                    {"ingress_port", ingress_->udp_port()},
+                                    {"ingress_backend", ingress_backend_name(ingress_->backend())},
                                     {"height", consensus_->committed_height()},
                                     {"data_dir", data_dir_->path()}});
   while (!stop.load(std::memory_order_acquire) && !consensus_->failed() &&
          !net_exited.load(std::memory_order_acquire) &&
+         !verify_exited.load(std::memory_order_acquire) &&
          !consensus_exited.load(std::memory_order_acquire)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   TC_LOG_INFO("timecoind stopping", {{"height", consensus_->committed_height()}});
+  ingress_->stop();
   net_->close_intake();
+  verify_stop.store(true, std::memory_order_release);
+  verify_thread.join();
   consensus_stop.store(true, std::memory_order_release);
   consensus_thread.join();
   net_stop.store(true, std::memory_order_release);
   net_thread.join();
   TC_RETURN_IF_ERROR(consensus_status.with_context("consensus stage"));
   TC_RETURN_IF_ERROR(net_status.with_context("net stage"));
+  TC_RETURN_IF_ERROR(verify_status.with_context("verify stage"));
   if (consensus_->failed()) return consensus_->failure();
-  TC_LOG_INFO("timecoind stopped", {{"height", consensus_->committed_height()}});
+  TC_LOG_INFO("timecoind stopped",
+              {{"height", consensus_->committed_height()},
+               {"tx_admitted", verify_->outcome(TxIntakeOutcome::kAdmitted)},
+               {"tx_precheck_rejected", verify_->outcome(TxIntakeOutcome::kPrecheckRejected)},
+               {"tx_bad_signature", verify_->outcome(TxIntakeOutcome::kBadSignature)},
+               {"tx_forwarded", verify_->outcome(TxIntakeOutcome::kForwarded)}});
   return Status::ok();
 }
 

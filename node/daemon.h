@@ -6,11 +6,12 @@
 // stages and rings of the topology table. run() starts one thread per stage (core/stage_loop.h)
 // and returns when asked to stop or when the consensus stage fails.
 //
-// Shutdown (run's return) is ordered: the net stage stops passing peers' messages in, the
-// consensus stage finishes the message or timer it is handling (a block commit completes or never
-// started: each is one synced RocksDB batch) and stops, then the net stage closes every
-// connection; the store is closed when the Daemon is destroyed. Nothing is lost that was
-// committed: every commit is synced when it returns, so kill -9 at any moment loses none either.
+// Shutdown (run's return) is ordered: UDP ingress stops receiving and the net stage stops passing
+// peers' messages in, the verify stage stops, the consensus stage finishes the message or timer it
+// is handling (a block commit completes or never started: each is one synced RocksDB batch) and
+// stops, then the net stage closes every connection; the store is closed when the Daemon is
+// destroyed. Nothing is lost that was committed: every commit is synced when it returns, so kill -9
+// at any moment loses none either.
 //
 // open(), run() and the destructor belong to one thread (main's).
 #pragma once
@@ -23,9 +24,11 @@
 #include "core/status.h"
 #include "ledger/ledger.h"
 #include "node/data_dir.h"
+#include "node/ingress/ingress_service.h"
 #include "node/signing_state_file.h"
 #include "node/stages/consensus_stage.h"
 #include "node/stages/net_stage.h"
+#include "node/stages/tx_intake_stage.h"
 #include "node/topology.h"
 #include "storage/chain_store.h"
 
@@ -38,7 +41,8 @@ class Daemon {
   // kMalformed); the genesis file's (kIoError, kMalformed naming the field), kConfig when its
   // network is not the configured profile's or the stored chain has another genesis; kCorruption
   // for a store without the signing state directory a validator needs; the store's, ledger's,
-  // signing state's; kConfig for seeds that do not resolve or a P2P port that cannot be bound.
+  // signing state's; kConfig for seeds that do not resolve or a P2P port that cannot be bound;
+  // the ingress service's (a UDP port that cannot be bound, [ingress] errors).
   static Result<std::unique_ptr<Daemon>> open(const NodeConfig& config);
   ~Daemon();
   Daemon(const Daemon&) = delete;
@@ -62,6 +66,10 @@ class Daemon {
   std::unique_ptr<SigningStateFile> signing_state_;
   InboundRing inbound_;
   OutboundRing outbound_;
+  TxBatchRing net_to_verify_;
+  TxBatchRing verify_to_net_;
+  std::unique_ptr<IngressService> ingress_;
+  std::unique_ptr<TxIntakeStage> verify_;
   std::unique_ptr<ConsensusStage> consensus_;
   std::unique_ptr<NetStage> net_;
 };

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "dataplane/ingress_ring.h"
 #include "node/stages/peer_messages.h"
 
 namespace tc::node {
@@ -13,6 +14,10 @@ namespace {
 // several rounds of a 64-validator set; a slot a full ring refuses is dropped and counted, and the
 // engine's retransmission recovers it.
 constexpr std::uint32_t kConsensusRingDepth = 1024;
+// Forwarded transaction batches: the verify stage sends at most one per step, a peer's batch is
+// one frame. 256 batches in flight each way are far more than a stage falls behind by before the
+// edge drops (counted).
+constexpr std::uint32_t kTxBatchRingDepth = 256;
 
 // Stages here share the machine with the OS and, on a devnet, with other nodes: they spin a
 // little, then sleep 200 us when idle (a consensus message waits at most that long).
@@ -39,15 +44,23 @@ Result<int> single_core(const std::vector<int>& cores, std::string_view key) {
 }  // namespace
 
 Result<Topology> make_topology(const NodeConfig& config) {
+  TC_ASSIGN_OR_RETURN(const int verify_core, single_core(config.cores.verify, "verify"));
   TC_ASSIGN_OR_RETURN(const int consensus_core, single_core(config.cores.consensus, "consensus"));
+  const int ingress_core = config.cores.ingress.empty() ? -1 : config.cores.ingress.front();
+  const std::uint32_t ingress_depth = config.ingress.ring_depth;
   Topology t;
   // clang-format off
   //            name          [cores] key   loop
-  t.stages = {{{"net",        "",           shared_core_loop(-1)},
+  t.stages = {{{"ingress",    "ingress",    shared_core_loop(ingress_core)},
+               {"verify",     "verify",     shared_core_loop(verify_core)},
+               {"net",        "",           shared_core_loop(-1)},
                {"consensus",  "consensus",  shared_core_loop(consensus_core)}}};
-  //           name                producer             consumer             depth                element_bytes          slot
-  t.rings = {{{"net_to_consensus", StageId::kNet,       StageId::kConsensus, kConsensusRingDepth, sizeof(std::uint32_t), "InboundMessage"},
-              {"consensus_to_net", StageId::kConsensus, StageId::kNet,       kConsensusRingDepth, sizeof(std::uint32_t), "OutboundMessage"}}};
+  //           name                 producer             consumer             depth                element_bytes                   slot
+  t.rings = {{{"ingress_to_verify", StageId::kIngress,   StageId::kVerify,    ingress_depth,       sizeof(dataplane::IngressTx),   "IngressTx"},
+              {"net_to_verify",     StageId::kNet,       StageId::kVerify,    kTxBatchRingDepth,   sizeof(std::uint32_t),          "TxBatchMessage"},
+              {"verify_to_net",     StageId::kVerify,    StageId::kNet,       kTxBatchRingDepth,   sizeof(std::uint32_t),          "TxBatchMessage"},
+              {"net_to_consensus",  StageId::kNet,       StageId::kConsensus, kConsensusRingDepth, sizeof(std::uint32_t),          "InboundMessage"},
+              {"consensus_to_net",  StageId::kConsensus, StageId::kNet,       kConsensusRingDepth, sizeof(std::uint32_t),          "OutboundMessage"}}};
   // clang-format on
   return t;
 }

@@ -24,10 +24,17 @@
 
 namespace tc::node {
 
-enum class StageId : std::uint8_t { kNet, kConsensus, kCount };
+enum class StageId : std::uint8_t { kIngress, kVerify, kNet, kConsensus, kCount };
 inline constexpr std::size_t kStageCount = static_cast<std::size_t>(StageId::kCount);
 
-enum class RingId : std::uint8_t { kNetToConsensus, kConsensusToNet, kCount };
+enum class RingId : std::uint8_t {
+  kIngressToVerify,
+  kNetToVerify,
+  kVerifyToNet,
+  kNetToConsensus,
+  kConsensusToNet,
+  kCount
+};
 inline constexpr std::size_t kRingCount = static_cast<std::size_t>(RingId::kCount);
 
 struct StageSpec {
@@ -53,8 +60,9 @@ struct Topology {
   const RingSpec& ring(RingId id) const { return rings[static_cast<std::size_t>(id)]; }
 };
 
-// The table for `config`. Error, kConfig naming the key: a stage's [cores] list names more than
-// one core (each of these stages is one thread).
+// The table for `config`. Error, kConfig naming the key: the [cores] list of verify, consensus
+// names more than one core (each of these stages is one thread). The ingress row shows the first
+// of cores.ingress (the IngressService pins one loop per queue to each).
 Result<Topology> make_topology(const NodeConfig& config);
 
 // The table as aligned text, one stage or ring per line (logged at startup).

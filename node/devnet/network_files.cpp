@@ -46,7 +46,7 @@ Status write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-Result<std::vector<NodeFiles>> write_network_files(const NetworkFilesOptions& options) {
+Result<NetworkFiles> write_network_files(const NetworkFilesOptions& options) {
   if (options.nodes == 0 || options.nodes > kNetworkNodesMax) {
     return invalid_argument("devnet nodes must be 1 to " + std::to_string(kNetworkNodesMax) +
                             ", got " + std::to_string(options.nodes));
@@ -115,7 +115,12 @@ Result<std::vector<NodeFiles>> write_network_files(const NetworkFilesOptions& op
     config += options.extra_config;
     TC_RETURN_IF_ERROR(write_text(node.config_file, config));
   }
-  return nodes;
+  NetworkFiles files;
+  files.nodes = std::move(nodes);
+  files.genesis_txid =
+      txid(ledger::make_genesis_block(genesis.genesis, network_chain_id(genesis.network))
+               .transactions[0]);
+  return files;
 }
 
 }  // namespace tc::node

@@ -35,11 +35,16 @@ struct NodeFiles {
   std::uint16_t ingress_port = 0;
 };
 
+struct NetworkFiles {
+  std::vector<NodeFiles> nodes;
+  Hash256 genesis_txid;  // the genesis coinbase: allocation n is outpoint (genesis_txid, n)
+};
+
 // Writes every node's key, the genesis and the configuration files. Ports are ones the kernel
 // handed out free a moment ago (bound and released), so another process may take one first: the
 // daemon then fails to bind and says which port. Errors: kInvalidArgument for 0 or more than 64
 // nodes, kIoError naming the file that could not be written, kAlreadyExists when a node's data
 // directory already holds a key.
-Result<std::vector<NodeFiles>> write_network_files(const NetworkFilesOptions& options);
+Result<NetworkFiles> write_network_files(const NetworkFilesOptions& options);
 
 }  // namespace tc::node

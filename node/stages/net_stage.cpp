@@ -81,12 +81,15 @@ class NetStage::StoreBlockSource final : public net::BlockSource {
 };
 
 NetStage::NetStage(const KeyPair& key, const NetStageConfig& config, storage::ChainStore& store,
-                   InboundRing& inbound, OutboundRing& outbound)
+                   InboundRing& inbound, OutboundRing& outbound, TxBatchRing& to_verify,
+                   TxBatchRing& from_verify)
     : key_(key),
       config_(config),
       store_(store),
       inbound_(inbound),
       outbound_(outbound),
+      to_verify_(to_verify),
+      from_verify_(from_verify),
       peer_store_(&store) {}
 
 NetStage::~NetStage() {
@@ -116,6 +119,16 @@ std::uint32_t NetStage::step(std::uint32_t burst_max) {
     outbound_.release(message);
     ++handled;
   }
+  if (TxBatchMessage* forward = from_verify_.take()) {
+    batch_.clear_transactions();
+    for (std::uint32_t i = 0; i < forward->count; ++i) {
+      batch_.add_transactions(forward->txs[i].data(), forward->txs[i].size());
+    }
+    manager_->forward_transactions(batch_, {});
+    outcomes_[static_cast<std::size_t>(NetOutcome::kTxForwarded)] += forward->count;
+    handled += forward->count;
+    from_verify_.release(forward);
+  }
   return handled;
 }
 
@@ -139,18 +152,15 @@ void NetStage::send(const OutboundMessage& message) {
   switch (message.kind) {
     case OutboundKind::kProposal:
       proposal_.set_proposal(data, size);
-      manager_->broadcast_to_validators(proposal_);
-      count(NetOutcome::kBroadcast);
+      send_to_validators(proposal_);
       return;
     case OutboundKind::kVote:
       vote_.set_vote(data, size);
-      manager_->broadcast_to_validators(vote_);
-      count(NetOutcome::kBroadcast);
+      send_to_validators(vote_);
       return;
     case OutboundKind::kCertificate:
       certificate_.set_certificate(data, size);
-      manager_->broadcast_to_validators(certificate_);
-      count(NetOutcome::kBroadcast);
+      send_to_validators(certificate_);
       return;
     case OutboundKind::kBlockRangeRequest:
       if (request_.ParseFromArray(data, static_cast<int>(size))) {
@@ -176,6 +186,17 @@ void NetStage::send(const OutboundMessage& message) {
       return;
     }
   }
+}
+
+template <typename Message>
+void NetStage::send_to_validators(const Message& message) {
+  // Not PeerManager::broadcast_to_validators: it sends a message only the first time (gossip
+  // suppression), so the engine's retransmission of its own messages, which is what recovers
+  // messages sent before a peer connected, would never leave. The engine decides when to re-send.
+  for (const net::PeerAddressRecord& validator : validators_) {
+    manager_->send_to(validator.key, message);
+  }
+  count(NetOutcome::kBroadcast);
 }
 
 // ---- from peers (io thread) ---------------------------------------------------------------------
@@ -205,6 +226,9 @@ void NetStage::on_message(const Pubkey& peer, net::MessageType type,
         count(NetOutcome::kCertificate);
       }
       return;
+    case net::MessageType::kTransactionBatch:
+      pass_transactions(peer, messages.transaction_batch);
+      return;
     case net::MessageType::kBlockRangeRequest:
       serve_blocks(peer, messages.block_range_request);
       return;
@@ -229,6 +253,25 @@ void NetStage::serve_blocks(const Pubkey& peer, const net::proto::BlockRangeRequ
   }
   manager_->send_to(peer, response_);
   count(NetOutcome::kBlocksServed);
+}
+
+void NetStage::pass_transactions(const Pubkey& peer, const net::proto::TransactionBatch& batch) {
+  if (intake_closed_.load(std::memory_order_acquire)) {
+    count(NetOutcome::kIntakeClosed);
+    return;
+  }
+  TxBatchMessage* slot = to_verify_.acquire();
+  if (slot == nullptr) {
+    count(NetOutcome::kTxBatchFull);
+    return;
+  }
+  slot->peer = peer;
+  slot->count = 0;
+  for (const std::string& tx : batch.transactions()) {
+    slot->add(ByteSpan(reinterpret_cast<const std::uint8_t*>(tx.data()), tx.size()));
+  }
+  to_verify_.publish(slot);
+  count(NetOutcome::kTxBatch);
 }
 
 bool NetStage::pass(InboundKind kind, const Pubkey& peer, const std::string& bytes) {

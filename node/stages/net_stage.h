@@ -5,10 +5,13 @@
 //
 //   - proposals, votes and certificates from peers, and block-sync pages, go into the inbound ring;
 //     a full ring drops the message and counts it (kInboundFull): consensus retransmits;
-//   - this node's proposals, votes and certificates from the outbound ring go to every validator
-//     (PeerManager::broadcast_to_validators), block-range requests to the peer they name, reports
-//     of invalid messages to the peer's score, and each new validator set to set_validators and
-//     set_registrations;
+//   - this node's proposals, votes and certificates from the outbound ring go to every connected
+//     validator, each time the engine sends them (its retransmissions included), block-range
+//     requests to the peer they name, reports of invalid messages to the peer's score, and each new
+//     validator set to set_validators and set_registrations;
+//   - peers' transaction batches go into the net_to_verify ring (a full ring drops the batch,
+//     counted: kTxBatchFull), and batches the verify stage admitted from ingress (verify_to_net)
+//     are forwarded with PeerManager::forward_transactions;
 //   - block-range requests from peers are answered here, from the ChainStore (which any thread may
 //     read), with net::answer_block_range, so serving never waits for consensus.
 //
@@ -56,17 +59,22 @@ enum class NetOutcome : std::uint8_t {
   kIntakeClosed,  // messages dropped while shutting down
   kBlocksServed,  // block-range requests answered
   kServeFailed,   // requests the store could not answer (the page went out empty)
-  kIgnored,       // message types this node does not handle (snapshot sync, transactions)
+  kIgnored,       // message types this node does not handle (snapshot sync)
   kBroadcast,     // this node's consensus messages sent
+  kTxBatch,       // peers' transaction batches passed to verify
+  kTxBatchFull,   // peers' batches dropped: the ring to verify was full
+  kTxForwarded,   // transactions forwarded to peers
   kCount
 };
 inline constexpr std::size_t kNetOutcomeCount = static_cast<std::size_t>(NetOutcome::kCount);
 
 class NetStage final : public net::PeerHandler {
  public:
-  // `store` and the rings must outlive the stage.
+  // `store` and the rings must outlive the stage. The stage is the producer of `inbound` and
+  // `to_verify` and the consumer of `outbound` and `from_verify`.
   NetStage(const KeyPair& key, const NetStageConfig& config, storage::ChainStore& store,
-           InboundRing& inbound, OutboundRing& outbound);
+           InboundRing& inbound, OutboundRing& outbound, TxBatchRing& to_verify,
+           TxBatchRing& from_verify);
   ~NetStage() override;
 
   // Creates the peer manager, loads bans, binds the P2P port and adds the seeds. Errors: the peer
@@ -98,7 +106,11 @@ class NetStage final : public net::PeerHandler {
 
   // Copies `bytes` into an inbound slot; counts a drop when the ring is full or intake closed.
   bool pass(InboundKind kind, const Pubkey& peer, const std::string& bytes);
+  void pass_transactions(const Pubkey& peer, const net::proto::TransactionBatch& batch);
   void send(const OutboundMessage& message);
+  // Sends this node's own proposal, vote or certificate to every connected validator.
+  template <typename Message>
+  void send_to_validators(const Message& message);
   void serve_blocks(const Pubkey& peer, const net::proto::BlockRangeRequest& request);
   void count(NetOutcome o) { ++outcomes_[static_cast<std::size_t>(o)]; }
 
@@ -107,6 +119,8 @@ class NetStage final : public net::PeerHandler {
   storage::ChainStore& store_;
   InboundRing& inbound_;
   OutboundRing& outbound_;
+  TxBatchRing& to_verify_;
+  TxBatchRing& from_verify_;
 
   asio::io_context io_;
   ChainStorePeerStore peer_store_;
@@ -122,6 +136,7 @@ class NetStage final : public net::PeerHandler {
   net::proto::CommitCertificateMessage certificate_;
   net::proto::BlockRangeRequest request_;
   net::proto::BlockRangeResponse response_;
+  net::proto::TransactionBatch batch_;
   std::string response_bytes_;
   std::vector<net::PeerAddressRecord> validators_;
 

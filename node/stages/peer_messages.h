@@ -1,7 +1,8 @@
 // The messages that cross between the net stage (node/stages/net_stage.h, the io thread that owns
-// every peer connection) and the consensus stage (node/stages/consensus_stage.h, the engine and the
-// ledger's execute/commit). Each travels in a slot of a MessageRing (node/message_ring.h); the
-// rings themselves are named and sized in node/topology.cpp.
+// every peer connection), the consensus stage (node/stages/consensus_stage.h, the engine and the
+// ledger's execute/commit) and the transaction intake stage (node/stages/tx_intake_stage.h). Each
+// travels in a slot of a MessageRing (node/message_ring.h); the rings themselves are named and
+// sized in node/topology.cpp.
 //
 // Payloads are the canonical bytes the P2P envelope carries (consensus/messages.h for proposals
 // and votes, core/codec.h for certificates) or a serialized p2p.proto message (block sync), so
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/types.h"
@@ -51,7 +53,22 @@ struct OutboundMessage {
   Bytes bytes;
 };
 
+// Net <-> verify: a batch of transactions in the codec's encoding. From peers (net -> verify, with
+// the peer that sent it) or admitted here for forwarding (verify -> net). `count` entries of `txs`
+// are used; the vector only grows, so its buffers are reused.
+struct TxBatchMessage {
+  Pubkey peer;
+  std::uint32_t count = 0;
+  std::vector<Bytes> txs;
+
+  void add(ByteSpan tx) {
+    if (count == txs.size()) txs.emplace_back();
+    txs[count++].assign(tx.begin(), tx.end());
+  }
+};
+
 using InboundRing = MessageRing<InboundMessage>;
+using TxBatchRing = MessageRing<TxBatchMessage>;
 using OutboundRing = MessageRing<OutboundMessage>;
 
 }  // namespace tc::node

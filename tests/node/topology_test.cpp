@@ -12,12 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/ingress_ring.h"
+
 namespace tc::node {
 namespace {
 
 TEST(TopologyTest, NamesEveryStageAndRing) {
   auto topology = make_topology(default_config(NetworkProfile::kDevnet));
   ASSERT_TRUE(topology.is_ok()) << topology.status().to_string();
+  EXPECT_EQ(topology->stage(StageId::kIngress).name, "ingress");
+  EXPECT_EQ(topology->stage(StageId::kVerify).name, "verify");
   EXPECT_EQ(topology->stage(StageId::kNet).name, "net");
   EXPECT_EQ(topology->stage(StageId::kConsensus).name, "consensus");
   EXPECT_EQ(topology->stage(StageId::kConsensus).loop.core, -1);  // nothing pinned by default
@@ -30,6 +34,13 @@ TEST(TopologyTest, NamesEveryStageAndRing) {
   const RingSpec& out = topology->ring(RingId::kConsensusToNet);
   EXPECT_EQ(out.producer, StageId::kConsensus);
   EXPECT_EQ(out.consumer, StageId::kNet);
+  const RingSpec& ingress = topology->ring(RingId::kIngressToVerify);
+  EXPECT_EQ(ingress.producer, StageId::kIngress);
+  EXPECT_EQ(ingress.consumer, StageId::kVerify);
+  EXPECT_EQ(ingress.depth, default_config(NetworkProfile::kDevnet).ingress.ring_depth);
+  EXPECT_EQ(ingress.element_bytes, sizeof(dataplane::IngressTx));
+  EXPECT_EQ(topology->ring(RingId::kNetToVerify).consumer, StageId::kVerify);
+  EXPECT_EQ(topology->ring(RingId::kVerifyToNet).consumer, StageId::kNet);
   for (const RingSpec& ring : topology->rings) {
     EXPECT_EQ(ring.depth & (ring.depth - 1), 0u) << ring.name << " depth is not a power of two";
   }
@@ -47,6 +58,19 @@ TEST(TopologyTest, PinsAStageToItsConfiguredCore) {
   auto refused = make_topology(config);
   EXPECT_EQ(refused.status().code(), StatusCode::kConfig);
   EXPECT_NE(refused.status().message().find("cores.consensus lists 2 cores"), std::string::npos);
+
+  config.cores.consensus = {};
+  config.cores.verify = {2, 3};
+  refused = make_topology(config);
+  EXPECT_NE(refused.status().message().find("cores.verify lists 2 cores"), std::string::npos);
+
+  // Ingress runs one loop per queue, so it may list several; the table shows the first.
+  config.cores.verify = {};
+  config.cores.ingress = {4, 5};
+  config.ingress.queues = 2;
+  topology = make_topology(config);
+  ASSERT_TRUE(topology.is_ok());
+  EXPECT_EQ(topology->stage(StageId::kIngress).loop.core, 4);
 }
 
 TEST(TopologyTest, RendersOneAlignedRowPerStageAndRing) {
@@ -58,11 +82,15 @@ TEST(TopologyTest, RendersOneAlignedRowPerStageAndRing) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 2 + kStageCount + kRingCount);
   EXPECT_EQ(lines[0].rfind("stage", 0), 0u);
-  EXPECT_EQ(lines[1], "net        -                -     64     200");
-  EXPECT_EQ(lines[2], "consensus  cores.consensus  3     64     200");
-  EXPECT_EQ(lines[3].rfind("ring", 0), 0u);
-  EXPECT_EQ(lines[4].rfind("net_to_consensus  net        consensus  1024   4", 0), 0u) << lines[4];
-  EXPECT_EQ(lines[5].rfind("consensus_to_net  consensus  net        1024   4", 0), 0u) << lines[5];
+  EXPECT_EQ(lines[1], "ingress    cores.ingress    -     64     200");
+  EXPECT_EQ(lines[2], "verify     cores.verify     -     64     200");
+  EXPECT_EQ(lines[3], "net        -                -     64     200");
+  EXPECT_EQ(lines[4], "consensus  cores.consensus  3     64     200");
+  EXPECT_EQ(lines[5].rfind("ring", 0), 0u);
+  EXPECT_EQ(lines[7].rfind("net_to_verify     net        verify     256    4", 0), 0u) << lines[7];
+  EXPECT_EQ(lines[9].rfind("net_to_consensus  net        consensus  1024   4", 0), 0u) << lines[9];
+  EXPECT_EQ(lines[10].rfind("consensus_to_net  consensus  net        1024   4", 0), 0u)
+      << lines[10];
 }
 
 }  // namespace
