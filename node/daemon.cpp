@@ -10,6 +10,7 @@
 #include "core/hashing.h"
 #include "core/log.h"
 #include "gpu/verifier.h"
+#include "ledger/mempool_config.h"
 #include "ledger/utxo_view.h"
 #include "node/genesis_file.h"
 #include "node/wallet/key_file.h"
@@ -121,7 +122,7 @@ Status Daemon::open_chain(const NodeConfig& config) {
     return config_error("genesis file " + dir.genesis_file() + ": network \"" +
                         std::string(network_name(genesis.network)) +
                         "\" is not the configured node.profile \"" +
-                        std::string(network_profile_name(config.node.profile)) + "\"");
+                        std::string(network_name(config.node.profile)) + "\"");
   }
   const bool first_start = !holds_data(dir.chain_store());
   if (first_start && holds_data(dir.signing_state())) {
@@ -145,9 +146,7 @@ Status Daemon::open_chain(const NodeConfig& config) {
   backend_ = std::make_unique<ledger::StoreBackend>(store_.get(), nullptr);
 
   ledger::LedgerConfig ledger_config;
-  ledger_config.mempool.tx_count_max = config.mempool.max_transactions;
-  ledger_config.mempool.bytes_max = config.mempool.max_bytes;
-  ledger_config.mempool.ttl_ms = std::uint64_t{config.mempool.ttl_s} * 1000;
+  ledger_config.mempool = ledger::mempool_config(config.mempool);
   TC_ASSIGN_OR_RETURN(ledger_, ledger::Ledger::open(ledger_config, backend_.get()));
 
   const Hash256 expected = block_hash(ledger::make_genesis_block(genesis.genesis, chain_id).header);

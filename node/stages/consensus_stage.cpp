@@ -144,6 +144,14 @@ void ConsensusStage::handle(const InboundMessage& message) {
       sync_->on_response(message.peer, page_, steady_time(steady_now_ns()));
       return;
     }
+    case InboundKind::kPeerTip: {
+      if (message.bytes.size() != 8) {
+        count(ConsensusOutcome::kUndecodable);
+        return;
+      }
+      note_peer_height(message.peer, load_u64_le(message.bytes.data()));
+      return;
+    }
     case InboundKind::kPeerClosed:
       peer_heights_.erase(message.peer);
       if (sync_ != nullptr) sync_->remove_peer(message.peer);

@@ -210,6 +210,12 @@ void NetStage::on_peer_closed(const Pubkey& key, const Status& why) {
   pass(InboundKind::kPeerClosed, key, std::string());
 }
 
+void NetStage::on_peer_tip(const Pubkey& key, const net::PeerTip& tip) {
+  std::string height(8, '\0');
+  store_u64_le(reinterpret_cast<std::uint8_t*>(height.data()), tip.height);
+  pass(InboundKind::kPeerTip, key, height);
+}
+
 void NetStage::on_message(const Pubkey& peer, net::MessageType type,
                           const net::InboundMessages& messages) {
   switch (type) {

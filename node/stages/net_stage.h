@@ -3,7 +3,8 @@
 // rate limits, bans kept in the store's peers column family, gossip with duplicate suppression),
 // and passes messages between peers and the consensus stage (node/stages/consensus_stage.h):
 //
-//   - proposals, votes and certificates from peers, and block-sync pages, go into the inbound ring;
+//   - proposals, votes and certificates from peers, block-sync pages and the tips peers announce
+//     (TipStatus) go into the inbound ring;
 //     a full ring drops the message and counts it (kInboundFull): consensus retransmits;
 //   - this node's proposals, votes and certificates from the outbound ring go to every connected
 //     validator, each time the engine sends them (its retransmissions included), block-range
@@ -98,6 +99,7 @@ class NetStage final : public net::PeerHandler {
   // net::PeerHandler (io thread)
   void on_peer_established(const Pubkey& key) override;
   void on_peer_closed(const Pubkey& key, const Status& why) override;
+  void on_peer_tip(const Pubkey& key, const net::PeerTip& tip) override;
   void on_message(const Pubkey& peer, net::MessageType type,
                   const net::InboundMessages& messages) override;
 

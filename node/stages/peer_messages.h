@@ -24,6 +24,7 @@ enum class InboundKind : std::uint8_t {
   kCertificate,         // bytes: the codec's CommitCertificate
   kBlockRangeResponse,  // bytes: serialized proto::BlockRangeResponse
   kPeerClosed,          // no bytes: the peer's connection ended
+  kPeerTip,             // bytes: the height the peer announced it committed (TipStatus), u64 LE
 };
 
 // Net -> consensus: one message from one peer.

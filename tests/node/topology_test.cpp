@@ -18,7 +18,7 @@ namespace tc::node {
 namespace {
 
 TEST(TopologyTest, NamesEveryStageAndRing) {
-  auto topology = make_topology(default_config(NetworkProfile::kDevnet));
+  auto topology = make_topology(default_config(Network::kDevnet));
   ASSERT_TRUE(topology.is_ok()) << topology.status().to_string();
   EXPECT_EQ(topology->stage(StageId::kIngress).name, "ingress");
   EXPECT_EQ(topology->stage(StageId::kVerify).name, "verify");
@@ -37,7 +37,7 @@ TEST(TopologyTest, NamesEveryStageAndRing) {
   const RingSpec& ingress = topology->ring(RingId::kIngressToVerify);
   EXPECT_EQ(ingress.producer, StageId::kIngress);
   EXPECT_EQ(ingress.consumer, StageId::kVerify);
-  EXPECT_EQ(ingress.depth, default_config(NetworkProfile::kDevnet).ingress.ring_depth);
+  EXPECT_EQ(ingress.depth, default_config(Network::kDevnet).ingress.ring_depth);
   EXPECT_EQ(ingress.element_bytes, sizeof(dataplane::IngressTx));
   EXPECT_EQ(topology->ring(RingId::kNetToVerify).consumer, StageId::kVerify);
   EXPECT_EQ(topology->ring(RingId::kVerifyToNet).consumer, StageId::kNet);
@@ -47,7 +47,7 @@ TEST(TopologyTest, NamesEveryStageAndRing) {
 }
 
 TEST(TopologyTest, PinsAStageToItsConfiguredCore) {
-  NodeConfig config = default_config(NetworkProfile::kDevnet);
+  NodeConfig config = default_config(Network::kDevnet);
   config.cores.consensus = {1};
   auto topology = make_topology(config);
   ASSERT_TRUE(topology.is_ok());
@@ -74,7 +74,7 @@ TEST(TopologyTest, PinsAStageToItsConfiguredCore) {
 }
 
 TEST(TopologyTest, RendersOneAlignedRowPerStageAndRing) {
-  NodeConfig config = default_config(NetworkProfile::kDevnet);
+  NodeConfig config = default_config(Network::kDevnet);
   config.cores.consensus = {3};
   const std::string table = render_topology(*make_topology(config));
   std::vector<std::string> lines;
