@@ -14,7 +14,9 @@
 //     catches up (block sync, or consensus when it is one height behind) and signs again;
 //   - a second timecoind on a data directory in use is refused, naming the directory;
 //   - a missing node key, a corrupt genesis file, a genesis file that is not the stored chain's,
-//     an unknown flag and a missing --config each exit non-zero with the cause named.
+//     an unknown flag and a missing --config each exit non-zero with the cause named;
+//   - --check prints every effective value with its source (the file's line or the profile's
+//     default) and exits 0 without starting; a bad file exits 2 naming file, line and key.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -395,6 +397,36 @@ TEST_F(DaemonTest, BadCommandLineExitsTwoNamingTheOption) {
   std::tie(status, output) = run_timecoind({"--help"}, dir_.path() + "/help.log", 30s);
   EXPECT_EQ(status, 0);
   EXPECT_NE(output.find("--config"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, CheckPrintsEachValueWithItsSourceAndStartsNothing) {
+  const std::string config_path = dir_.path() + "/check.toml";
+  const std::string data_dir = dir_.path() + "/never-created";
+  {
+    std::ofstream out(config_path);
+    out << "[node]\nprofile = \"devnet\"\ndata_dir = \"" << data_dir << "\"\n\n"
+        << "[mempool]\nttl_ms = 123000\n";
+  }
+  auto [status, output] =
+      run_timecoind({"--config", config_path, "--check"}, dir_.path() + "/check.log", 30s);
+  EXPECT_EQ(status, 0) << output;
+  // A key the file set names its line; one it did not names the profile.
+  EXPECT_NE(output.find("ttl_ms = 123000  # " + config_path + ":6"), std::string::npos) << output;
+  EXPECT_NE(output.find("tx_count_max = "), std::string::npos) << output;
+  EXPECT_NE(output.find("# devnet profile default"), std::string::npos) << output;
+  EXPECT_NE(output.find("[cores]"), std::string::npos) << output;
+  EXPECT_FALSE(std::filesystem::exists(data_dir)) << "--check must not open the data directory";
+
+  // A misspelt key: exit 2, naming the file, the line and the key.
+  {
+    std::ofstream out(config_path, std::ios::app);
+    out << "max_transactions = 5\n";
+  }
+  std::tie(status, output) =
+      run_timecoind({"--config", config_path, "--check"}, dir_.path() + "/typo.log", 30s);
+  EXPECT_EQ(status, 2) << output;
+  EXPECT_NE(output.find(config_path + ":7"), std::string::npos) << output;
+  EXPECT_NE(output.find("mempool.max_transactions"), std::string::npos) << output;
 }
 
 }  // namespace
