@@ -61,8 +61,12 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
 
   TC_RETURN_IF_ERROR(daemon->inbound_.init(topology.ring(RingId::kNetToConsensus).depth));
   TC_RETURN_IF_ERROR(daemon->outbound_.init(topology.ring(RingId::kConsensusToNet).depth));
-  TC_RETURN_IF_ERROR(daemon->net_to_verify_.init(topology.ring(RingId::kNetToVerify).depth));
-  TC_RETURN_IF_ERROR(daemon->verify_to_net_.init(topology.ring(RingId::kVerifyToNet).depth));
+  TC_RETURN_IF_ERROR(
+      daemon->net_to_verify_.init(topology.ring(RingId::kNetToVerify).capacity_bytes()));
+  TC_RETURN_IF_ERROR(
+      daemon->verify_to_net_results_.init(topology.ring(RingId::kVerifyToNetResults).depth));
+  TC_RETURN_IF_ERROR(
+      daemon->verify_to_net_.init(topology.ring(RingId::kVerifyToNet).capacity_bytes()));
 
   ConsensusStageConfig consensus_config;
   consensus_config.engine = engine_config(config);
@@ -80,17 +84,22 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   IngressServiceOptions ingress_options;
   ingress_options.loop = topology.stage(StageId::kIngress).loop;
   TC_ASSIGN_OR_RETURN(daemon->ingress_, IngressService::start(config, ingress_options));
-  std::vector<dataplane::IngressRing*> ingress_rings;
+  VerifyStageRings verify_rings;
   for (std::uint32_t queue = 0; queue < daemon->ingress_->queue_count(); ++queue) {
-    ingress_rings.push_back(&daemon->ingress_->ring(queue));
+    verify_rings.ingress.push_back(&daemon->ingress_->ring(queue));
   }
-  TxIntakeStageConfig verify_config;
-  verify_config.chain_id = config.node.chain_id;
-  verify_config.verify_batch_max = consensus_config.verify_batch_max;
-  daemon->verify_ =
-      std::make_unique<TxIntakeStage>(verify_config, *daemon->ledger_, std::move(ingress_rings),
-                                      daemon->net_to_verify_, daemon->verify_to_net_);
-  TC_RETURN_IF_ERROR(daemon->verify_->init());
+  verify_rings.peer = &daemon->net_to_verify_;
+  verify_rings.peer_results = &daemon->verify_to_net_results_;
+  verify_rings.forward = &daemon->verify_to_net_;
+  daemon->verify_ = std::make_unique<VerifyStage>();
+  TC_RETURN_IF_ERROR(
+      daemon->verify_->init(verify_stage_config(config), daemon->ledger_.get(), verify_rings)
+          .with_context("verify stage"));
+  const VerifyBatchPolicy& policy = daemon->verify_->policy();
+  TC_LOG_INFO("verify stage", {{"backend", policy.gpu ? "gpu" : "cpu"},
+                               {"batch_size_max", policy.batch_size_max},
+                               {"batches_in_flight_max", policy.batches_in_flight_max},
+                               {"cpu_workers", policy.cpu_workers}});
 
   NetStageConfig net_config;
   net::PeerManagerConfig& peers = net_config.peers;
@@ -107,9 +116,9 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   peers.listen_endpoint = asio::ip::tcp::endpoint(listen, config.net.p2p_port);
   if (config.net.max_peers > 0) peers.max_inbound = config.net.max_peers;
   TC_ASSIGN_OR_RETURN(net_config.seeds, resolve_seed_peers(config.net.seed_peers));
-  daemon->net_ =
-      std::make_unique<NetStage>(daemon->key_, net_config, *daemon->store_, daemon->inbound_,
-                                 daemon->outbound_, daemon->net_to_verify_, daemon->verify_to_net_);
+  daemon->net_ = std::make_unique<NetStage>(
+      daemon->key_, net_config, *daemon->store_, daemon->inbound_, daemon->outbound_,
+      daemon->net_to_verify_, daemon->verify_to_net_results_, daemon->verify_to_net_);
   TC_RETURN_IF_ERROR(daemon->net_->init());
   return daemon;
 }
@@ -219,6 +228,7 @@ Status Daemon::run(const std::atomic<bool>& stop) {
   });
   std::thread verify_thread([&] {
     verify_status = run_stage_loop(*verify_, topology_.stage(StageId::kVerify).loop, verify_stop);
+    verify_->fini();
     verify_exited.store(true, std::memory_order_release);
   });
   TC_LOG_INFO("timecoind running", {{"p2p_port", net_->listen_port()},
@@ -245,12 +255,26 @@ Status Daemon::run(const std::atomic<bool>& stop) {
   TC_RETURN_IF_ERROR(net_status.with_context("net stage"));
   TC_RETURN_IF_ERROR(verify_status.with_context("verify stage"));
   if (consensus_->failed()) return consensus_->failure();
-  TC_LOG_INFO("timecoind stopped",
-              {{"height", consensus_->committed_height()},
-               {"tx_admitted", verify_->outcome(TxIntakeOutcome::kAdmitted)},
-               {"tx_precheck_rejected", verify_->outcome(TxIntakeOutcome::kPrecheckRejected)},
-               {"tx_bad_signature", verify_->outcome(TxIntakeOutcome::kBadSignature)},
-               {"tx_forwarded", verify_->outcome(TxIntakeOutcome::kForwarded)}});
+  const VerifyStageCounters& verified = verify_->counters();
+  const auto all_sources = [&](VerifyOutcome outcome) {
+    std::uint64_t total = 0;
+    for (std::size_t s = 0; s < kVerifySourceCount; ++s) {
+      total += verified.outcome(static_cast<VerifySource>(s), outcome);
+    }
+    return total;
+  };
+  TC_LOG_INFO(
+      "timecoind stopped",
+      {{"height", consensus_->committed_height()},
+       {"tx_admitted", all_sources(VerifyOutcome::kAdmitted)},
+       {"tx_admitted_from_peers", verified.outcome(VerifySource::kPeer, VerifyOutcome::kAdmitted)},
+       {"tx_malformed", all_sources(VerifyOutcome::kMalformed)},
+       {"tx_precheck_rejected", all_sources(VerifyOutcome::kPrecheckRejected)},
+       {"tx_bad_signature", all_sources(VerifyOutcome::kBadSignature)},
+       {"tx_admit_rejected", all_sources(VerifyOutcome::kAdmitRejected)},
+       {"tx_forwarded", verified.forwarded},
+       {"tx_peer_dropped", net_->outcome(NetOutcome::kTxVerifyFull)},
+       {"tx_peer_reported", net_->outcome(NetOutcome::kTxReported)}});
   return Status::ok();
 }
 

@@ -3,15 +3,17 @@
 // open() takes the data directory's lock (node/data_dir.h), reads the node key and genesis file,
 // opens the ChainStore, commits genesis on the first start or checks the stored chain against the
 // genesis file on every later one, loads the ledger and the durable signing state, and builds the
-// stages and rings of the topology table. run() starts one thread per stage (core/stage_loop.h)
-// and returns when asked to stop or when the consensus stage fails.
+// stages and rings of the topology table: UDP ingress, the one verify stage
+// (node/stages/verify_stage.h: every transaction from ingress or a peer is pre-checked, verified on
+// the GPU or the CPU, and admitted there), the net stage and the consensus stage. run() starts one
+// thread per stage (core/stage_loop.h) and returns when asked to stop or when a stage fails.
 //
 // Shutdown (run's return) is ordered: UDP ingress stops receiving and the net stage stops passing
-// peers' messages in, the verify stage stops, the consensus stage finishes the message or timer it
-// is handling (a block commit completes or never started: each is one synced RocksDB batch) and
-// stops, then the net stage closes every connection; the store is closed when the Daemon is
-// destroyed. Nothing is lost that was committed: every commit is synced when it returns, so kill -9
-// at any moment loses none either.
+// peers' messages in, the verify stage answers what it took and stops, the consensus stage finishes
+// the message or timer it is handling (a block commit completes or never started: each is one
+// synced RocksDB batch) and stops, then the net stage closes every connection; the store is closed
+// when the Daemon is destroyed. Nothing is lost that was committed: every commit is synced when it
+// returns, so kill -9 at any moment loses none either.
 //
 // open(), run() and the destructor belong to one thread (main's).
 #pragma once
@@ -28,7 +30,8 @@
 #include "node/signing_state_file.h"
 #include "node/stages/consensus_stage.h"
 #include "node/stages/net_stage.h"
-#include "node/stages/tx_intake_stage.h"
+#include "node/stages/tx_ring.h"
+#include "node/stages/verify_stage.h"
 #include "node/topology.h"
 #include "storage/chain_store.h"
 
@@ -42,7 +45,8 @@ class Daemon {
   // network is not the configured profile's or the stored chain has another genesis; kCorruption
   // for a store without the signing state directory a validator needs; the store's, ledger's,
   // signing state's; kConfig for seeds that do not resolve or a P2P port that cannot be bound;
-  // the ingress service's (a UDP port that cannot be bound, [ingress] errors).
+  // the ingress service's (a UDP port that cannot be bound, [ingress] errors); the verify stage's
+  // (kConfig for backend "gpu" without a usable GPU, a core of cores.verify that cannot be pinned).
   static Result<std::unique_ptr<Daemon>> open(const NodeConfig& config);
   ~Daemon();
   Daemon(const Daemon&) = delete;
@@ -66,10 +70,11 @@ class Daemon {
   std::unique_ptr<SigningStateFile> signing_state_;
   InboundRing inbound_;
   OutboundRing outbound_;
-  TxBatchRing net_to_verify_;
-  TxBatchRing verify_to_net_;
+  TxRing net_to_verify_;
+  VerifyResultRing verify_to_net_results_;
+  TxRing verify_to_net_;
   std::unique_ptr<IngressService> ingress_;
-  std::unique_ptr<TxIntakeStage> verify_;
+  std::unique_ptr<VerifyStage> verify_;
   std::unique_ptr<ConsensusStage> consensus_;
   std::unique_ptr<NetStage> net_;
 };

@@ -1,5 +1,6 @@
 #include "node/stages/consensus_stage.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "consensus/certificate.h"
@@ -54,6 +55,7 @@ Status ConsensusStage::init() {
   const std::uint64_t tip = ledger_.tip()->height;
   committed_height_.store(tip, std::memory_order_relaxed);
   publish_validators(tip + 1);
+  publish_next_proposers(tip + 1);
   engine_->start(tip + 1, persisted);
   if (engine_->stopped()) {
     return corruption("consensus engine could not start at height " + std::to_string(tip + 1) +
@@ -351,6 +353,19 @@ void ConsensusStage::on_commit(const CommittedBlockInfo& info) {
   encode(info.certificate, &scratch_);
   send(OutboundKind::kCertificate, Pubkey{}, scratch_);
   publish_validators(height + 1);
+  publish_next_proposers(height + 1);
+}
+
+void ConsensusStage::publish_next_proposers(std::uint64_t height) {
+  const auto set = app_->validator_set(height);
+  if (!set.is_ok() || (*set)->size() == 0) return;  // the engine reports a missing set itself
+  scratch_.clear();
+  for (std::uint32_t round = 0; round < 2; ++round) {
+    const Pubkey& key = (*set)->validator(consensus::proposer_of(**set, height, round)).pubkey;
+    if (round > 0 && std::equal(key.bytes.begin(), key.bytes.end(), scratch_.begin())) break;
+    scratch_.insert(scratch_.end(), key.bytes.begin(), key.bytes.end());
+  }
+  send(OutboundKind::kNextProposers, Pubkey{}, scratch_);
 }
 
 void ConsensusStage::publish_validators(std::uint64_t height) {

@@ -6,8 +6,9 @@
 // Input: InboundMessages from the net stage (proposals, votes, certificates, block-sync pages,
 // closed peers). Output: OutboundMessages to it (this node's proposals, votes and certificates for
 // every validator, block-range requests, reports of invalid peers, the validator set of each new
-// epoch). A full output ring drops the message and counts it (kOutboundFull): the engine
-// retransmits its own messages of the current round, and block sync asks again.
+// epoch, and the next height's proposers after each commit). A full output ring drops the message
+// and counts it (kOutboundFull): the engine retransmits its own messages of the current round, and
+// block sync asks again.
 //
 // Peers' heights: until the peer manager announces tips, the stage infers them from what peers
 // send: a vote or proposal for height h says its sender committed h - 1, a certificate for h says
@@ -128,6 +129,9 @@ class ConsensusStage final : public consensus::EngineHost,
   // the validator set of the next height differs, the new set.
   void on_commit(const CommittedBlockInfo& info);
   void publish_validators(std::uint64_t height);
+  // Sends the proposers of rounds 0 and 1 of `height` (the net stage forwards transactions to
+  // them first, so the next block can hold them).
+  void publish_next_proposers(std::uint64_t height);
   // Copies `bytes` into an outbound slot of `kind` for `peer`; counts a drop when the ring is full.
   void send(OutboundKind kind, const Pubkey& peer, ByteSpan bytes);
   void handle(const InboundMessage& message);

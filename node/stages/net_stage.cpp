@@ -81,15 +81,16 @@ class NetStage::StoreBlockSource final : public net::BlockSource {
 };
 
 NetStage::NetStage(const KeyPair& key, const NetStageConfig& config, storage::ChainStore& store,
-                   InboundRing& inbound, OutboundRing& outbound, TxBatchRing& to_verify,
-                   TxBatchRing& from_verify)
+                   InboundRing& inbound, OutboundRing& outbound, TxRing& to_verify,
+                   VerifyResultRing& verify_results, TxRing& forward)
     : key_(key),
       config_(config),
       store_(store),
       inbound_(inbound),
       outbound_(outbound),
       to_verify_(to_verify),
-      from_verify_(from_verify),
+      verify_results_(verify_results),
+      forward_(forward),
       peer_store_(&store) {}
 
 NetStage::~NetStage() {
@@ -119,15 +120,42 @@ std::uint32_t NetStage::step(std::uint32_t burst_max) {
     outbound_.release(message);
     ++handled;
   }
-  if (TxBatchMessage* forward = from_verify_.take()) {
-    batch_.clear_transactions();
-    for (std::uint32_t i = 0; i < forward->count; ++i) {
-      batch_.add_transactions(forward->txs[i].data(), forward->txs[i].size());
+  handled += report_rejected_transactions(burst_max);
+  handled += forward_admitted_transactions(burst_max);
+  return handled;
+}
+
+std::uint32_t NetStage::report_rejected_transactions(std::uint32_t burst_max) {
+  std::uint32_t handled = 0;
+  for (; handled < burst_max && verify_results_.pop(&result_); ++handled) {
+    const bool invalid = result_.outcome == VerifyOutcome::kMalformed ||
+                         result_.outcome == VerifyOutcome::kBadSignature;
+    const BatchOrigin& origin = batch_origins_[result_.origin % kBatchOrigins];
+    if (invalid && origin.batch == result_.origin) {
+      count(NetOutcome::kTxReported);
+      manager_->report_invalid(origin.peer,
+                               "transaction: " + std::string(verify_outcome_name(result_.outcome)));
     }
-    manager_->forward_transactions(batch_, {});
-    outcomes_[static_cast<std::size_t>(NetOutcome::kTxForwarded)] += forward->count;
-    handled += forward->count;
-    from_verify_.release(forward);
+  }
+  return handled;
+}
+
+std::uint32_t NetStage::forward_admitted_transactions(std::uint32_t burst_max) {
+  batch_.clear_transactions();
+  std::uint32_t handled = 0;
+  for (; handled < burst_max; ++handled) {
+    const TxRecord* record = forward_.next();
+    if (record == nullptr) break;
+    if (record->source != VerifySource::kPeer) {
+      const ByteSpan tx = record->transaction();
+      batch_.add_transactions(tx.data(), tx.size());
+    }
+    forward_.release_oldest();
+  }
+  if (batch_.transactions_size() > 0) {
+    manager_->forward_transactions(batch_, next_proposers_);
+    outcomes_[static_cast<std::size_t>(NetOutcome::kTxForwarded)] +=
+        static_cast<std::uint64_t>(batch_.transactions_size());
   }
   return handled;
 }
@@ -185,6 +213,13 @@ void NetStage::send(const OutboundMessage& message) {
       TC_LOG_INFO("validator set", {{"peers", validators_.size()}});
       return;
     }
+    case OutboundKind::kNextProposers:
+      next_proposers_.clear();
+      for (std::size_t at = 0; at + 32 <= size; at += 32) {
+        const Pubkey proposer = Pubkey::from_span(ByteSpan(message.bytes.data() + at, 32));
+        if (proposer != key_.pubkey()) next_proposers_.push_back(proposer);
+      }
+      return;
   }
 }
 
@@ -266,17 +301,17 @@ void NetStage::pass_transactions(const Pubkey& peer, const net::proto::Transacti
     count(NetOutcome::kIntakeClosed);
     return;
   }
-  TxBatchMessage* slot = to_verify_.acquire();
-  if (slot == nullptr) {
-    count(NetOutcome::kTxBatchFull);
-    return;
-  }
-  slot->peer = peer;
-  slot->count = 0;
+  const std::uint32_t number = next_batch_++;
+  batch_origins_[number % kBatchOrigins] = BatchOrigin{number, peer};
+  TxRecord header;
+  header.source = VerifySource::kPeer;
+  header.origin = number;
   for (const std::string& tx : batch.transactions()) {
-    slot->add(ByteSpan(reinterpret_cast<const std::uint8_t*>(tx.data()), tx.size()));
+    if (!to_verify_.push(ByteSpan(reinterpret_cast<const std::uint8_t*>(tx.data()), tx.size()),
+                         header)) {
+      count(NetOutcome::kTxVerifyFull);
+    }
   }
-  to_verify_.publish(slot);
   count(NetOutcome::kTxBatch);
 }
 

@@ -10,9 +10,14 @@
 //     validator, each time the engine sends them (its retransmissions included), block-range
 //     requests to the peer they name, reports of invalid messages to the peer's score, and each new
 //     validator set to set_validators and set_registrations;
-//   - peers' transaction batches go into the net_to_verify ring (a full ring drops the batch,
-//     counted: kTxBatchFull), and batches the verify stage admitted from ingress (verify_to_net)
-//     are forwarded with PeerManager::forward_transactions;
+//   - peers' transaction batches go, one record per transaction, into the net_to_verify TxRing of
+//     the verify stage (node/stages/verify_stage.h; a transaction the full ring refuses is dropped,
+//     counted: kTxVerifyFull); the verdicts come back on verify_to_net_results, and a peer whose
+//     transaction did not decode or carried a bad signature is reported (report_invalid) for its
+//     score. What the verify stage admitted from this node's own sources (verify_to_net) is
+//     forwarded as one batch per step with PeerManager::forward_transactions, to the next
+//     proposers first (the consensus stage names them after each commit); what it admitted from
+//     peers is not forwarded again (the sender sent it to every peer it is connected to);
 //   - block-range requests from peers are answered here, from the ChainStore (which any thread may
 //     read), with net::answer_block_range, so serving never waits for consensus.
 //
@@ -35,6 +40,8 @@
 #include "net/peer_manager.h"
 #include "node/net_peer_store.h"
 #include "node/stages/peer_messages.h"
+#include "node/stages/tx_ring.h"
+#include "node/stages/verify_stage.h"
 #include "storage/chain_store.h"
 
 namespace tc::node {
@@ -63,7 +70,8 @@ enum class NetOutcome : std::uint8_t {
   kIgnored,       // message types this node does not handle (snapshot sync)
   kBroadcast,     // this node's consensus messages sent
   kTxBatch,       // peers' transaction batches passed to verify
-  kTxBatchFull,   // peers' batches dropped: the ring to verify was full
+  kTxVerifyFull,  // peers' transactions dropped: the ring to verify was full
+  kTxReported,    // peers' transactions the verify stage found malformed or badly signed
   kTxForwarded,   // transactions forwarded to peers
   kCount
 };
@@ -72,17 +80,18 @@ inline constexpr std::size_t kNetOutcomeCount = static_cast<std::size_t>(NetOutc
 class NetStage final : public net::PeerHandler {
  public:
   // `store` and the rings must outlive the stage. The stage is the producer of `inbound` and
-  // `to_verify` and the consumer of `outbound` and `from_verify`.
+  // `to_verify` and the consumer of `outbound`, `verify_results` and `forward`.
   NetStage(const KeyPair& key, const NetStageConfig& config, storage::ChainStore& store,
-           InboundRing& inbound, OutboundRing& outbound, TxBatchRing& to_verify,
-           TxBatchRing& from_verify);
+           InboundRing& inbound, OutboundRing& outbound, TxRing& to_verify,
+           VerifyResultRing& verify_results, TxRing& forward);
   ~NetStage() override;
 
   // Creates the peer manager, loads bans, binds the P2P port and adds the seeds. Errors: the peer
   // manager's (kConfig naming the endpoint that cannot be bound, the store's).
   Status init();
 
-  // Runs the io handlers that are ready, then sends up to burst_max outbound messages.
+  // Runs the io handlers that are ready, sends up to burst_max outbound messages, handles up to
+  // burst_max verdicts on peers' transactions and forwards up to burst_max admitted ones.
   std::uint32_t step(std::uint32_t burst_max);
   void housekeeping(std::uint64_t now_ns);
   // Stops passing peers' messages to consensus (they are dropped, counted). Any thread.
@@ -109,6 +118,8 @@ class NetStage final : public net::PeerHandler {
   // Copies `bytes` into an inbound slot; counts a drop when the ring is full or intake closed.
   bool pass(InboundKind kind, const Pubkey& peer, const std::string& bytes);
   void pass_transactions(const Pubkey& peer, const net::proto::TransactionBatch& batch);
+  std::uint32_t report_rejected_transactions(std::uint32_t burst_max);
+  std::uint32_t forward_admitted_transactions(std::uint32_t burst_max);
   void send(const OutboundMessage& message);
   // Sends this node's own proposal, vote or certificate to every connected validator.
   template <typename Message>
@@ -121,8 +132,9 @@ class NetStage final : public net::PeerHandler {
   storage::ChainStore& store_;
   InboundRing& inbound_;
   OutboundRing& outbound_;
-  TxBatchRing& to_verify_;
-  TxBatchRing& from_verify_;
+  TxRing& to_verify_;
+  VerifyResultRing& verify_results_;
+  TxRing& forward_;
 
   asio::io_context io_;
   ChainStorePeerStore peer_store_;
@@ -139,8 +151,20 @@ class NetStage final : public net::PeerHandler {
   net::proto::BlockRangeRequest request_;
   net::proto::BlockRangeResponse response_;
   net::proto::TransactionBatch batch_;
+  VerifyResult result_;
   std::string response_bytes_;
   std::vector<net::PeerAddressRecord> validators_;
+  std::vector<Pubkey> next_proposers_;  // forward_transactions sends to these first
+  // The peer of each batch passed to verify, at the batch's number (its records' origin) modulo
+  // the table's size. A verdict whose batch was overwritten by a later one (kBatchOrigins batches
+  // passed meanwhile) names no peer and is not scored.
+  struct BatchOrigin {
+    std::uint32_t batch = 0;
+    Pubkey peer;
+  };
+  static constexpr std::uint32_t kBatchOrigins = 4096;
+  std::vector<BatchOrigin> batch_origins_ = std::vector<BatchOrigin>(kBatchOrigins);
+  std::uint32_t next_batch_ = 1;
 
   std::array<std::uint64_t, kNetOutcomeCount> outcomes_{};
 };

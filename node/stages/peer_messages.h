@@ -1,8 +1,8 @@
 // The messages that cross between the net stage (node/stages/net_stage.h, the io thread that owns
 // every peer connection), the consensus stage (node/stages/consensus_stage.h, the engine and the
-// ledger's execute/commit) and the transaction intake stage (node/stages/tx_intake_stage.h). Each
-// travels in a slot of a MessageRing (node/message_ring.h); the rings themselves are named and
-// sized in node/topology.cpp.
+// ledger's execute/commit). Each travels in a slot of a MessageRing (node/message_ring.h); the
+// rings themselves are named and sized in node/topology.cpp. (Transactions travel between the net
+// and verify stages in TxRings, node/stages/tx_ring.h.)
 //
 // Payloads are the canonical bytes the P2P envelope carries (consensus/messages.h for proposals
 // and votes, core/codec.h for certificates) or a serialized p2p.proto message (block sync), so
@@ -41,6 +41,7 @@ enum class OutboundKind : std::uint8_t {
   kBlockRangeRequest,  // to `peer`; bytes: serialized proto::BlockRangeRequest
   kReportInvalid,      // `peer` sent something invalid; bytes: the reason, as text
   kValidators,         // the validator set changed; bytes: records of kValidatorRecordBytes
+  kNextProposers,      // who proposes next, first first; bytes: their consensus keys [32] each
 };
 
 // A validator in a kValidators message: consensus key [32] | IPv6 or IPv4-mapped address [16] |
@@ -54,22 +55,7 @@ struct OutboundMessage {
   Bytes bytes;
 };
 
-// Net <-> verify: a batch of transactions in the codec's encoding. From peers (net -> verify, with
-// the peer that sent it) or admitted here for forwarding (verify -> net). `count` entries of `txs`
-// are used; the vector only grows, so its buffers are reused.
-struct TxBatchMessage {
-  Pubkey peer;
-  std::uint32_t count = 0;
-  std::vector<Bytes> txs;
-
-  void add(ByteSpan tx) {
-    if (count == txs.size()) txs.emplace_back();
-    txs[count++].assign(tx.begin(), tx.end());
-  }
-};
-
 using InboundRing = MessageRing<InboundMessage>;
-using TxBatchRing = MessageRing<TxBatchMessage>;
 using OutboundRing = MessageRing<OutboundMessage>;
 
 }  // namespace tc::node

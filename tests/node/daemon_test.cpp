@@ -251,7 +251,7 @@ TEST_F(DaemonTest, TransactionsSentToAnyNodeBecomeFinalOnAll) {
     for (std::string line; std::getline(in, line);) {
       if (line.find(" timecoind stopped ") != std::string::npos) stopped = line;
     }
-    const std::string admitted = testing::log_field(stopped, "tx_admitted");
+    const std::string admitted = testing::log_field(stopped, "tx_admitted_from_peers");
     ASSERT_FALSE(admitted.empty()) << stopped;
     EXPECT_GT(std::stoull(admitted), 0u) << "node " << i;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dataplane/ingress_ring.h"
+#include "node/stages/tx_ring.h"
 
 namespace tc::node {
 namespace {
@@ -40,7 +41,13 @@ TEST(TopologyTest, NamesEveryStageAndRing) {
   EXPECT_EQ(ingress.depth, default_config(Network::kDevnet).ingress.ring_depth);
   EXPECT_EQ(ingress.element_bytes, sizeof(dataplane::IngressTx));
   EXPECT_EQ(topology->ring(RingId::kNetToVerify).consumer, StageId::kVerify);
+  EXPECT_EQ(topology->ring(RingId::kVerifyToNetResults).consumer, StageId::kNet);
   EXPECT_EQ(topology->ring(RingId::kVerifyToNet).consumer, StageId::kNet);
+  // The TxRings' arenas are what TxRing::init accepts.
+  for (RingId id : {RingId::kNetToVerify, RingId::kVerifyToNet}) {
+    TxRing ring;
+    EXPECT_TRUE(ring.init(topology->ring(id).capacity_bytes()).is_ok()) << topology->ring(id).name;
+  }
   for (const RingSpec& ring : topology->rings) {
     EXPECT_EQ(ring.depth & (ring.depth - 1), 0u) << ring.name << " depth is not a power of two";
   }
@@ -60,9 +67,16 @@ TEST(TopologyTest, PinsAStageToItsConfiguredCore) {
   EXPECT_NE(refused.status().message().find("cores.consensus lists 2 cores"), std::string::npos);
 
   config.cores.consensus = {};
-  config.cores.verify = {2, 3};
+  config.cores.net = {2, 3};
   refused = make_topology(config);
-  EXPECT_NE(refused.status().message().find("cores.verify lists 2 cores"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("cores.net lists 2 cores"), std::string::npos);
+
+  // The verify stage's engine runs one worker per listed core; the stage loop takes the first.
+  config.cores.net = {};
+  config.cores.verify = {2, 3};
+  topology = make_topology(config);
+  ASSERT_TRUE(topology.is_ok());
+  EXPECT_EQ(topology->stage(StageId::kVerify).loop.core, 2);
 
   // Ingress runs one loop per queue, so it may list several; the table shows the first.
   config.cores.verify = {};
@@ -84,13 +98,15 @@ TEST(TopologyTest, RendersOneAlignedRowPerStageAndRing) {
   EXPECT_EQ(lines[0].rfind("stage", 0), 0u);
   EXPECT_EQ(lines[1], "ingress    cores.ingress    -     64     200");
   EXPECT_EQ(lines[2], "verify     cores.verify     -     64     200");
-  EXPECT_EQ(lines[3], "net        -                -     64     200");
+  EXPECT_EQ(lines[3], "net        cores.net        -     64     200");
   EXPECT_EQ(lines[4], "consensus  cores.consensus  3     64     200");
   EXPECT_EQ(lines[5].rfind("ring", 0), 0u);
-  EXPECT_EQ(lines[7].rfind("net_to_verify     net        verify     256    4", 0), 0u) << lines[7];
-  EXPECT_EQ(lines[9].rfind("net_to_consensus  net        consensus  1024   4", 0), 0u) << lines[9];
-  EXPECT_EQ(lines[10].rfind("consensus_to_net  consensus  net        1024   4", 0), 0u)
+  EXPECT_EQ(lines[7].rfind("net_to_verify         net        verify     65536  64", 0), 0u)
+      << lines[7];
+  EXPECT_EQ(lines[10].rfind("net_to_consensus      net        consensus  1024   4", 0), 0u)
       << lines[10];
+  EXPECT_EQ(lines[11].rfind("consensus_to_net      consensus  net        1024   4", 0), 0u)
+      << lines[11];
 }
 
 }  // namespace
