@@ -106,7 +106,6 @@ void ConsensusStage::handle(const InboundMessage& message) {
         count(ConsensusOutcome::kUndecodable);
         return;
       }
-      if (vote->height > 0) note_peer_height(message.peer, vote->height - 1);
       votes_.push_back(*vote);
       count(ConsensusOutcome::kVote);
       if (votes_.size() == kVoteBurstMax) flush_votes();
@@ -118,19 +117,8 @@ void ConsensusStage::handle(const InboundMessage& message) {
         count(ConsensusOutcome::kUndecodable);
         return;
       }
-      if (proposal->height > 0) note_peer_height(message.peer, proposal->height - 1);
       count(ConsensusOutcome::kProposal);
       engine_->on_proposal(*proposal);
-      return;
-    }
-    case InboundKind::kCertificate: {
-      auto certificate = decode_commit_certificate(message.bytes);
-      if (!certificate.is_ok()) {
-        count(ConsensusOutcome::kUndecodable);
-        return;
-      }
-      count(ConsensusOutcome::kCertificate);
-      note_peer_height(message.peer, certificate->height);
       return;
     }
     case InboundKind::kBlockRangeResponse: {
@@ -349,9 +337,10 @@ void ConsensusStage::on_commit(const CommittedBlockInfo& info) {
                                   {"hash", to_hex(info.executed.hash)},
                                   {"state", to_hex(block.header.utxo_digest)}});
   committed_height_.store(height, std::memory_order_relaxed);
-  scratch_.clear();
-  encode(info.certificate, &scratch_);
-  send(OutboundKind::kCertificate, Pubkey{}, scratch_);
+  scratch_.assign(8, 0);
+  store_u64_le(scratch_.data(), height);
+  scratch_.insert(scratch_.end(), info.executed.hash.bytes.begin(), info.executed.hash.bytes.end());
+  send(OutboundKind::kAnnounceTip, Pubkey{}, scratch_);
   publish_validators(height + 1);
   publish_next_proposers(height + 1);
 }

@@ -10,13 +10,14 @@
 // and counts it (kOutboundFull): the engine retransmits its own messages of the current round, and
 // block sync asks again.
 //
-// Peers' heights: until the peer manager announces tips, the stage infers them from what peers
-// send: a vote or proposal for height h says its sender committed h - 1, a certificate for h says
-// it committed h. When some peer has committed the height this node is still deciding for longer
-// than sync_grace_ms (long enough that the node's own commit, normally moments behind the fastest
-// peer's, would have happened), the stage starts a BlockSync from its next height, fed with every
-// peer's height; it ends the sync once done. Certificates are checked against the validator set of
-// their height (consensus::verify_certificate) and blocks against the certified hash
+// Peers' heights are the tips they announce (TipStatus, net/peer_manager.h: after the handshake and
+// as they commit), passed in by the net stage; this node announces its own after each commit
+// (kAnnounceTip; the net stage announces the stored tip at start). When some peer has committed the
+// height this node is still deciding for longer than sync_grace_ms (long enough that the node's own
+// commit, normally moments behind the fastest peer's, would have happened), the stage starts a
+// BlockSync from its next height, fed with every peer's height; it ends the sync once done.
+// Certificates are checked against the validator set of their height
+// (consensus::verify_certificate) and blocks against the certified hash
 // (ledger::check_block_binding), and committed through Engine::on_committed_block, which executes
 // them: the same path the devnet's catch-up uses.
 //
@@ -59,7 +60,6 @@ struct ConsensusStageConfig {
 enum class ConsensusOutcome : std::uint8_t {
   kProposal,      // inbound proposals handed to the engine
   kVote,          // inbound votes handed to the engine
-  kCertificate,   // inbound certificates (peer heights)
   kBlockPage,     // block-sync pages handed to the sync
   kUndecodable,   // inbound bytes that did not decode (the net stage checked them already)
   kStalePage,     // a block-sync page with no sync running
@@ -125,8 +125,8 @@ class ConsensusStage final : public consensus::EngineHost,
     bool operator>(const Timer& other) const { return due_ns > other.due_ns; }
   };
 
-  // Called by the application after each commit: logs the block, sends its certificate and, when
-  // the validator set of the next height differs, the new set.
+  // Called by the application after each commit: logs the block, announces it as this node's tip
+  // and, when the validator set of the next height differs, sends the new set.
   void on_commit(const CommittedBlockInfo& info);
   void publish_validators(std::uint64_t height);
   // Sends the proposers of rounds 0 and 1 of `height` (the net stage forwards transactions to
@@ -136,7 +136,7 @@ class ConsensusStage final : public consensus::EngineHost,
   void send(OutboundKind kind, const Pubkey& peer, ByteSpan bytes);
   void handle(const InboundMessage& message);
   void flush_votes();
-  // A peer has committed `height` (inferred; see the file comment).
+  // A peer announced that it committed `height`.
   void note_peer_height(const Pubkey& peer, std::uint64_t height);
   void maybe_start_sync(std::uint64_t now_ns);
   void check_failure();
@@ -160,7 +160,7 @@ class ConsensusStage final : public consensus::EngineHost,
   std::vector<consensus::Vote> votes_;  // a run of inbound votes, handed over as one burst
   Bytes scratch_;                       // encodings of outbound messages, reused
 
-  std::map<Pubkey, std::uint64_t> peer_heights_;  // connected peers' inferred committed heights
+  std::map<Pubkey, std::uint64_t> peer_heights_;  // connected peers' announced tips
   std::uint64_t behind_since_ns_ = 0;             // 0: no peer is known to be ahead
   std::unique_ptr<net::BlockSync> sync_;
   net::proto::BlockRangeResponse page_;  // reused

@@ -101,6 +101,7 @@ NetStage::~NetStage() {
 Status NetStage::init() {
   source_ = std::make_unique<StoreBlockSource>(store_);
   manager_ = std::make_unique<net::PeerManager>(io_, key_, config_.peers, this, &peer_store_);
+  if (const auto tip = store_.tip()) manager_->announce_tip(tip->height, tip->hash);
   TC_RETURN_IF_ERROR(manager_->start());
   listen_port_ = manager_->listen_port();
   for (const net::PeerEndpoint& seed : config_.seeds) manager_->add_seed(seed);
@@ -186,9 +187,11 @@ void NetStage::send(const OutboundMessage& message) {
       vote_.set_vote(data, size);
       send_to_validators(vote_);
       return;
-    case OutboundKind::kCertificate:
-      certificate_.set_certificate(data, size);
-      send_to_validators(certificate_);
+    case OutboundKind::kAnnounceTip:
+      if (size == 8 + 32) {
+        manager_->announce_tip(load_u64_le(message.bytes.data()),
+                               Hash256::from_span(ByteSpan(message.bytes.data() + 8, 32)));
+      }
       return;
     case OutboundKind::kBlockRangeRequest:
       if (request_.ParseFromArray(data, static_cast<int>(size))) {
@@ -261,11 +264,6 @@ void NetStage::on_message(const Pubkey& peer, net::MessageType type,
       return;
     case net::MessageType::kVote:
       if (pass(InboundKind::kVote, peer, messages.vote.vote())) count(NetOutcome::kVote);
-      return;
-    case net::MessageType::kCommitCertificate:
-      if (pass(InboundKind::kCertificate, peer, messages.commit_certificate.certificate())) {
-        count(NetOutcome::kCertificate);
-      }
       return;
     case net::MessageType::kTransactionBatch:
       pass_transactions(peer, messages.transaction_batch);

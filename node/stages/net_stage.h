@@ -3,12 +3,13 @@
 // rate limits, bans kept in the store's peers column family, gossip with duplicate suppression),
 // and passes messages between peers and the consensus stage (node/stages/consensus_stage.h):
 //
-//   - proposals, votes and certificates from peers, block-sync pages and the tips peers announce
-//     (TipStatus) go into the inbound ring;
+//   - proposals and votes from peers, block-sync pages and the tips peers announce (TipStatus) go
+//     into the inbound ring;
 //     a full ring drops the message and counts it (kInboundFull): consensus retransmits;
-//   - this node's proposals, votes and certificates from the outbound ring go to every connected
-//     validator, each time the engine sends them (its retransmissions included), block-range
-//     requests to the peer they name, reports of invalid messages to the peer's score, and each new
+//   - this node's proposals and votes from the outbound ring go to every connected validator, each
+//     time the engine sends them (its retransmissions included), each commit is announced as this
+//     node's tip (announce_tip; the stored tip at init), block-range requests go to the peer they
+//     name, reports of invalid messages to the peer's score, and each new
 //     validator set to set_validators and set_registrations;
 //   - peers' transaction batches go, one record per transaction, into the net_to_verify TxRing of
 //     the verify stage (node/stages/verify_stage.h; a transaction the full ring refuses is dropped,
@@ -61,13 +62,12 @@ struct NetStageConfig {
 enum class NetOutcome : std::uint8_t {
   kProposal,      // proposals from peers passed to consensus
   kVote,          // votes passed to consensus
-  kCertificate,   // certificates passed to consensus
   kBlockPage,     // block-sync pages passed to consensus
   kInboundFull,   // messages dropped: the ring to consensus was full
   kIntakeClosed,  // messages dropped while shutting down
   kBlocksServed,  // block-range requests answered
   kServeFailed,   // requests the store could not answer (the page went out empty)
-  kIgnored,       // message types this node does not handle (snapshot sync)
+  kIgnored,       // message types this node does not handle (certificates, snapshot sync)
   kBroadcast,     // this node's consensus messages sent
   kTxBatch,       // peers' transaction batches passed to verify
   kTxVerifyFull,  // peers' transactions dropped: the ring to verify was full
@@ -86,7 +86,8 @@ class NetStage final : public net::PeerHandler {
            VerifyResultRing& verify_results, TxRing& forward);
   ~NetStage() override;
 
-  // Creates the peer manager, loads bans, binds the P2P port and adds the seeds. Errors: the peer
+  // Creates the peer manager, announces the stored tip, loads bans, binds the P2P port and adds the
+  // seeds. Errors: the peer
   // manager's (kConfig naming the endpoint that cannot be bound, the store's).
   Status init();
 
@@ -147,7 +148,6 @@ class NetStage final : public net::PeerHandler {
   // Reused envelopes.
   net::proto::ProposalMessage proposal_;
   net::proto::VoteMessage vote_;
-  net::proto::CommitCertificateMessage certificate_;
   net::proto::BlockRangeRequest request_;
   net::proto::BlockRangeResponse response_;
   net::proto::TransactionBatch batch_;

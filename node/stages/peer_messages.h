@@ -21,7 +21,6 @@ namespace tc::node {
 enum class InboundKind : std::uint8_t {
   kProposal,            // bytes: consensus::encode_proposal
   kVote,                // bytes: consensus::encode_vote
-  kCertificate,         // bytes: the codec's CommitCertificate
   kBlockRangeResponse,  // bytes: serialized proto::BlockRangeResponse
   kPeerClosed,          // no bytes: the peer's connection ended
   kPeerTip,             // bytes: the height the peer announced it committed (TipStatus), u64 LE
@@ -37,7 +36,7 @@ struct InboundMessage {
 enum class OutboundKind : std::uint8_t {
   kProposal,           // to every validator; bytes: consensus::encode_proposal
   kVote,               // to every validator; bytes: consensus::encode_vote
-  kCertificate,        // to every validator; bytes: the codec's CommitCertificate
+  kAnnounceTip,        // this node committed a block; bytes: height u64 LE | block hash [32]
   kBlockRangeRequest,  // to `peer`; bytes: serialized proto::BlockRangeRequest
   kReportInvalid,      // `peer` sent something invalid; bytes: the reason, as text
   kValidators,         // the validator set changed; bytes: records of kValidatorRecordBytes
