@@ -275,6 +275,9 @@ TEST_F(DaemonTest, KilledNodeCatchesUpAndSignsAgain) {
   ASSERT_TRUE(wait_for_height(nodes, {false, false, false, true}, restarted_at + 3, 90s))
       << heights(nodes) << "\n"
       << read_text(nodes[3].data_dir + ".log");
+  // It was more than one height behind: only block sync brings it back (consensus drops messages
+  // beyond its next height).
+  EXPECT_NE(read_text(nodes[3].data_dir + ".log").find("block sync started"), std::string::npos);
   // Caught up; from here on it takes part again.
   const std::uint64_t caught_up_at = committed_height(nodes[0].data_dir + ".log");
   ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, caught_up_at + 8, 60s))
