@@ -14,7 +14,8 @@
 //     catches up (block sync, or consensus when it is one height behind) and signs again;
 //   - a second timecoind on a data directory in use is refused, naming the directory;
 //   - a missing node key, a corrupt genesis file, a genesis file that is not the stored chain's,
-//     an unknown flag and a missing --config each exit non-zero with the cause named.
+//     a chain past genesis without its signing state, an unknown flag and a missing --config each
+//     exit non-zero with the cause named.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -379,6 +380,22 @@ TEST_F(DaemonTest, GenesisFileOfAnotherChainIsRefusedOnRestart) {
       run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/restart.log", 30s);
   EXPECT_EQ(status, 1);
   EXPECT_NE(output.find("is not the stored chain's genesis"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, ChainWithoutSigningStateIsRefused) {
+  const auto nodes = write_network(1);
+  ASSERT_EQ(nodes.size(), 1u);
+  auto process = start(nodes[0]);
+  ASSERT_TRUE(wait_for_height(nodes, {true}, 2, 30s)) << read_text(process->log_path());
+  process->signal(SIGTERM);
+  ASSERT_EQ(process->wait(30s), std::optional<int>(0));
+  std::filesystem::remove_all(nodes[0].data_dir + "/signing_state");
+  const auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/restart.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("without the " + nodes[0].data_dir + "/signing_state directory"),
+            std::string::npos)
+      << output;
 }
 
 TEST_F(DaemonTest, BadCommandLineExitsTwoNamingTheOption) {
