@@ -249,6 +249,11 @@ Status Daemon::run(const std::atomic<bool>& stop) {
   if (consensus_->failed()) return consensus_->failure();
   TC_LOG_INFO("timecoind stopped",
               {{"height", consensus_->committed_height()},
+               {"proposals_in", consensus_->outcome(ConsensusOutcome::kProposal)},
+               {"votes_in", consensus_->outcome(ConsensusOutcome::kVote)},
+               {"consensus_out_dropped", consensus_->outcome(ConsensusOutcome::kOutboundFull)},
+               {"syncs", consensus_->outcome(ConsensusOutcome::kSyncStarted)},
+               {"synced_blocks", consensus_->outcome(ConsensusOutcome::kSyncCommitted)},
                {"tx_admitted", verify_->outcome(TxIntakeOutcome::kAdmitted)},
                {"tx_precheck_rejected", verify_->outcome(TxIntakeOutcome::kPrecheckRejected)},
                {"tx_bad_signature", verify_->outcome(TxIntakeOutcome::kBadSignature)},
