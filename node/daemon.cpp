@@ -139,18 +139,19 @@ Status Daemon::open_chain(const NodeConfig& config) {
                       "(a validator that lost its chain must not restart from genesis blindly; "
                       "remove the directory to start afresh)");
   }
-  if (!first_start && !holds_data(dir.signing_state())) {
-    // A validator that forgot what it signed could sign twice.
-    std::error_code error;
-    if (!std::filesystem::is_directory(dir.signing_state(), error)) {
-      return corruption("data directory " + dir.path() + ": a chain store without the " +
-                        dir.signing_state() + " directory (half-written data directory)");
-    }
-  }
   storage::StoreOptions store_options;
   store_options.path = dir.chain_store();
   store_options.create_if_missing = true;
   TC_ASSIGN_OR_RETURN(store_, storage::ChainStore::open(store_options));
+  std::error_code error;
+  if (store_->tip() && store_->tip()->height > 0 &&
+      !std::filesystem::is_directory(dir.signing_state(), error)) {
+    // This validator has taken part in consensus (the directory is created before anything is
+    // signed) and forgot what it signed: it could sign twice.
+    return corruption("data directory " + dir.path() + ": a chain at height " +
+                      std::to_string(store_->tip()->height) + " without the " +
+                      dir.signing_state() + " directory (half-written or damaged data directory)");
+  }
   TC_ASSIGN_OR_RETURN(signing_state_, SigningStateFile::open(dir.signing_state()));
   backend_ = std::make_unique<ledger::StoreBackend>(store_.get(), nullptr);
 
@@ -266,6 +267,11 @@ Status Daemon::run(const std::atomic<bool>& stop) {
   TC_LOG_INFO(
       "timecoind stopped",
       {{"height", consensus_->committed_height()},
+       {"proposals_in", consensus_->outcome(ConsensusOutcome::kProposal)},
+       {"votes_in", consensus_->outcome(ConsensusOutcome::kVote)},
+       {"consensus_out_dropped", consensus_->outcome(ConsensusOutcome::kOutboundFull)},
+       {"syncs", consensus_->outcome(ConsensusOutcome::kSyncStarted)},
+       {"synced_blocks", consensus_->outcome(ConsensusOutcome::kSyncCommitted)},
        {"tx_admitted", all_sources(VerifyOutcome::kAdmitted)},
        {"tx_admitted_from_peers", verified.outcome(VerifySource::kPeer, VerifyOutcome::kAdmitted)},
        {"tx_malformed", all_sources(VerifyOutcome::kMalformed)},

@@ -1,6 +1,7 @@
 // timecoind: the TimeCoin masternode daemon (docs/daemon.md).
 //
 //   timecoind --config FILE [--check]
+//   timecoind devnet --nodes N --duration S [--rate R] [--block-interval-ms MS]
 //
 // With --check, validates FILE, prints the effective configuration (every key, each with its
 // source: the profile's default or the file's line; core/config.h render_effective_config) and
@@ -10,6 +11,8 @@
 // with 128 + the signal's number (nothing committed is lost either way: every commit is synced).
 // Exit status: 0 after a requested stop; 1 when startup or a stage failed (the log says why); 2 for
 // a bad command line or configuration file.
+// `timecoind devnet` (node/devnet/launcher.h) starts N such processes on loopback and drives
+// them with the load generator; a signal stops it and its nodes and removes its temporary data.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -24,6 +28,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "node/daemon.h"
+#include "node/devnet/launcher.h"
 
 namespace {
 
@@ -60,6 +65,19 @@ int main(int argc, char** argv) {
   bool check_only = false;
   app.add_flag("--check", check_only,
                "validate the configuration, print every effective value with its source, exit");
+  tc::node::DevnetLaunchOptions devnet;
+  CLI::App* devnet_command =
+      app.add_subcommand("devnet", "run N masternode processes on loopback under load");
+  devnet_command->add_option("--nodes", devnet.nodes, "masternodes, 1 to 64")
+      ->check(CLI::Range(1, 64));
+  devnet_command->add_option("--duration", devnet.duration_s, "seconds of load, 1 to 86400")
+      ->required()
+      ->check(CLI::Range(1, 86'400));
+  devnet_command->add_option("--rate", devnet.rate, "transfers per second, 0 to 1000000")
+      ->check(CLI::Range(0, 1'000'000));
+  devnet_command
+      ->add_option("--block-interval-ms", devnet.block_interval_ms, "block interval, 10 to 60000")
+      ->check(CLI::Range(10, 60'000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -69,6 +87,20 @@ int main(int argc, char** argv) {
     std::cerr << "timecoind: " << error.what() << "\n"
               << "run timecoind --help for usage\n";
     return kExitUsage;
+  }
+  // Before any other thread exists, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread(watch_signals, signals).detach();
+
+  if (devnet_command->parsed()) {
+    std::error_code error;
+    devnet.timecoind = std::filesystem::read_symlink("/proc/self/exe", error).string();
+    if (error) devnet.timecoind = argv[0];
+    return tc::node::run_devnet(devnet, g_stop);
   }
   if (config_path.empty()) {
     std::cerr << "timecoind: --config FILE is required\nrun timecoind --help for usage\n";
@@ -86,14 +118,6 @@ int main(int argc, char** argv) {
   }
   tc::set_log_level(config->log.level);
   tc::set_log_format(config->log.format);
-
-  // Before any other thread exists, so that every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread(watch_signals, signals).detach();
 
   auto daemon = tc::node::Daemon::open(*config);
   if (!daemon.is_ok()) {

@@ -91,7 +91,7 @@ class ConsensusStage final : public consensus::EngineHost,
 
   // Handles up to burst_max inbound messages (a run of votes as one burst) and every due timer.
   std::uint32_t step(std::uint32_t burst_max);
-  // Polls block sync, starts or ends it, publishes `height` for other threads.
+  // Polls block sync, and starts or ends it.
   void housekeeping(std::uint64_t now_ns);
 
   // True once the engine stopped or the application failed: the node must stop. Any thread.

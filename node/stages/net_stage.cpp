@@ -161,9 +161,8 @@ std::uint32_t NetStage::forward_admitted_transactions(std::uint32_t burst_max) {
   return handled;
 }
 
-void NetStage::housekeeping(std::uint64_t /*now_ns*/) {
-  peer_count_.store(manager_->connected_keys().size(), std::memory_order_relaxed);
-}
+// The peer manager keeps its own timers on the io_context; nothing is due here.
+void NetStage::housekeeping(std::uint64_t /*now_ns*/) {}
 
 void NetStage::fini() {
   manager_->shutdown();

@@ -102,8 +102,6 @@ class NetStage final : public net::PeerHandler {
   void fini();
 
   std::uint16_t listen_port() const { return listen_port_; }
-  // Peers connected, as of the last housekeeping. Any thread.
-  std::size_t peer_count() const { return peer_count_.load(std::memory_order_relaxed); }
   std::uint64_t outcome(NetOutcome o) const { return outcomes_[static_cast<std::size_t>(o)]; }
 
   // net::PeerHandler (io thread)
@@ -143,7 +141,6 @@ class NetStage final : public net::PeerHandler {
   std::unique_ptr<net::PeerManager> manager_;
   std::uint16_t listen_port_ = 0;
   std::atomic<bool> intake_closed_{false};
-  std::atomic<std::size_t> peer_count_{0};
 
   // Reused envelopes.
   net::proto::ProposalMessage proposal_;

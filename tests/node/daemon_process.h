@@ -68,6 +68,11 @@ class DaemonProcess {
   // Starts `timecoind args...` with stdout and stderr appended to `log_path`.
   DaemonProcess(std::vector<std::string> args, std::string log_path)
       : log_path_(std::move(log_path)) {
+    // Built before fork: the child of a threaded process may only make async-signal-safe calls.
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kTimecoind.c_str()));
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -75,10 +80,6 @@ class DaemonProcess {
         ::dup2(fd, 1);
         ::dup2(fd, 2);
       }
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(kTimecoind.c_str()));
-      for (std::string& arg : args) argv.push_back(arg.data());
-      argv.push_back(nullptr);
       ::execv(kTimecoind.c_str(), argv.data());
       std::_Exit(127);
     }

@@ -14,7 +14,8 @@
 //     catches up (block sync, or consensus when it is one height behind) and signs again;
 //   - a second timecoind on a data directory in use is refused, naming the directory;
 //   - a missing node key, a corrupt genesis file, a genesis file that is not the stored chain's,
-//     an unknown flag and a missing --config each exit non-zero with the cause named;
+//     a chain past genesis without its signing state, an unknown flag and a missing --config each
+//     exit non-zero with the cause named;
 //   - --check prints every effective value with its source (the file's line or the profile's
 //     default) and exits 0 without starting; a bad file exits 2 naming file, line and key.
 #include <gtest/gtest.h>
@@ -277,6 +278,9 @@ TEST_F(DaemonTest, KilledNodeCatchesUpAndSignsAgain) {
   ASSERT_TRUE(wait_for_height(nodes, {false, false, false, true}, restarted_at + 3, 90s))
       << heights(nodes) << "\n"
       << read_text(nodes[3].data_dir + ".log");
+  // It was more than one height behind: only block sync brings it back (consensus drops messages
+  // beyond its next height).
+  EXPECT_NE(read_text(nodes[3].data_dir + ".log").find("block sync started"), std::string::npos);
   // Caught up; from here on it takes part again.
   const std::uint64_t caught_up_at = committed_height(nodes[0].data_dir + ".log");
   ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, caught_up_at + 8, 60s))
@@ -378,6 +382,22 @@ TEST_F(DaemonTest, GenesisFileOfAnotherChainIsRefusedOnRestart) {
       run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/restart.log", 30s);
   EXPECT_EQ(status, 1);
   EXPECT_NE(output.find("is not the stored chain's genesis"), std::string::npos) << output;
+}
+
+TEST_F(DaemonTest, ChainWithoutSigningStateIsRefused) {
+  const auto nodes = write_network(1);
+  ASSERT_EQ(nodes.size(), 1u);
+  auto process = start(nodes[0]);
+  ASSERT_TRUE(wait_for_height(nodes, {true}, 2, 30s)) << read_text(process->log_path());
+  process->signal(SIGTERM);
+  ASSERT_EQ(process->wait(30s), std::optional<int>(0));
+  std::filesystem::remove_all(nodes[0].data_dir + "/signing_state");
+  const auto [status, output] =
+      run_timecoind({"--config", nodes[0].config_file}, dir_.path() + "/restart.log", 30s);
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(output.find("without the " + nodes[0].data_dir + "/signing_state directory"),
+            std::string::npos)
+      << output;
 }
 
 TEST_F(DaemonTest, BadCommandLineExitsTwoNamingTheOption) {
