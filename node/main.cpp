@@ -22,18 +22,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "core/config.h"
 #include "core/log.h"
+#include "node/cli/command_line.h"
 #include "node/daemon.h"
 #include "node/devnet/launcher.h"
 
 namespace {
 
 constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = tc::cli::kExitUsage;
 
 std::atomic<bool> g_stop{false};
 
@@ -58,6 +60,7 @@ void watch_signals(sigset_t signals) {
 
 int main(int argc, char** argv) {
   CLI::App app{"timecoind: the TimeCoin masternode daemon"};
+  app.name("timecoind");
   std::string config_path;
   // Not ->required(): CLI11 reports a missing required option before an unknown one, which would
   // hide the operator's typo ("--confg") behind "--config is required".
@@ -68,26 +71,16 @@ int main(int argc, char** argv) {
   tc::node::DevnetLaunchOptions devnet;
   CLI::App* devnet_command =
       app.add_subcommand("devnet", "run N masternode processes on loopback under load");
-  devnet_command->add_option("--nodes", devnet.nodes, "masternodes, 1 to 64")
-      ->check(CLI::Range(1, 64));
-  devnet_command->add_option("--duration", devnet.duration_s, "seconds of load, 1 to 86400")
-      ->required()
-      ->check(CLI::Range(1, 86'400));
-  devnet_command->add_option("--rate", devnet.rate, "transfers per second, 0 to 1000000")
-      ->check(CLI::Range(0, 1'000'000));
-  devnet_command
-      ->add_option("--block-interval-ms", devnet.block_interval_ms, "block interval, 10 to 60000")
-      ->check(CLI::Range(10, 60'000));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& error) {
-    std::cerr << "timecoind: " << error.what() << "\n"
-              << "run timecoind --help for usage\n";
-    return kExitUsage;
-  }
+  tc::cli::add_unsigned_option(devnet_command, "--nodes", &devnet.nodes, "masternodes",
+                               std::uint32_t{1}, std::uint32_t{64});
+  tc::cli::add_unsigned_option(devnet_command, "--duration", &devnet.duration_s, "seconds of load",
+                               std::uint64_t{1}, std::uint64_t{86'400})
+      ->required();
+  tc::cli::add_unsigned_option(devnet_command, "--rate", &devnet.rate, "transfers per second",
+                               std::uint64_t{0}, std::uint64_t{1'000'000});
+  tc::cli::add_unsigned_option(devnet_command, "--block-interval-ms", &devnet.block_interval_ms,
+                               "block interval", std::uint32_t{10}, std::uint32_t{60'000});
+  if (const std::optional<int> exit = tc::cli::parse_command_line(&app, argc, argv)) return *exit;
   // Before any other thread exists, so that every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
