@@ -107,8 +107,9 @@ echo "systemd-analyze security: exposure $score (docs/packaging.md records it)"
 # The maintainer scripts, for real: dpkg inside a chroot on an overlay of this machine's root, in a
 # private mount namespace (needs root; this machine has the package's dependencies, having built
 # it). No systemd runs there, as in a container or the Ansible test's Debian root.
-if [[ $(id -u) -ne 0 ]] || ! command -v unshare >/dev/null; then
-  echo "note: not root (or no unshare): the install, remove and purge checks did not run"
+if [[ $(id -u) -ne 0 ]] || ! unshare --mount true 2>/dev/null; then
+  echo "note: no private mount namespace here (not root, or a container without CAP_SYS_ADMIN):"
+  echo "note: the install, remove and purge checks did not run"
 else
   mkdir -p "$scratch/upper" "$scratch/work" "$scratch/merged"
   cp "$deb" "$scratch/upper/timecoin.deb"
