@@ -20,6 +20,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev jq python3-jsonschema tshark
   # provisioning
   ansible
+  # packaging: the .deb's checks (dpkg-shlibdeps comes with build-essential's dpkg-dev)
+  lintian systemd
 )
 
 missing=()
