@@ -4,16 +4,15 @@
 # configuration in /etc/timecoin, everything else under /usr/share.
 include(GNUInstallDirs)
 
-# The operator's programs. timecoind's target comes with the daemon's branch; every other program
-# here exists in every build (timecoin-loadgen only with the dataplane library). Not packaged:
+# The operator's programs: every one here exists in every build (timecoin-loadgen only with the
+# dataplane library). Not packaged:
 # timecoin-sim (the consensus simulator, a development tool) and timecoin-gpu-check (it reads the
 # published test vectors, which are not shipped).
-set(TC_PACKAGED_PROGRAMS time-cli timecoin-wallet timecoin-devnet timecoin-verify timecoin-hwcheck)
-foreach(optional_program timecoind timecoin-loadgen)
-  if(TARGET ${optional_program})
-    list(APPEND TC_PACKAGED_PROGRAMS ${optional_program})
-  endif()
-endforeach()
+set(TC_PACKAGED_PROGRAMS timecoind time-cli timecoin-wallet timecoin-devnet timecoin-verify
+  timecoin-hwcheck)
+if(TARGET timecoin-loadgen)
+  list(APPEND TC_PACKAGED_PROGRAMS timecoin-loadgen)
+endif()
 install(TARGETS ${TC_PACKAGED_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 set(tc_packaging_dir ${PROJECT_SOURCE_DIR}/packaging)
