@@ -27,11 +27,17 @@ if ! command -v "$compiler" >/dev/null; then
   exit 1
 fi
 
-if [[ ! -f "$build_dir/build.ninja" ]]; then
-  cmake -S "$root/tests/fuzz" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER="$compiler" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-fi
-cmake --build "$build_dir" -j "${TC_JOBS:-2}" --target "$target"
+# The fuzz tests run side by side under ctest -j and share the build folder: one at a time
+# configures and builds it (the fuzzing itself runs in parallel).
+mkdir -p "$build_dir"
+{
+  flock 9
+  if [[ ! -f "$build_dir/build.ninja" ]]; then
+    cmake -S "$root/tests/fuzz" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER="$compiler" \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$build_dir" -j "${TC_JOBS:-2}" --target "$target"
+} 9>"$build_dir/.configure.lock"
 fuzzer="$build_dir/bin/$target"
 
 work=$(mktemp -d)

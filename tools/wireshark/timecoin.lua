@@ -491,6 +491,7 @@ local message_names = {
   [5] = "CommitCertificateMessage", [6] = "TransactionBatch", [7] = "BlockRangeRequest",
   [8] = "BlockRangeResponse", [9] = "SnapshotChunkRequest", [10] = "SnapshotChunkResponse",
   [11] = "PeerExchange", [12] = "Ping", [13] = "Pong", [14] = "Disconnect",
+  [15] = "TipStatus",
 }
 local disconnect_reasons = {
   [0] = "DISCONNECT_UNSPECIFIED", [1] = "DISCONNECT_WRONG_CHAIN",
@@ -510,10 +511,11 @@ local schema = {
   CommitCertificateMessage = { { 1, "certificate", dissect_certificate } },
   TransactionBatch = { { 1, "transactions", dissect_transaction_field } },
   BlockRangeRequest = { { 1, "start_height", "varint" }, { 2, "count", "varint" },
-    { 3, "headers_only", "bool" }, { 4, "request_id", "varint" } },
+    { 3, "headers_only", "bool" }, { 4, "request_id", "varint" }, { 5, "bytes_max", "varint" } },
   BlockEntry = { { 1, "header", dissect_header_only }, { 2, "block", dissect_block },
     { 3, "certificate", dissect_certificate } },
-  BlockRangeResponse = { { 1, "request_id", "varint" }, { 2, "blocks", "BlockEntry" } },
+  BlockRangeResponse = { { 1, "request_id", "varint" }, { 2, "blocks", "BlockEntry" },
+    { 3, "first_entry_bytes", "varint" } },
   SnapshotChunkRequest = { { 1, "height", "varint" }, { 2, "content_hash", "bytes", size = 32 },
     { 3, "chunk_index", "varint" } },
   SnapshotChunkResponse = { { 1, "height", "varint" }, { 2, "content_hash", "bytes", size = 32 },
@@ -526,6 +528,7 @@ local schema = {
   Pong = { { 1, "nonce", "varint" } },
   Disconnect = { { 1, "reason", "enum", values = disconnect_reasons },
     { 2, "detail", "string", max = 256 } },
+  TipStatus = { { 1, "height", "varint" }, { 2, "block_hash", "bytes", size = 32 } },
 }
 
 local P = {}
