@@ -129,6 +129,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   peers.listen_endpoint = asio::ip::tcp::endpoint(listen, config.net.p2p_port);
   if (config.net.max_peers > 0) peers.max_inbound = config.net.max_peers;
   TC_ASSIGN_OR_RETURN(net_config.seeds, resolve_seed_peers(config.net.seed_peers));
+  net_config.snapshot = &daemon->snapshots_.network;
   daemon->net_ = std::make_unique<NetStage>(
       daemon->key_, net_config, *daemon->store_, daemon->inbound_, daemon->outbound_,
       daemon->net_to_verify_, daemon->verify_to_net_results_, daemon->verify_to_net_);

@@ -311,6 +311,21 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
     EXPECT_GT(rpc_call(nodes[i], "getblockcount")["result"].get<std::uint64_t>(), first_counts[i]);
   }
 
+  // Each node lists the other three as connected peers, by key.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const nlohmann::json peers = rpc_call(nodes[i], "getpeerinfo");
+    ASSERT_TRUE(peers.is_object() && peers["result"].is_array()) << peers.dump();
+    std::vector<std::string> keys;
+    for (const nlohmann::json& peer : peers["result"]) keys.push_back(peer["pubkey"]);
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> expected;
+    for (std::size_t j = 0; j < nodes.size(); ++j) {
+      if (j != i) expected.push_back(to_hex(nodes[j].pubkey));
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(keys, expected) << "node " << i << ": " << peers.dump();
+  }
+
   // A valid transaction to node 1 is admitted there and finalized on all four.
   const Bytes transfer = generator.transfer(0);
   const nlohmann::json sent = rpc_call(nodes[1], "sendrawtransaction", {to_hex(transfer)});
