@@ -84,6 +84,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   // A node normally commits within moments of the fastest peer; two block intervals behind it is
   // missing the certificate, not slow.
   consensus_config.sync_grace_ms = 2 * std::uint64_t{config.consensus.block_interval_ms} + 1000;
+  consensus_config.snapshot = &daemon->snapshots_.consensus;
   daemon->consensus_ =
       std::make_unique<ConsensusStage>(consensus_config, *daemon->ledger_, *daemon->signing_state_,
                                        daemon->key_, daemon->inbound_, daemon->outbound_);

@@ -311,6 +311,16 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
     EXPECT_GT(rpc_call(nodes[i], "getblockcount")["result"].get<std::uint64_t>(), first_counts[i]);
   }
 
+  // Each node's consensus position: a height past what it committed, all four validators, and the
+  // latency of the last commit it took part in.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const nlohmann::json info = rpc_call(nodes[i], "getconsensusinfo");
+    ASSERT_TRUE(info.is_object() && info["result"].is_object()) << info.dump();
+    EXPECT_GT(info["result"]["height"].get<std::uint64_t>(), first_counts[i]) << info.dump();
+    EXPECT_EQ(info["result"]["validators"].size(), nodes.size()) << info.dump();
+    EXPECT_TRUE(info["result"]["last_commit_latency_seconds"].is_number()) << info.dump();
+  }
+
   // Each node lists the other three as connected peers, by key.
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const nlohmann::json peers = rpc_call(nodes[i], "getpeerinfo");
