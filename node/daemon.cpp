@@ -104,11 +104,12 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   verify_rings.peer = &daemon->net_to_verify_;
   verify_rings.peer_results = &daemon->verify_to_net_results_;
   verify_rings.forward = &daemon->verify_to_net_;
+  VerifyStageConfig verify_config = verify_stage_config(config);
+  verify_config.snapshot = &daemon->snapshots_.verify;
   daemon->verify_ = std::make_unique<VerifyStage>();
-  TC_RETURN_IF_ERROR(daemon->verify_
-                         ->init(verify_stage_config(config), daemon->ledger_.get(), verify_rings,
-                                &daemon->metrics_)
-                         .with_context("verify stage"));
+  TC_RETURN_IF_ERROR(
+      daemon->verify_->init(verify_config, daemon->ledger_.get(), verify_rings, &daemon->metrics_)
+          .with_context("verify stage"));
   const VerifyBatchPolicy& policy = daemon->verify_->policy();
   TC_LOG_INFO("verify stage", {{"backend", policy.gpu ? "gpu" : "cpu"},
                                {"batch_size_max", policy.batch_size_max},

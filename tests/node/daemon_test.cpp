@@ -360,6 +360,13 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
   }
   for (std::size_t i = 0; i < nodes.size(); ++i) EXPECT_EQ(states[i], "finalized") << "node " << i;
 
+  // getverifyinfo on node 1: its backend, and at least the RPC transaction's signature verified.
+  const nlohmann::json verify = rpc_call(nodes[1], "getverifyinfo");
+  ASSERT_TRUE(verify.is_object() && verify["result"].is_object()) << verify.dump();
+  EXPECT_TRUE(verify["result"]["backend"] == "cpu" || verify["result"]["backend"] == "gpu")
+      << verify.dump();
+  EXPECT_GE(verify["result"]["signatures"].get<std::uint64_t>(), 1u) << verify.dump();
+
   // /metrics without credentials, with the verify stage's series counting the RPC transaction.
   httplib::Client metrics_client("127.0.0.1", nodes[1].rpc_port);
   httplib::Result metrics = metrics_client.Get("/metrics");
