@@ -299,7 +299,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
   // Every node answers with its own height, and it advances.
   std::vector<std::uint64_t> first_counts;
   for (const NodeFiles& node : nodes) {
-    const nlohmann::json response = rpc_call(node, "getblockcount");
+    nlohmann::json response = rpc_call(node, "getblockcount");
     ASSERT_TRUE(response.is_object() && response["result"].is_number_unsigned())
         << response.dump() << "\n"
         << read_text(node.data_dir + ".log");
@@ -314,7 +314,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
   // Each node's consensus position: a height past what it committed, all four validators, and the
   // latency of the last commit it took part in.
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const nlohmann::json info = rpc_call(nodes[i], "getconsensusinfo");
+    nlohmann::json info = rpc_call(nodes[i], "getconsensusinfo");
     ASSERT_TRUE(info.is_object() && info["result"].is_object()) << info.dump();
     EXPECT_GT(info["result"]["height"].get<std::uint64_t>(), first_counts[i]) << info.dump();
     EXPECT_EQ(info["result"]["validators"].size(), nodes.size()) << info.dump();
@@ -323,7 +323,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
 
   // Each node lists the other three as connected peers, by key.
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const nlohmann::json peers = rpc_call(nodes[i], "getpeerinfo");
+    nlohmann::json peers = rpc_call(nodes[i], "getpeerinfo");
     ASSERT_TRUE(peers.is_object() && peers["result"].is_array()) << peers.dump();
     std::vector<std::string> keys;
     for (const nlohmann::json& peer : peers["result"]) keys.push_back(peer["pubkey"]);
@@ -338,11 +338,11 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
 
   // A valid transaction to node 1 is admitted there and finalized on all four.
   const Bytes transfer = generator.transfer(0);
-  const nlohmann::json sent = rpc_call(nodes[1], "sendrawtransaction", {to_hex(transfer)});
+  nlohmann::json sent = rpc_call(nodes[1], "sendrawtransaction", {to_hex(transfer)});
   ASSERT_TRUE(sent.is_object() && sent["result"].is_string()) << sent.dump();
   const std::string sent_txid = sent["result"];
   // Transfer 1 spends genesis output 1, which does not exist: refused with the ledger's reason.
-  const nlohmann::json refused =
+  nlohmann::json refused =
       rpc_call(nodes[2], "sendrawtransaction", {to_hex(generator.transfer(1))});
   ASSERT_TRUE(refused.is_object() && refused["error"].is_object()) << refused.dump();
   EXPECT_NE(refused["error"]["message"].get<std::string>().find("missing_input"), std::string::npos)
@@ -353,7 +353,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
          std::any_of(states.begin(), states.end(),
                      [](const std::string& state) { return state != "finalized"; })) {
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      const nlohmann::json status = rpc_call(nodes[i], "gettransactionstatus", {sent_txid});
+      nlohmann::json status = rpc_call(nodes[i], "gettransactionstatus", {sent_txid});
       if (status.is_object() && status["result"].is_object()) states[i] = status["result"]["state"];
     }
     std::this_thread::sleep_for(100ms);
@@ -361,7 +361,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
   for (std::size_t i = 0; i < nodes.size(); ++i) EXPECT_EQ(states[i], "finalized") << "node " << i;
 
   // getverifyinfo on node 1: its backend, and at least the RPC transaction's signature verified.
-  const nlohmann::json verify = rpc_call(nodes[1], "getverifyinfo");
+  nlohmann::json verify = rpc_call(nodes[1], "getverifyinfo");
   ASSERT_TRUE(verify.is_object() && verify["result"].is_object()) << verify.dump();
   EXPECT_TRUE(verify["result"]["backend"] == "cpu" || verify["result"]["backend"] == "gpu")
       << verify.dump();
@@ -389,7 +389,7 @@ TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
   }
 
   // `stop` shuts node 0 down as SIGTERM does: exit 0 and its cookie removed.
-  const nlohmann::json stopping = rpc_call(nodes[0], "stop");
+  nlohmann::json stopping = rpc_call(nodes[0], "stop");
   EXPECT_TRUE(stopping.is_object() && stopping["result"].is_string()) << stopping.dump();
   EXPECT_EQ(processes[0]->wait(30s), std::optional<int>(0))
       << read_text(nodes[0].data_dir + ".log");
