@@ -251,6 +251,8 @@ class PeerManager : public ConnectionHandler {
   // connected_keys() while a dial, a refusal or a duplicate's close is under way).
   std::size_t connection_count() const { return peers_.size(); }
   const PeerBook& book() const { return book_; }
+  // Keys and addresses under a ban; an expired ban counts until it is next looked up.
+  std::size_t ban_count() const { return bans_.size(); }
   const PeerManagerCounters& counters() const { return counters_; }
 
   // ConnectionHandler (called by the connections; not for the caller).

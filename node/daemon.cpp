@@ -13,6 +13,7 @@
 #include "ledger/mempool_config.h"
 #include "ledger/utxo_view.h"
 #include "node/genesis_file.h"
+#include "node/rpc/methods.h"
 #include "node/wallet/key_file.h"
 
 namespace tc::node {
@@ -36,6 +37,13 @@ consensus::EngineConfig engine_config(const NodeConfig& config) {
   engine.timeouts.commit_wait_ms = c.block_interval_ms;
   return engine;
 }
+
+// The RPC ring into the verify stage and its result ring. RPC calls are few and each waits for its
+// verdict, so the smallest ring (room for two of the largest transactions) and a result slot per
+// HTTP worker many times over are plenty; the topology table does not list them because no stage
+// thread produces into them.
+constexpr std::size_t kRpcRingBytes = TxRing::kCapacityBytesMin;
+constexpr std::uint32_t kRpcResultDepth = 256;
 
 // Whether `path` exists and is not an empty directory.
 bool holds_data(const std::string& path) {
@@ -67,6 +75,8 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
       daemon->verify_to_net_results_.init(topology.ring(RingId::kVerifyToNetResults).depth));
   TC_RETURN_IF_ERROR(
       daemon->verify_to_net_.init(topology.ring(RingId::kVerifyToNet).capacity_bytes()));
+  TC_RETURN_IF_ERROR(daemon->rpc_to_verify_.init(kRpcRingBytes));
+  TC_RETURN_IF_ERROR(daemon->verify_to_rpc_results_.init(kRpcResultDepth));
 
   ConsensusStageConfig consensus_config;
   consensus_config.engine = engine_config(config);
@@ -74,6 +84,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   // A node normally commits within moments of the fastest peer; two block intervals behind it is
   // missing the certificate, not slow.
   consensus_config.sync_grace_ms = 2 * std::uint64_t{config.consensus.block_interval_ms} + 1000;
+  consensus_config.snapshot = &daemon->snapshots_.consensus;
   daemon->consensus_ =
       std::make_unique<ConsensusStage>(consensus_config, *daemon->ledger_, *daemon->signing_state_,
                                        daemon->key_, daemon->inbound_, daemon->outbound_);
@@ -88,12 +99,16 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   for (std::uint32_t queue = 0; queue < daemon->ingress_->queue_count(); ++queue) {
     verify_rings.ingress.push_back(&daemon->ingress_->ring(queue));
   }
+  verify_rings.rpc = &daemon->rpc_to_verify_;
+  verify_rings.rpc_results = &daemon->verify_to_rpc_results_;
   verify_rings.peer = &daemon->net_to_verify_;
   verify_rings.peer_results = &daemon->verify_to_net_results_;
   verify_rings.forward = &daemon->verify_to_net_;
+  VerifyStageConfig verify_config = verify_stage_config(config);
+  verify_config.snapshot = &daemon->snapshots_.verify;
   daemon->verify_ = std::make_unique<VerifyStage>();
   TC_RETURN_IF_ERROR(
-      daemon->verify_->init(verify_stage_config(config), daemon->ledger_.get(), verify_rings)
+      daemon->verify_->init(verify_config, daemon->ledger_.get(), verify_rings, &daemon->metrics_)
           .with_context("verify stage"));
   const VerifyBatchPolicy& policy = daemon->verify_->policy();
   TC_LOG_INFO("verify stage", {{"backend", policy.gpu ? "gpu" : "cpu"},
@@ -116,11 +131,33 @@ Result<std::unique_ptr<Daemon>> Daemon::open(const NodeConfig& config) {
   peers.listen_endpoint = asio::ip::tcp::endpoint(listen, config.net.p2p_port);
   if (config.net.max_peers > 0) peers.max_inbound = config.net.max_peers;
   TC_ASSIGN_OR_RETURN(net_config.seeds, resolve_seed_peers(config.net.seed_peers));
+  net_config.snapshot = &daemon->snapshots_.network;
   daemon->net_ = std::make_unique<NetStage>(
       daemon->key_, net_config, *daemon->store_, daemon->inbound_, daemon->outbound_,
       daemon->net_to_verify_, daemon->verify_to_net_results_, daemon->verify_to_net_);
   TC_RETURN_IF_ERROR(daemon->net_->init());
+  TC_RETURN_IF_ERROR(daemon->start_rpc(config));
   return daemon;
+}
+
+Status Daemon::start_rpc(const NodeConfig& config) {
+  rpc_control_ =
+      std::make_unique<RpcControl>(rpc_to_verify_, verify_to_rpc_results_, rpc_stop_requested_);
+  dispatcher_ = std::make_unique<rpc::Dispatcher>(rpc::DispatcherConfig{}, &metrics_);
+  rpc::RpcContext context;
+  context.network = config.node.profile;
+  context.store = store_.get();
+  context.ledger = ledger_.get();
+  context.snapshots = &snapshots_;
+  context.control = rpc_control_.get();
+  rpc::add_all_methods(context, dispatcher_.get());
+  rpc::RpcServerConfig server_config;
+  server_config.listen_address = config.net.rpc_listen_address;
+  server_config.port = config.net.rpc_port;
+  server_config.data_dir = data_dir_->path();
+  TC_ASSIGN_OR_RETURN(rpc_server_,
+                      rpc::RpcServer::start(server_config, dispatcher_.get(), &metrics_));
+  return Status::ok();
 }
 
 Status Daemon::open_chain(const NodeConfig& config) {
@@ -194,7 +231,9 @@ Status Daemon::open_chain(const NodeConfig& config) {
 }
 
 Daemon::~Daemon() {
-  // Stages first (the net stage's connections point at its peer manager), the store last.
+  // The RPC server first (its handlers read the stages' rings and the store), then the stages (the
+  // net stage's connections point at its peer manager), the store last.
+  if (rpc_server_) rpc_server_->stop();
   net_.reset();
   consensus_.reset();
   verify_.reset();
@@ -233,17 +272,21 @@ Status Daemon::run(const std::atomic<bool>& stop) {
     verify_exited.store(true, std::memory_order_release);
   });
   TC_LOG_INFO("timecoind running", {{"p2p_port", net_->listen_port()},
+                                    {"rpc_port", rpc_server_->port()},
                                     {"ingress_port", ingress_->udp_port()},
                                     {"ingress_backend", ingress_backend_name(ingress_->backend())},
                                     {"height", consensus_->committed_height()},
                                     {"data_dir", data_dir_->path()}});
-  while (!stop.load(std::memory_order_acquire) && !consensus_->failed() &&
+  while (!stop.load(std::memory_order_acquire) &&
+         !rpc_stop_requested_.load(std::memory_order_acquire) && !consensus_->failed() &&
          !net_exited.load(std::memory_order_acquire) &&
          !verify_exited.load(std::memory_order_acquire) &&
          !consensus_exited.load(std::memory_order_acquire)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   TC_LOG_INFO("timecoind stopping", {{"height", consensus_->committed_height()}});
+  // No RPC call may produce into the verify stage's RPC ring once the stage is told to stop.
+  rpc_server_->stop();
   ingress_->stop();
   net_->close_intake();
   verify_stop.store(true, std::memory_order_release);

@@ -23,10 +23,15 @@
 
 #include "core/config.h"
 #include "core/keys.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "ledger/ledger.h"
 #include "node/data_dir.h"
 #include "node/ingress/ingress_service.h"
+#include "node/rpc/json_rpc.h"
+#include "node/rpc/node_state.h"
+#include "node/rpc/rpc_server.h"
+#include "node/rpc_control.h"
 #include "node/signing_state_file.h"
 #include "node/stages/consensus_stage.h"
 #include "node/stages/net_stage.h"
@@ -46,20 +51,22 @@ class Daemon {
   // for a store without the signing state directory a validator needs; the store's, ledger's,
   // signing state's; kConfig for seeds that do not resolve or a P2P port that cannot be bound;
   // the ingress service's (a UDP port that cannot be bound, [ingress] errors); the verify stage's
-  // (kConfig for backend "gpu" without a usable GPU, a core of cores.verify that cannot be pinned).
+  // (kConfig for backend "gpu" without a usable GPU, a core of cores.verify that cannot be pinned);
+  // the RPC server's (kConfig for an RPC port that cannot be bound, kIoError for the cookie).
   static Result<std::unique_ptr<Daemon>> open(const NodeConfig& config);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Runs the stages until `stop` is set (OK) or a stage fails (its error); then shuts down as the
-  // file comment says.
+  // Runs the stages until `stop` is set or the RPC `stop` is called (OK) or a stage fails (its
+  // error); then shuts down as the file comment says.
   Status run(const std::atomic<bool>& stop);
 
  private:
   Daemon(const Topology& topology, std::unique_ptr<DataDir> data_dir, const KeyPair& key)
       : topology_(topology), data_dir_(std::move(data_dir)), key_(key) {}
   Status open_chain(const NodeConfig& config);
+  Status start_rpc(const NodeConfig& config);
 
   Topology topology_;
   std::unique_ptr<DataDir> data_dir_;
@@ -77,6 +84,15 @@ class Daemon {
   std::unique_ptr<VerifyStage> verify_;
   std::unique_ptr<ConsensusStage> consensus_;
   std::unique_ptr<NetStage> net_;
+  // The one registry /metrics renders; the verify stage and the RPC layer register into it.
+  MetricsRegistry metrics_;
+  rpc::NodeSnapshots snapshots_;
+  TxRing rpc_to_verify_;
+  VerifyResultRing verify_to_rpc_results_;
+  std::atomic<bool> rpc_stop_requested_{false};
+  std::unique_ptr<RpcControl> rpc_control_;
+  std::unique_ptr<rpc::Dispatcher> dispatcher_;
+  std::unique_ptr<rpc::RpcServer> rpc_server_;
 };
 
 }  // namespace tc::node

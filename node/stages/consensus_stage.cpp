@@ -118,6 +118,7 @@ void ConsensusStage::handle(const InboundMessage& message) {
         return;
       }
       count(ConsensusOutcome::kProposal);
+      note_proposal(proposal->height);
       engine_->on_proposal(*proposal);
       return;
     }
@@ -157,6 +158,11 @@ void ConsensusStage::flush_votes() {
 
 void ConsensusStage::housekeeping(std::uint64_t now_ns) {
   if (failed()) return;
+  if (config_.snapshot != nullptr &&
+      (engine_->height() != published_height_ || engine_->round() != published_round_ ||
+       engine_->step() != published_step_)) {
+    publish_snapshot();
+  }
   if (sync_ == nullptr) {
     maybe_start_sync(now_ns);
   } else {
@@ -287,6 +293,7 @@ Status ConsensusStage::persist_signed_state(const consensus::SignedState& state)
 }
 
 void ConsensusStage::broadcast_proposal(const consensus::Proposal& proposal) {
+  note_proposal(proposal.height);
   scratch_.clear();
   consensus::encode_proposal(proposal, scratch_);
   send(OutboundKind::kProposal, Pubkey{}, scratch_);
@@ -322,9 +329,33 @@ void ConsensusStage::send(OutboundKind kind, const Pubkey& peer, ByteSpan bytes)
   outbound_.publish(slot);
 }
 
+void ConsensusStage::note_proposal(std::uint64_t height) {
+  if (height <= proposal_seen_height_) return;
+  proposal_seen_height_ = height;
+  proposal_seen_ns_ = steady_now_ns();
+}
+
+void ConsensusStage::publish_snapshot() {
+  published_height_ = engine_->height();
+  published_round_ = engine_->round();
+  published_step_ = engine_->step();
+  rpc::ConsensusSnapshot snapshot;
+  snapshot.height = published_height_;
+  snapshot.round = published_round_;
+  snapshot.step = published_step_;
+  const auto validators = engine_->validator_set().validators();
+  snapshot.validators.assign(validators.begin(), validators.end());
+  snapshot.last_commit_latency = last_commit_latency_;
+  config_.snapshot->publish(std::move(snapshot));
+}
+
 void ConsensusStage::on_commit(const CommittedBlockInfo& info) {
   const Block& block = info.executed.block;
   const std::uint64_t height = block.header.height;
+  if (proposal_seen_height_ == height) {
+    last_commit_latency_ = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::nanoseconds(steady_now_ns() - proposal_seen_ns_));
+  }
   const std::uint64_t now = wall_clock_ms();
   const std::uint64_t stamp = block.header.timestamp_ms;
   // The coinbase and equivocation evidence are not user transactions.

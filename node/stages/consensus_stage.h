@@ -29,9 +29,11 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <vector>
 
@@ -42,6 +44,7 @@
 #include "net/block_sync.h"
 #include "node/app/consensus_crypto.h"
 #include "node/app/ledger_application.h"
+#include "node/rpc/node_state.h"
 #include "node/signing_state_file.h"
 #include "node/stages/peer_messages.h"
 
@@ -55,6 +58,10 @@ struct ConsensusStageConfig {
   std::uint64_t sync_grace_ms = 2000;
   // Signatures per batch of the vote and certificate verifier.
   std::uint32_t verify_batch_max = 256;
+  // Where housekeeping publishes the engine's height, round, step and validator set, whenever one
+  // of them changed (so after each step change and each commit); null: not published. Must outlive
+  // the stage.
+  rpc::Published<rpc::ConsensusSnapshot>* snapshot = nullptr;
 };
 
 enum class ConsensusOutcome : std::uint8_t {
@@ -140,6 +147,9 @@ class ConsensusStage final : public consensus::EngineHost,
   void note_peer_height(const Pubkey& peer, std::uint64_t height);
   void maybe_start_sync(std::uint64_t now_ns);
   void check_failure();
+  // The first proposal of `height` seen (received or sent) starts its commit latency.
+  void note_proposal(std::uint64_t height);
+  void publish_snapshot();
   void count(ConsensusOutcome o, std::uint64_t n = 1) {
     outcomes_[static_cast<std::size_t>(o)] += n;
   }
@@ -171,6 +181,14 @@ class ConsensusStage final : public consensus::EngineHost,
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> committed_height_{0};
   Status failure_;
+
+  // The snapshot last published: its engine position (height 0: none yet).
+  std::uint64_t published_height_ = 0;
+  std::uint32_t published_round_ = 0;
+  consensus::Step published_step_ = consensus::Step::kPropose;
+  std::uint64_t proposal_seen_height_ = 0;  // the highest height a proposal was seen for
+  std::uint64_t proposal_seen_ns_ = 0;      // when its first proposal was seen
+  std::optional<std::chrono::microseconds> last_commit_latency_;
 };
 
 }  // namespace tc::node

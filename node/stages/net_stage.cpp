@@ -161,8 +161,32 @@ std::uint32_t NetStage::forward_admitted_transactions(std::uint32_t burst_max) {
   return handled;
 }
 
-// The peer manager keeps its own timers on the io_context; nothing is due here.
-void NetStage::housekeeping(std::uint64_t /*now_ns*/) {}
+// The peer manager keeps its own timers on the io_context; only the snapshot is due here.
+void NetStage::housekeeping(std::uint64_t now_ns) {
+  if (config_.snapshot == nullptr || now_ns < next_snapshot_ns_) return;
+  next_snapshot_ns_ = now_ns + kNetworkSnapshotIntervalNs;
+  publish_snapshot();
+}
+
+void NetStage::publish_snapshot() {
+  rpc::NetworkSnapshot snapshot;
+  snapshot.p2p_listen_address = config_.peers.listen_endpoint.address().to_string();
+  snapshot.p2p_port = listen_port_;
+  snapshot.known_peers = manager_->book().entries().size();
+  snapshot.banned_peers = manager_->ban_count();
+  for (const net::PeerInfo& info : manager_->peer_infos()) {
+    rpc::PeerSnapshot& peer = snapshot.peers.emplace_back();
+    peer.key = info.key;
+    peer.address = net::endpoint_name(info.remote);
+    peer.inbound = info.inbound;
+    peer.connected_unix_ms = info.connected_since_ms;
+    peer.tip_height = info.tip ? info.tip->height : 0;
+    peer.bytes_sent = info.bytes_out;
+    peer.bytes_received = info.bytes_in;
+    peer.misbehaviour_score = static_cast<std::int64_t>(info.score);
+  }
+  config_.snapshot->publish(std::move(snapshot));
+}
 
 void NetStage::fini() {
   manager_->shutdown();

@@ -20,7 +20,10 @@
 //     proposers first (the consensus stage names them after each commit); what it admitted from
 //     peers is not forwarded again (the sender sent it to every peer it is connected to);
 //   - block-range requests from peers are answered here, from the ChainStore (which any thread may
-//     read), with net::answer_block_range, so serving never waits for consensus.
+//     read), with net::answer_block_range, so serving never waits for consensus;
+//   - every kNetworkSnapshotIntervalNs, housekeeping publishes the connected peers
+//     (PeerManager::peer_infos) for the RPC's getpeerinfo and getnetworkinfo
+//     (node/rpc/node_state.h) when the config names a slot.
 //
 // Shape (STYLE §2): init on the startup thread (binds the P2P port); then step(burst) and
 // housekeeping(now) on the stage thread through run_stage_loop, and fini() on that thread after
@@ -40,6 +43,7 @@
 #include "net/block_sync.h"
 #include "net/peer_manager.h"
 #include "node/net_peer_store.h"
+#include "node/rpc/node_state.h"
 #include "node/stages/peer_messages.h"
 #include "node/stages/tx_ring.h"
 #include "node/stages/verify_stage.h"
@@ -57,7 +61,13 @@ struct NetStageConfig {
   net::PeerManagerConfig peers;
   std::vector<net::PeerEndpoint> seeds;
   net::BlockPageLimits pages;  // of the block ranges this node serves
+  // Where housekeeping publishes the network snapshot; null: not published. Must outlive the stage.
+  rpc::Published<rpc::NetworkSnapshot>* snapshot = nullptr;
 };
+
+// How often the net stage publishes its network snapshot: fresh enough for an operator, rare
+// enough that the allocation it costs is nothing.
+inline constexpr std::uint64_t kNetworkSnapshotIntervalNs = 200'000'000;
 
 enum class NetOutcome : std::uint8_t {
   kProposal,      // proposals from peers passed to consensus
@@ -125,6 +135,7 @@ class NetStage final : public net::PeerHandler {
   void send_to_validators(const Message& message);
   void serve_blocks(const Pubkey& peer, const net::proto::BlockRangeRequest& request);
   void count(NetOutcome o) { ++outcomes_[static_cast<std::size_t>(o)]; }
+  void publish_snapshot();
 
   KeyPair key_;
   NetStageConfig config_;
@@ -162,6 +173,7 @@ class NetStage final : public net::PeerHandler {
   static constexpr std::uint32_t kBatchOrigins = 4096;
   std::vector<BatchOrigin> batch_origins_ = std::vector<BatchOrigin>(kBatchOrigins);
   std::uint32_t next_batch_ = 1;
+  std::uint64_t next_snapshot_ns_ = 0;
 
   std::array<std::uint64_t, kNetOutcomeCount> outcomes_{};
 };

@@ -512,8 +512,21 @@ bool VerifyStage::drained() const {
   return true;
 }
 
-void VerifyStage::housekeeping(std::uint64_t) {
+void VerifyStage::housekeeping(std::uint64_t now_ns) {
   for (auto& outcomes : counters_.outcomes) outcomes.flush();
+  if (config_.snapshot != nullptr && now_ns >= next_snapshot_ns_) {
+    next_snapshot_ns_ = now_ns + kVerifySnapshotIntervalNs;
+    rpc::VerifySnapshot snapshot;
+    snapshot.backend = policy_.gpu ? "gpu" : "cpu";
+    // The engine does not name its device; the configured index and the worker count say which.
+    snapshot.device = policy_.gpu ? "cuda device " + std::to_string(config_.gpu_device)
+                                  : "cpu: " + std::to_string(policy_.cpu_workers) + " threads";
+    snapshot.batch_size_max = policy_.batch_size_max;
+    snapshot.batches_in_flight_max = policy_.batches_in_flight_max;
+    snapshot.cpu_threads = policy_.cpu_workers;
+    snapshot.metrics = engine_.metrics();
+    config_.snapshot->publish(std::move(snapshot));
+  }
   if (series_ == nullptr) return;
   Series& s = *series_;
   for (std::size_t r = 0; r < ledger::kRejectReasonCount; ++r) {

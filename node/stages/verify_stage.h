@@ -71,6 +71,7 @@
 #include "gpu/verify_engine.h"
 #include "ledger/ledger.h"
 #include "ledger/tx_signatures.h"
+#include "node/rpc/node_state.h"
 #include "node/stages/tx_ring.h"
 
 namespace tc::node {
@@ -130,7 +131,14 @@ struct VerifyStageConfig {
   // Items taken and not yet answered (the in-flight table); with the engine's batch slots it
   // bounds the stage's memory and the input records it holds. At least 1.
   std::uint32_t transactions_in_flight_max = 8192;
+  // Where housekeeping publishes the backend, its sizes and the engine's counters every
+  // kVerifySnapshotIntervalNs (for getverifyinfo); null: not published. Must outlive the stage.
+  rpc::Published<rpc::VerifySnapshot>* snapshot = nullptr;
 };
+
+// How often the verify stage publishes its snapshot: fresh enough for an operator, rare enough
+// that the allocation it costs is nothing.
+inline constexpr std::uint64_t kVerifySnapshotIntervalNs = 200'000'000;
 
 // The stage's configuration from a node's ([verify] and cores.verify).
 VerifyStageConfig verify_stage_config(const NodeConfig& config);
@@ -302,6 +310,7 @@ class VerifyStage {
   // Registry series (null without a registry) and what was flushed into them.
   struct Series;
   std::unique_ptr<Series> series_;
+  std::uint64_t next_snapshot_ns_ = 0;
 };
 
 }  // namespace tc::node

@@ -16,15 +16,24 @@
 //   - a missing node key, a corrupt genesis file, a genesis file that is not the stored chain's,
 //     a chain past genesis without its signing state, an unknown flag and a missing --config each
 //     exit non-zero with the cause named;
+//   - over JSON-RPC (real HTTP with each node's cookie): getblockcount advances on every node, a
+//     transaction sent with sendrawtransaction to one node is finalized on all
+//     (gettransactionstatus), a bad one is refused with the ledger's reason, /metrics serves the
+//     verify stage's series (and passes `promtool check metrics` when promtool is installed), and
+//     `stop` makes the node exit 0;
 //   - --check prints every effective value with its source (the file's line or the profile's
 //     default) and exits 0 without starting; a bad file exits 2 naming file, line and key.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -32,6 +41,7 @@
 #include "dataplane/loadgen/tx_generator.h"
 #include "dataplane/loadgen/udp_sender.h"
 #include "node/devnet/network_files.h"
+#include "node/rpc/cookie.h"
 #include "storage/chain_store.h"
 #include "tests/node/daemon_process.h"
 
@@ -257,6 +267,138 @@ TEST_F(DaemonTest, TransactionsSentToAnyNodeBecomeFinalOnAll) {
     EXPECT_GT(std::stoull(admitted), 0u) << "node " << i;
   }
   expect_stores_agree(nodes, 2);
+}
+
+// One JSON-RPC call to `node` with its cookie; the response object, or null when there was no 200.
+nlohmann::json rpc_call(const NodeFiles& node, const std::string& method,
+                        const nlohmann::json& params = nlohmann::json::array()) {
+  auto cookie = rpc::read_cookie(node.data_dir);
+  if (!cookie.is_ok()) return nullptr;
+  httplib::Client http("127.0.0.1", node.rpc_port);
+  http.set_read_timeout(std::chrono::seconds(10));
+  const httplib::Headers headers{{"Authorization", rpc::basic_authorization(*cookie)}};
+  const nlohmann::json request = {
+      {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+  httplib::Result response = http.Post("/", headers, request.dump(), "application/json");
+  if (!response || response->status != 200) return nullptr;
+  return nlohmann::json::parse(response->body, nullptr, false);
+}
+
+TEST_F(DaemonTest, RpcServesTheChainTakesTransactionsAndStops) {
+  dataplane::TxGeneratorConfig generator_config;
+  generator_config.chain_id = kChainIdDevnet;
+  allocations_ = dataplane::TxGenerator(generator_config).funding_outputs(1);
+  const auto nodes = write_network(4);
+  ASSERT_EQ(nodes.size(), 4u);
+  generator_config.funding_txid = genesis_txid_;
+  const dataplane::TxGenerator generator(generator_config);
+  std::vector<std::unique_ptr<DaemonProcess>> processes;
+  for (const NodeFiles& node : nodes) processes.push_back(start(node));
+  ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, 2, 60s)) << heights(nodes);
+
+  // Every node answers with its own height, and it advances.
+  std::vector<std::uint64_t> first_counts;
+  for (const NodeFiles& node : nodes) {
+    nlohmann::json response = rpc_call(node, "getblockcount");
+    ASSERT_TRUE(response.is_object() && response["result"].is_number_unsigned())
+        << response.dump() << "\n"
+        << read_text(node.data_dir + ".log");
+    first_counts.push_back(response["result"].get<std::uint64_t>());
+    EXPECT_GE(first_counts.back(), 2u);
+  }
+  ASSERT_TRUE(wait_for_height(nodes, {true, true, true, true}, first_counts[0] + 3, 60s));
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_GT(rpc_call(nodes[i], "getblockcount")["result"].get<std::uint64_t>(), first_counts[i]);
+  }
+
+  // Each node's consensus position: a height past what it committed, all four validators, and the
+  // latency of the last commit it took part in.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nlohmann::json info = rpc_call(nodes[i], "getconsensusinfo");
+    ASSERT_TRUE(info.is_object() && info["result"].is_object()) << info.dump();
+    EXPECT_GT(info["result"]["height"].get<std::uint64_t>(), first_counts[i]) << info.dump();
+    EXPECT_EQ(info["result"]["validators"].size(), nodes.size()) << info.dump();
+    EXPECT_TRUE(info["result"]["last_commit_latency_seconds"].is_number()) << info.dump();
+  }
+
+  // Each node lists the other three as connected peers, by key.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nlohmann::json peers = rpc_call(nodes[i], "getpeerinfo");
+    ASSERT_TRUE(peers.is_object() && peers["result"].is_array()) << peers.dump();
+    std::vector<std::string> keys;
+    for (const nlohmann::json& peer : peers["result"]) keys.push_back(peer["pubkey"]);
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> expected;
+    for (std::size_t j = 0; j < nodes.size(); ++j) {
+      if (j != i) expected.push_back(to_hex(nodes[j].pubkey));
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(keys, expected) << "node " << i << ": " << peers.dump();
+  }
+
+  // A valid transaction to node 1 is admitted there and finalized on all four.
+  const Bytes transfer = generator.transfer(0);
+  nlohmann::json sent = rpc_call(nodes[1], "sendrawtransaction", {to_hex(transfer)});
+  ASSERT_TRUE(sent.is_object() && sent["result"].is_string()) << sent.dump();
+  const std::string sent_txid = sent["result"];
+  // Transfer 1 spends genesis output 1, which does not exist: refused with the ledger's reason.
+  nlohmann::json refused =
+      rpc_call(nodes[2], "sendrawtransaction", {to_hex(generator.transfer(1))});
+  ASSERT_TRUE(refused.is_object() && refused["error"].is_object()) << refused.dump();
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("missing_input"), std::string::npos)
+      << refused.dump();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::vector<std::string> states(nodes.size());
+  while (std::chrono::steady_clock::now() < deadline &&
+         std::any_of(states.begin(), states.end(),
+                     [](const std::string& state) { return state != "finalized"; })) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      nlohmann::json status = rpc_call(nodes[i], "gettransactionstatus", {sent_txid});
+      if (status.is_object() && status["result"].is_object()) states[i] = status["result"]["state"];
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) EXPECT_EQ(states[i], "finalized") << "node " << i;
+
+  // getverifyinfo on node 1: its backend, and at least the RPC transaction's signature verified.
+  nlohmann::json verify = rpc_call(nodes[1], "getverifyinfo");
+  ASSERT_TRUE(verify.is_object() && verify["result"].is_object()) << verify.dump();
+  EXPECT_TRUE(verify["result"]["backend"] == "cpu" || verify["result"]["backend"] == "gpu")
+      << verify.dump();
+  EXPECT_GE(verify["result"]["signatures"].get<std::uint64_t>(), 1u) << verify.dump();
+
+  // /metrics without credentials, with the verify stage's series counting the RPC transaction.
+  httplib::Client metrics_client("127.0.0.1", nodes[1].rpc_port);
+  httplib::Result metrics = metrics_client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  std::string rpc_admitted;
+  std::istringstream lines(metrics->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("timecoin_verify_transactions_total{") &&
+        line.find("source=\"rpc\"") != std::string::npos &&
+        line.find("outcome=\"admitted\"") != std::string::npos) {
+      rpc_admitted = line.substr(line.rfind(' ') + 1);
+    }
+  }
+  EXPECT_EQ(rpc_admitted, "1") << metrics->body;
+  if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
+    const std::string path = dir_.path() + "/metrics.txt";
+    std::ofstream(path) << metrics->body;
+    EXPECT_EQ(std::system(("promtool check metrics < " + path).c_str()), 0) << metrics->body;
+  }
+
+  // `stop` shuts node 0 down as SIGTERM does: exit 0 and its cookie removed.
+  nlohmann::json stopping = rpc_call(nodes[0], "stop");
+  EXPECT_TRUE(stopping.is_object() && stopping["result"].is_string()) << stopping.dump();
+  EXPECT_EQ(processes[0]->wait(30s), std::optional<int>(0))
+      << read_text(nodes[0].data_dir + ".log");
+  EXPECT_FALSE(std::filesystem::exists(rpc::cookie_path(nodes[0].data_dir)));
+  for (std::size_t i = 1; i < processes.size(); ++i) processes[i]->signal(SIGTERM);
+  for (std::size_t i = 1; i < processes.size(); ++i) {
+    EXPECT_EQ(processes[i]->wait(30s), std::optional<int>(0))
+        << read_text(nodes[i].data_dir + ".log");
+  }
 }
 
 TEST_F(DaemonTest, KilledNodeCatchesUpAndSignsAgain) {
