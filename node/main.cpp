@@ -2,6 +2,7 @@
 //
 //   timecoind --config FILE [--check]
 //   timecoind devnet --nodes N --duration S [--rate R] [--block-interval-ms MS]
+//   timecoind hwcheck --profile NAME|FILE [--json] [--profiles-dir DIR] [--root DIR]
 //
 // With --check, validates FILE, prints the effective configuration (every key, each with its
 // source: the profile's default or the file's line; core/config.h render_effective_config) and
@@ -13,6 +14,8 @@
 // a bad command line or configuration file.
 // `timecoind devnet` (node/devnet/launcher.h) starts N such processes on loopback and drives
 // them with the load generator; a signal stops it and its nodes and removes its temporary data.
+// `timecoind hwcheck` compares the machine with a hardware profile (node/hwcheck/command.h: its own
+// exit status, 0 ok, 1 drift, 2 usage, 3 unreadable).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -31,6 +34,7 @@
 #include "node/cli/command_line.h"
 #include "node/daemon.h"
 #include "node/devnet/launcher.h"
+#include "node/hwcheck/command.h"
 
 namespace {
 
@@ -80,7 +84,15 @@ int main(int argc, char** argv) {
                                std::uint64_t{0}, std::uint64_t{1'000'000});
   tc::cli::add_unsigned_option(devnet_command, "--block-interval-ms", &devnet.block_interval_ms,
                                "block interval", std::uint32_t{10}, std::uint32_t{60'000});
+  tc::hwcheck::HwcheckCommand hwcheck;
+  hwcheck.profiles_dir = TC_PROFILES_DIR;
+  CLI::App* hwcheck_command = app.add_subcommand(
+      "hwcheck", "compare this machine with a hardware profile (docs/hardware.md)");
+  tc::hwcheck::add_hwcheck_flags(hwcheck_command, &hwcheck);
   if (const std::optional<int> exit = tc::cli::parse_command_line(&app, argc, argv)) return *exit;
+  if (hwcheck_command->parsed()) {
+    return tc::hwcheck::run_hwcheck_command(hwcheck, "timecoind hwcheck", std::cout, std::cerr);
+  }
   // Before any other thread exists, so that every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
