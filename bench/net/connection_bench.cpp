@@ -28,6 +28,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/net/raw_tcp_copy.h"
 #include "bench/ratio_reporter.h"
 #include "consensus/messages.h"
 #include "core/codec.h"
@@ -191,14 +192,6 @@ void bm_connection(benchmark::State& state, std::uint32_t transfers, bool compre
 }
 
 void bm_raw_tcp(benchmark::State& state, std::uint32_t transfers) {
-  IoThread io;
-  tcp::acceptor acceptor(io.io, {asio::ip::address_v4::loopback(), 0});
-  tcp::socket writer(io.io);
-  tcp::socket reader(io.io);
-  writer.connect(acceptor.local_endpoint());
-  acceptor.accept(reader);
-  writer.set_option(tcp::no_delay(true));
-
   tc::net::FrameLimits plain;
   plain.compression_threshold_bytes = tc::net::kMaxFrameMessageBytes;
   tc::net::FrameEncoder encoder(plain);
@@ -206,24 +199,7 @@ void bm_raw_tcp(benchmark::State& state, std::uint32_t transfers) {
   for (int i = 0; i < kBurst; ++i) {
     if (!encoder.encode(batch(transfers), &burst).is_ok()) std::abort();
   }
-  std::atomic<std::uint64_t> received{0};
-  std::thread reading([&] {
-    std::vector<std::uint8_t> buffer(1 << 16);
-    asio::error_code error;
-    while (true) {
-      const std::size_t n = reader.read_some(asio::buffer(buffer), error);
-      if (error) return;
-      received.fetch_add(n, std::memory_order_release);
-    }
-  });
-  std::uint64_t target = 0;
-  for (auto _ : state) {
-    asio::write(writer, asio::buffer(burst));
-    target += burst.size();
-    while (received.load(std::memory_order_acquire) < target) std::this_thread::yield();
-  }
-  writer.close();
-  reading.join();
+  tc::bench::copy_over_raw_tcp(state, tc::ByteSpan(burst));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
   state.SetBytesProcessed(
       static_cast<std::int64_t>(state.iterations() * kBurst * batch(transfers).ByteSizeLong()));

@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/net/raw_tcp_copy.h"
 #include "bench/ratio_reporter.h"
 #include "consensus/messages.h"
 #include "core/codec.h"
@@ -364,14 +365,6 @@ void bm_sync(benchmark::State& state, std::uint32_t peers, bool compress) {
 }
 
 void bm_raw_tcp_pages(benchmark::State& state) {
-  IoThread io;
-  tcp::acceptor acceptor(io.io, {asio::ip::address_v4::loopback(), 0});
-  tcp::socket writer(io.io);
-  tcp::socket reader(io.io);
-  writer.connect(acceptor.local_endpoint());
-  acceptor.accept(reader);
-  writer.set_option(tcp::no_delay(true));
-
   // The frames of the pages a default BlockSync asks for, uncompressed.
   tc::net::FrameEncoder encoder(connection_config(false).limits);
   const ChainSource source;
@@ -389,24 +382,7 @@ void bm_raw_tcp_pages(benchmark::State& state) {
     }
     start += static_cast<std::uint64_t>(response.blocks_size());
   }
-  std::atomic<std::uint64_t> received{0};
-  std::thread reading([&] {
-    std::vector<std::uint8_t> buffer(1 << 16);
-    asio::error_code error;
-    while (true) {
-      const std::size_t n = reader.read_some(asio::buffer(buffer), error);
-      if (error) return;
-      received.fetch_add(n, std::memory_order_release);
-    }
-  });
-  std::uint64_t target = 0;
-  for (auto _ : state) {
-    asio::write(writer, asio::buffer(frames));
-    target += frames.size();
-    while (received.load(std::memory_order_acquire) < target) std::this_thread::yield();
-  }
-  writer.close();
-  reading.join();
+  tc::bench::copy_over_raw_tcp(state, tc::ByteSpan(frames));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBlocks));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * chain().entry_bytes));
 }
